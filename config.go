@@ -1,0 +1,263 @@
+package contactphoto
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/contactphoto/contactphoto/imaging"
+	"github.com/contactphoto/contactphoto/people"
+)
+
+// Config is the function's whole configuration, read once from the
+// environment by LoadConfig. The variable names are a public contract: the
+// Terraform configuration and users' deployments set them.
+type Config struct {
+	// ContactMetadataKey is the object metadata key naming the contact,
+	// matched case-insensitively (CONTACT_METADATA_KEY).
+	ContactMetadataKey string
+	// ContactFromFilename takes the contact from the object's base name when
+	// the metadata key is absent (CONTACT_FROM_FILENAME).
+	ContactFromFilename bool
+	// MaxObjectBytes refuses larger objects before downloading them
+	// (MAX_OBJECT_BYTES).
+	MaxObjectBytes int64
+	// Imaging holds PHOTO_SIZE, CROP, MAX_PIXELS and MAX_PHOTO_BYTES.
+	Imaging imaging.Options
+	// TokenSecret is the default account's Secret Manager secret version
+	// (TOKEN_SECRET).
+	TokenSecret string
+	// Accounts maps further account names to their secret versions
+	// (ACCOUNTS, "alice=projects/p/secrets/a/versions/latest,bob=...").
+	Accounts map[string]string
+	// PeopleEndpoint overrides the People API base URL (PEOPLE_API_ENDPOINT).
+	PeopleEndpoint string
+	// WritesPerMinute paces photo writes per account
+	// (PEOPLE_WRITES_PER_MINUTE).
+	WritesPerMinute int
+	// PersonFields asks the People API to return these fields after an
+	// update (PEOPLE_PERSON_FIELDS); "photos" makes the function log the new
+	// photo URL.
+	PersonFields string
+	// SecretManagerEmulatorHost points the Secret Manager client at a
+	// plaintext gRPC stand-in (SECRET_MANAGER_EMULATOR_HOST).
+	SecretManagerEmulatorHost string
+	// StorageEmulatorHost is read by the Cloud Storage library itself; it is
+	// kept here so that the configuration is complete in one place
+	// (STORAGE_EMULATOR_HOST).
+	StorageEmulatorHost string
+	// MaxEventAge acknowledges older events without processing them, so that
+	// nothing is retried forever (MAX_EVENT_AGE).
+	MaxEventAge time.Duration
+}
+
+// Environment variable names read by LoadConfig.
+const (
+	EnvContactMetadataKey        = "CONTACT_METADATA_KEY"
+	EnvContactFromFilename       = "CONTACT_FROM_FILENAME"
+	EnvMaxObjectBytes            = "MAX_OBJECT_BYTES"
+	EnvPhotoSize                 = "PHOTO_SIZE"
+	EnvCrop                      = "CROP"
+	EnvMaxPixels                 = "MAX_PIXELS"
+	EnvMaxPhotoBytes             = "MAX_PHOTO_BYTES"
+	EnvTokenSecret               = "TOKEN_SECRET"
+	EnvAccounts                  = "ACCOUNTS"
+	EnvPeopleEndpoint            = "PEOPLE_API_ENDPOINT"
+	EnvWritesPerMinute           = "PEOPLE_WRITES_PER_MINUTE"
+	EnvPersonFields              = "PEOPLE_PERSON_FIELDS"
+	EnvSecretManagerEmulatorHost = "SECRET_MANAGER_EMULATOR_HOST"
+	EnvStorageEmulatorHost       = "STORAGE_EMULATOR_HOST"
+	EnvMaxEventAge               = "MAX_EVENT_AGE"
+)
+
+// ConfigVariables lists every environment variable LoadConfig reads.
+var ConfigVariables = []string{
+	EnvContactMetadataKey, EnvContactFromFilename, EnvMaxObjectBytes,
+	EnvPhotoSize, EnvCrop, EnvMaxPixels, EnvMaxPhotoBytes,
+	EnvTokenSecret, EnvAccounts,
+	EnvPeopleEndpoint, EnvWritesPerMinute, EnvPersonFields,
+	EnvSecretManagerEmulatorHost, EnvStorageEmulatorHost,
+	EnvMaxEventAge,
+}
+
+// Defaults for the optional variables.
+const (
+	DefaultContactMetadataKey = "resourceName"
+	DefaultMaxObjectBytes     = 40 << 20
+	DefaultMaxEventAge        = 24 * time.Hour
+)
+
+// Limits that keep a value from a typo out of production.
+const (
+	maxPhotoSize   = 2000 // the People API stores contact photos far smaller
+	maxMetadataKey = 128
+)
+
+var (
+	secretVersionRE = regexp.MustCompile(`^projects/[^/]+/secrets/[A-Za-z0-9_-]{1,255}/versions/(latest|[1-9][0-9]*)$`)
+	accountNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+	metadataKeyRE   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+)
+
+// LoadConfig reads and validates the configuration. getenv is os.Getenv in
+// production and a map lookup in tests. All problems are reported together,
+// each naming its variable.
+func LoadConfig(getenv func(string) string) (*Config, error) {
+	p := &envParser{getenv: getenv}
+	c := &Config{
+		ContactMetadataKey:        p.str(EnvContactMetadataKey, DefaultContactMetadataKey),
+		ContactFromFilename:       p.boolean(EnvContactFromFilename, false),
+		MaxObjectBytes:            p.integer(EnvMaxObjectBytes, DefaultMaxObjectBytes, 1, 1<<40),
+		TokenSecret:               strings.TrimSpace(getenv(EnvTokenSecret)),
+		PeopleEndpoint:            strings.TrimSpace(getenv(EnvPeopleEndpoint)),
+		WritesPerMinute:           int(p.integer(EnvWritesPerMinute, people.DefaultWritesPerMinute, 1, 6000)),
+		PersonFields:              strings.TrimSpace(getenv(EnvPersonFields)),
+		SecretManagerEmulatorHost: strings.TrimSpace(getenv(EnvSecretManagerEmulatorHost)),
+		StorageEmulatorHost:       strings.TrimSpace(getenv(EnvStorageEmulatorHost)),
+		MaxEventAge:               p.duration(EnvMaxEventAge, DefaultMaxEventAge),
+	}
+	c.Imaging = imaging.Options{
+		Size:      int(p.integer(EnvPhotoSize, imaging.DefaultSize, 16, maxPhotoSize)),
+		MaxPixels: p.integer(EnvMaxPixels, imaging.DefaultMaxPixels, 1, 1<<40),
+		MaxBytes:  int(p.integer(EnvMaxPhotoBytes, imaging.DefaultMaxBytes, 8<<10, 10<<20)),
+	}
+	if s := strings.TrimSpace(getenv(EnvCrop)); s != "" {
+		crop, err := imaging.ParseCrop(s)
+		if err != nil {
+			p.fail(EnvCrop, err.Error())
+		}
+		c.Imaging.Crop = crop
+	} else {
+		c.Imaging.Crop = imaging.CropFace
+	}
+
+	if len(c.ContactMetadataKey) > maxMetadataKey || !metadataKeyRE.MatchString(c.ContactMetadataKey) {
+		p.fail(EnvContactMetadataKey, fmt.Sprintf("%q is not a metadata key (letters, digits, '.', '_', '-')", c.ContactMetadataKey))
+	}
+	switch {
+	case c.TokenSecret == "":
+		p.fail(EnvTokenSecret, "is required: the Secret Manager secret version holding the refresh token, such as projects/PROJECT/secrets/contactphoto-token/versions/latest")
+	case !secretVersionRE.MatchString(c.TokenSecret):
+		p.fail(EnvTokenSecret, fmt.Sprintf("%q is not a secret version name (projects/PROJECT/secrets/NAME/versions/latest or /versions/N)", c.TokenSecret))
+	}
+	c.Accounts = p.accounts(EnvAccounts)
+	if c.PeopleEndpoint != "" {
+		u, err := url.Parse(c.PeopleEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.fail(EnvPeopleEndpoint, fmt.Sprintf("%q is not an http(s) base URL", c.PeopleEndpoint))
+		} else if !strings.HasSuffix(c.PeopleEndpoint, "/") {
+			c.PeopleEndpoint += "/"
+		}
+	}
+	if h := c.SecretManagerEmulatorHost; h != "" && !validHostPort(h) {
+		p.fail(EnvSecretManagerEmulatorHost, fmt.Sprintf("%q is not host:port", h))
+	}
+	if p.errs != nil {
+		return nil, fmt.Errorf("configuration: %w", errors.Join(p.errs...))
+	}
+	return c, nil
+}
+
+func validHostPort(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n < 65536
+}
+
+// envParser collects every configuration problem instead of stopping at the
+// first, so that one deployment fixes them all.
+type envParser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *envParser) fail(name, msg string) {
+	p.errs = append(p.errs, fmt.Errorf("%s %s", name, msg))
+}
+
+func (p *envParser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *envParser) integer(name string, def, min, max int64) int64 {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		p.fail(name, fmt.Sprintf("%q is not a whole number", v))
+		return def
+	}
+	if n < min || n > max {
+		p.fail(name, fmt.Sprintf("%d is out of range [%d, %d]", n, min, max))
+		return def
+	}
+	return n
+}
+
+func (p *envParser) boolean(name string, def bool) bool {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(name, fmt.Sprintf("%q is not true or false", v))
+		return def
+	}
+	return b
+}
+
+func (p *envParser) duration(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		p.fail(name, fmt.Sprintf("%q is not a positive duration such as 24h or 90m", v))
+		return def
+	}
+	return d
+}
+
+func (p *envParser) accounts(name string) map[string]string {
+	v := strings.TrimSpace(p.getenv(name))
+	if v == "" {
+		return nil
+	}
+	m := make(map[string]string)
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		acct, secret, ok := strings.Cut(item, "=")
+		acct, secret = strings.TrimSpace(acct), strings.TrimSpace(secret)
+		switch {
+		case !ok:
+			p.fail(name, fmt.Sprintf("entry %q is not ACCOUNT=SECRET_VERSION", item))
+		case !accountNameRE.MatchString(acct):
+			p.fail(name, fmt.Sprintf("account name %q must be letters, digits, '.', '_', '@' or '-'", acct))
+		case !secretVersionRE.MatchString(secret):
+			p.fail(name, fmt.Sprintf("account %s: %q is not a secret version name (projects/PROJECT/secrets/NAME/versions/latest)", acct, secret))
+		case m[acct] != "":
+			p.fail(name, fmt.Sprintf("account %s is listed twice", acct))
+		default:
+			m[acct] = secret
+		}
+	}
+	return m
+}
