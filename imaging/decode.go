@@ -1,0 +1,117 @@
+package imaging
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"strings"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
+)
+
+// decodeConfig reads the dimensions from the header of data, before any pixel
+// buffer exists.
+func decodeConfig(format string, data []byte) (image.Config, error) {
+	r := bytes.NewReader(data)
+	var cfg image.Config
+	var err error
+	switch format {
+	case formatJPEG:
+		cfg, err = jpeg.DecodeConfig(r)
+	case formatPNG:
+		cfg, err = png.DecodeConfig(r)
+	case formatGIF:
+		cfg, err = gif.DecodeConfig(r)
+	case formatWebP:
+		cfg, err = webp.DecodeConfig(r)
+	case formatBMP:
+		cfg, err = bmp.DecodeConfig(r)
+	case formatTIFF:
+		cfg, err = tiff.DecodeConfig(r)
+	}
+	if err != nil {
+		return cfg, decodeError(format, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return cfg, &FormatError{Format: format, Err: errors.New("the image has no pixels")}
+	}
+	return cfg, nil
+}
+
+// decode decodes the pixels of data. cfg is what decodeConfig returned.
+func decode(format string, data []byte, cfg image.Config) (image.Image, error) {
+	r := bytes.NewReader(data)
+	var m image.Image
+	var err error
+	switch format {
+	case formatJPEG:
+		m, err = decodeJPEG(data)
+	case formatPNG:
+		m, err = png.Decode(r)
+	case formatGIF:
+		m, err = decodeGIF(data, cfg)
+	case formatWebP:
+		m, err = webp.Decode(r)
+	case formatBMP:
+		m, err = bmp.Decode(r)
+	case formatTIFF:
+		m, err = tiff.Decode(r)
+	}
+	if err != nil {
+		return nil, decodeError(format, err)
+	}
+	if b := m.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, &FormatError{Format: format, Err: errors.New("the pixel data does not match the header's dimensions")}
+	}
+	return m, nil
+}
+
+// decodeJPEG is the one place JPEG data becomes pixels, so a faster decoder
+// can take over without touching the rest of the pipeline.
+func decodeJPEG(data []byte) (image.Image, error) {
+	return jpeg.Decode(bytes.NewReader(data))
+}
+
+// decodeGIF decodes the first frame only, so the number of frames in an
+// animation costs nothing, and places it on the logical screen as a viewer
+// shows it.
+func decodeGIF(data []byte, cfg image.Config) (image.Image, error) {
+	m, err := gif.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	screen := image.Rect(0, 0, cfg.Width, cfg.Height)
+	if m.Bounds() == screen {
+		return m, nil
+	}
+	canvas := image.NewNRGBA(screen) // transparent, later flattened on white
+	draw.Draw(canvas, m.Bounds(), m, m.Bounds().Min, draw.Src)
+	return canvas, nil
+}
+
+// decodeError classifies a decoder's error: a valid file using a feature the
+// decoder lacks is unsupported, anything else is corrupt data.
+func decodeError(format string, err error) error {
+	var (
+		jpegUnsupported jpeg.UnsupportedError
+		pngUnsupported  png.UnsupportedError
+		tiffUnsupported tiff.UnsupportedError
+	)
+	switch {
+	case errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
+		errors.Is(err, bmp.ErrUnsupported):
+		return unsupportedf("%s variant: %v", strings.ToUpper(format), err)
+	}
+	return &FormatError{Format: format, Err: err}
+}
+
+// white is the background transparent pixels are flattened on, as a web page
+// would show them.
+var white = color.RGBA{0xff, 0xff, 0xff, 0xff}

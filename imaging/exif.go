@@ -1,0 +1,143 @@
+package imaging
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// MaxExifBytes bounds the Exif block Process accepts. A JPEG APP1 segment
+// cannot exceed 64 KiB, so real cameras stay far below it; PNG and WebP
+// allow far more, which only a hostile or broken file uses.
+const MaxExifBytes = 256 << 10
+
+// findExif returns the TIFF-structured Exif payload of data, or nil when there
+// is none. It only slices data, so its cost is a walk over the container's
+// segment headers.
+func findExif(format string, data []byte) ([]byte, error) {
+	var exif []byte
+	switch format {
+	case formatJPEG:
+		exif = jpegExif(data)
+	case formatPNG:
+		exif = pngChunk(data, "eXIf")
+	case formatWebP:
+		exif = riffChunk(data, "EXIF")
+	case formatTIFF:
+		// A TIFF file is itself the structure Exif borrows; its IFD0
+		// holds the Orientation tag.
+		return data, nil
+	}
+	// Some writers keep the JPEG APP1 signature in PNG and WebP chunks.
+	exif = bytes.TrimPrefix(exif, []byte("Exif\x00\x00"))
+	if len(exif) > MaxExifBytes {
+		return nil, tooLargef("Exif block of %d bytes exceeds the limit of %d", len(exif), MaxExifBytes)
+	}
+	return exif, nil
+}
+
+// jpegExif walks the JPEG marker segments up to the first scan and returns the
+// payload of the first APP1 Exif segment.
+func jpegExif(data []byte) []byte {
+	for off := 2; off+4 <= len(data); {
+		if data[off] != 0xff {
+			return nil
+		}
+		marker := data[off+1]
+		switch {
+		case marker == 0xff: // fill byte
+			off++
+			continue
+		case marker == 0x01 || marker >= 0xd0 && marker <= 0xd8: // no length
+			off += 2
+			continue
+		case marker == 0xda || marker == 0xd9: // start of scan, end of image
+			return nil
+		}
+		n := int(binary.BigEndian.Uint16(data[off+2:]))
+		if n < 2 || off+2+n > len(data) {
+			return nil
+		}
+		seg := data[off+4 : off+2+n]
+		if marker == 0xe1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			return seg[6:]
+		}
+		off += 2 + n
+	}
+	return nil
+}
+
+// pngChunk returns the data of the first PNG chunk of the given type.
+func pngChunk(data []byte, typ string) []byte {
+	for off := 8; off+8 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[off:]))
+		if n < 0 || n > len(data)-off-12 {
+			return nil
+		}
+		if string(data[off+4:off+8]) == typ {
+			return data[off+8 : off+8+n]
+		}
+		if string(data[off+4:off+8]) == "IEND" {
+			return nil
+		}
+		off += 12 + n
+	}
+	return nil
+}
+
+// riffChunk returns the data of the first top-level chunk of a WebP file with
+// the given FourCC.
+func riffChunk(data []byte, fourcc string) []byte {
+	for off := 12; off+8 <= len(data); {
+		n := int(binary.LittleEndian.Uint32(data[off+4:]))
+		if n < 0 || n > len(data)-off-8 {
+			return nil
+		}
+		if string(data[off:off+4]) == fourcc {
+			return data[off+8 : off+8+n]
+		}
+		off += 8 + n + n&1
+	}
+	return nil
+}
+
+// exifOrientation reads the Orientation tag (0x0112) from IFD0 of a
+// TIFF-structured block. Anything broken or out of range yields 1: a photo
+// shown as stored is better than one rotated on the strength of garbage.
+func exifOrientation(tiff []byte) int {
+	if len(tiff) < 8 {
+		return 1
+	}
+	var bo binary.ByteOrder
+	switch string(tiff[:4]) {
+	case "II*\x00":
+		bo = binary.LittleEndian
+	case "MM\x00*":
+		bo = binary.BigEndian
+	default:
+		return 1
+	}
+	ifd := int64(bo.Uint32(tiff[4:]))
+	if ifd < 8 || ifd+2 > int64(len(tiff)) {
+		return 1
+	}
+	n := int64(bo.Uint16(tiff[ifd:]))
+	entries := tiff[ifd+2:]
+	if n*12 > int64(len(entries)) {
+		n = int64(len(entries)) / 12
+	}
+	for i := int64(0); i < n; i++ {
+		e := entries[i*12 : i*12+12]
+		if bo.Uint16(e) != 0x0112 {
+			continue
+		}
+		typ, count := bo.Uint16(e[2:]), bo.Uint32(e[4:])
+		if typ != 3 || count != 1 { // one SHORT, stored inline
+			return 1
+		}
+		if v := int(bo.Uint16(e[8:])); v >= 1 && v <= 8 {
+			return v
+		}
+		return 1
+	}
+	return 1
+}

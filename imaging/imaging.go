@@ -1,0 +1,184 @@
+package imaging
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"strings"
+)
+
+// Crop selects how Process chooses the square it keeps.
+type Crop string
+
+// The crop modes.
+const (
+	// CropFace centres the square on the most prominent face, or on the
+	// group when it fits, and falls back to CropCenter (biased upwards for
+	// portraits) when no face is found.
+	CropFace Crop = "face"
+	// CropCenter keeps the largest centred square.
+	CropCenter Crop = "center"
+	// CropNone keeps the whole image, scaled to fit inside the square.
+	CropNone Crop = "none"
+)
+
+// Defaults used for zero Options fields.
+const (
+	DefaultSize      = 720
+	DefaultQuality   = 90
+	DefaultMaxPixels = 100_000_000
+	DefaultMaxBytes  = 300 << 10
+)
+
+// minQuality is the lowest JPEG quality Process steps down to when fitting
+// Options.MaxBytes; below it blocking artefacts show on faces.
+const minQuality = 30
+
+// Options control Process. A nil *Options means the defaults.
+type Options struct {
+	Size      int   // edge of the output square in pixels; 0 means DefaultSize
+	Crop      Crop  // "" means CropFace
+	Quality   int   // JPEG quality to start from; 0 means DefaultQuality
+	MaxPixels int64 // pixel budget checked from the header before decoding; 0 means DefaultMaxPixels
+	MaxBytes  int   // output byte budget; quality steps down until the JPEG fits; 0 means DefaultMaxBytes
+}
+
+// Result describes the photo Process made and how it was made.
+type Result struct {
+	JPEG                      []byte
+	Format                    string          // "jpeg", "png", "gif", "webp", "bmp", "tiff"
+	SourceWidth, SourceHeight int             // as stored, before orientation
+	Orientation               int             // EXIF orientation applied, 1 when none
+	Crop                      image.Rectangle // the square (or, for CropNone, the whole image) in oriented source pixels
+	Face                      bool            // a face decided the crop
+	Faces                     []image.Rectangle
+	Width, Height             int // of the output
+	Quality                   int // JPEG quality used
+}
+
+// ParseCrop parses a crop mode as written in configuration: "face", "center"
+// or "none", in any case. The empty string means CropFace.
+func ParseCrop(s string) (Crop, error) {
+	switch c := Crop(strings.ToLower(strings.TrimSpace(s))); c {
+	case "":
+		return CropFace, nil
+	case CropFace, CropCenter, CropNone:
+		return c, nil
+	}
+	return "", fmt.Errorf("invalid crop mode %q: want face, center or none", s)
+}
+
+// settings are Options with the defaults filled in.
+type settings struct {
+	size      int
+	crop      Crop
+	quality   int
+	maxPixels int64
+	maxBytes  int
+}
+
+func (o *Options) settings() (settings, error) {
+	s := settings{size: DefaultSize, crop: CropFace, quality: DefaultQuality, maxPixels: DefaultMaxPixels, maxBytes: DefaultMaxBytes}
+	if o == nil {
+		return s, nil
+	}
+	if o.Size < 0 || o.Quality < 0 || o.Quality > 100 || o.MaxPixels < 0 || o.MaxBytes < 0 {
+		return s, fmt.Errorf("imaging: invalid options %+v", *o)
+	}
+	if o.Size > 0 {
+		s.size = o.Size
+	}
+	if o.Crop != "" {
+		c, err := ParseCrop(string(o.Crop))
+		if err != nil {
+			return s, fmt.Errorf("imaging: %w", err)
+		}
+		s.crop = c
+	}
+	if o.Quality > 0 {
+		s.quality = o.Quality
+	}
+	if o.MaxPixels > 0 {
+		s.maxPixels = o.MaxPixels
+	}
+	if o.MaxBytes > 0 {
+		s.maxBytes = o.MaxBytes
+	}
+	return s, nil
+}
+
+// Process reads an image in any supported format from r and returns it as an
+// upright, square, metadata-free JPEG cropped as opt.Crop says and no larger
+// than opt.Size on each side. Images smaller than opt.Size are never scaled
+// up.
+func Process(r io.Reader, opt *Options) (*Result, error) {
+	s, err := opt.settings()
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("imaging: read image: %w", err)
+	}
+	src, err := load(data, s.maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Format:       src.format,
+		SourceWidth:  src.width,
+		SourceHeight: src.height,
+		Orientation:  int(src.orientation),
+	}
+	uw, uh := src.orientation.uprightSize(src.width, src.height)
+	var outW, outH int
+	switch s.crop {
+	case CropNone:
+		res.Crop = image.Rect(0, 0, uw, uh)
+		outW, outH = fitInside(uw, uh, s.size)
+	case CropCenter:
+		res.Crop = centerSquare(uw, uh, false)
+	case CropFace:
+		faces := src.detectFaces()
+		res.Faces = faces
+		res.Crop, res.Face = faceSquare(uw, uh, s.size, faces)
+	}
+	if s.crop != CropNone {
+		side := min(res.Crop.Dx(), s.size)
+		outW, outH = side, side
+	}
+	out := src.render(res.Crop, outW, outH)
+	res.Width, res.Height = outW, outH
+	res.JPEG, res.Quality, err = encodeWithin(out, s.quality, s.maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// fitInside returns the size of a w×h image scaled to fit a size×size square,
+// never scaled up.
+func fitInside(w, h, size int) (int, int) {
+	if w <= size && h <= size {
+		return w, h
+	}
+	if w >= h {
+		return size, max(1, (h*size+w/2)/w)
+	}
+	return max(1, (w*size+h/2)/h), size
+}
+
+// centerSquare returns the largest square in a w×h image, centred; for
+// portrait images when biasUp is set it sits higher, because heads are near
+// the top of portraits.
+func centerSquare(w, h int, biasUp bool) image.Rectangle {
+	if w >= h {
+		x := (w - h) / 2
+		return image.Rect(x, 0, x+h, h)
+	}
+	y := (h - w) / 2
+	if biasUp {
+		y = (h - w) / 4
+	}
+	return image.Rect(0, y, w, y+w)
+}

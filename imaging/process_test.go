@@ -1,0 +1,249 @@
+package imaging
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+)
+
+func TestProcessOrientation(t *testing.T) {
+	stored := quadrants(64, 48)
+	jpg := encodeJPEG(t, stored, 95)
+	for o := 1; o <= 8; o++ {
+		t.Run(string(rune('0'+o)), func(t *testing.T) {
+			in := withAPP1(jpg, append([]byte("Exif\x00\x00"), tiffOrientation(uint16(o))...))
+			res, err := Process(bytes.NewReader(in), &Options{Crop: CropNone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := displayed(stored, o)
+			if res.Orientation != o {
+				t.Errorf("Orientation = %d, want %d", res.Orientation, o)
+			}
+			if p := psnr(decodeOutput(t, res.JPEG), want); p < 30 {
+				t.Errorf("PSNR against the upright image = %.1f dB, want >= 30", p)
+			}
+		})
+	}
+}
+
+func TestProcessFormats(t *testing.T) {
+	src := quadrants(64, 48)
+	encode := func(enc func(*bytes.Buffer) error) []byte {
+		var buf bytes.Buffer
+		if err := enc(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	pal := image.NewPaletted(src.Bounds(), color.Palette{src.At(0, 0), src.At(63, 0), src.At(0, 47), src.At(63, 47)})
+	for y := range 48 {
+		for x := range 64 {
+			pal.Set(x, y, src.At(x, y))
+		}
+	}
+	readFile := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	tests := []struct {
+		name    string
+		data    []byte
+		format  string
+		minPSNR float64
+	}{
+		{"jpeg", encodeJPEG(t, src, 95), "jpeg", 30},
+		{"png", encode(func(b *bytes.Buffer) error { return png.Encode(b, src) }), "png", 30},
+		{"gif", encode(func(b *bytes.Buffer) error { return gif.Encode(b, pal, nil) }), "gif", 30},
+		{"bmp", encode(func(b *bytes.Buffer) error { return bmp.Encode(b, src) }), "bmp", 30},
+		{"tiff", encode(func(b *bytes.Buffer) error { return tiff.Encode(b, src, nil) }), "tiff", 30},
+		// Lossy WebP smears chroma across the hard colour edges twice as far
+		// as JPEG, and the output is a second lossy generation.
+		{"webp lossy", readFile("quadrants-lossy.webp"), "webp", 24},
+		{"webp lossless", readFile("quadrants-lossless.webp"), "webp", 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Process(bytes.NewReader(tt.data), &Options{Crop: CropNone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &Result{Format: tt.format, SourceWidth: 64, SourceHeight: 48, Orientation: 1,
+				Crop: image.Rect(0, 0, 64, 48), Width: 64, Height: 48, Quality: DefaultQuality}
+			if diff := cmp.Diff(want, res, cmpopts.IgnoreFields(Result{}, "JPEG")); diff != "" {
+				t.Errorf("Result mismatch (-want +got):\n%s", diff)
+			}
+			if p := psnr(decodeOutput(t, res.JPEG), src); p < tt.minPSNR {
+				t.Errorf("PSNR = %.1f dB, want >= %.0f", p, tt.minPSNR)
+			}
+		})
+	}
+}
+
+func TestProcessSquareNeverUpscales(t *testing.T) {
+	tests := []struct {
+		name       string
+		w, h, size int
+		crop       Crop
+		wantCrop   image.Rectangle
+		wantW      int
+		wantH      int
+	}{
+		{"landscape center", 400, 300, 200, CropCenter, image.Rect(50, 0, 350, 300), 200, 200},
+		{"small stays small", 120, 90, 720, CropCenter, image.Rect(15, 0, 105, 90), 90, 90},
+		{"portrait none", 300, 600, 200, CropNone, image.Rect(0, 0, 300, 600), 100, 200},
+		{"portrait face fallback biased up", 300, 600, 300, CropFace, image.Rect(0, 75, 300, 375), 300, 300},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := encodeJPEG(t, quadrants(tt.w, tt.h), 90)
+			res, err := Process(bytes.NewReader(in), &Options{Size: tt.size, Crop: tt.crop})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := [3]any{res.Crop, res.Width, res.Height}
+			if diff := cmp.Diff([3]any{tt.wantCrop, tt.wantW, tt.wantH}, got); diff != "" {
+				t.Errorf("crop, width, height (-want +got):\n%s", diff)
+			}
+			if b := decodeOutput(t, res.JPEG).Bounds(); b.Dx() != tt.wantW || b.Dy() != tt.wantH {
+				t.Errorf("JPEG is %v, want %dx%d", b, tt.wantW, tt.wantH)
+			}
+		})
+	}
+}
+
+func TestProcessAlphaOnWhite(t *testing.T) {
+	m := image.NewNRGBA(image.Rect(0, 0, 32, 32))
+	for y := range 32 {
+		for x := 16; x < 32; x++ {
+			m.SetNRGBA(x, y, color.NRGBA{0, 0, 0, 128}) // right half: black at 50%
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Process(&buf, &Options{Crop: CropNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := decodeOutput(t, res.JPEG)
+	for _, tc := range []struct {
+		x    int
+		want uint32
+	}{{4, 255}, {28, 127}} {
+		r, g, b, _ := out.At(tc.x, 16).RGBA()
+		for _, v := range []uint32{r >> 8, g >> 8, b >> 8} {
+			if d := int(v) - int(tc.want); d < -3 || d > 3 {
+				t.Errorf("pixel at x=%d = (%d,%d,%d), want about %d", tc.x, r>>8, g>>8, b>>8, tc.want)
+				break
+			}
+		}
+	}
+}
+
+func TestProcessMaxBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	noise := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	for i := range noise.Pix {
+		noise.Pix[i] = uint8(rng.IntN(256))
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, noise); err != nil {
+		t.Fatal(err)
+	}
+	in := buf.Bytes()
+	full, err := Process(bytes.NewReader(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	budget := len(full.JPEG) / 2
+	res, err := Process(bytes.NewReader(in), &Options{MaxBytes: budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.JPEG) > budget || res.Quality >= DefaultQuality || res.Quality < minQuality {
+		t.Errorf("got %d bytes at quality %d, want at most %d bytes at a quality in [%d, %d)",
+			len(res.JPEG), res.Quality, budget, minQuality, DefaultQuality)
+	}
+	_, err = Process(bytes.NewReader(in), &Options{MaxBytes: 1000})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("1000-byte budget: err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestProcessErrors(t *testing.T) {
+	png1 := func() []byte {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, quadrants(40, 30)); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}()
+	tests := []struct {
+		name       string
+		data       []byte
+		opt        *Options
+		kind       error // ErrUnsupportedFormat, ErrTooLarge, or nil for *FormatError
+		wantInText string
+	}{
+		{"empty", nil, nil, nil, "empty"},
+		{"heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), nil, ErrUnsupportedFormat, "HEIC is not supported yet; export as JPEG"},
+		{"avif", []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"), nil, ErrUnsupportedFormat, "AVIF is not supported yet; export as JPEG"},
+		{"pdf", []byte("%PDF-1.7\n"), nil, ErrUnsupportedFormat, "PDF"},
+		{"html", []byte("<!DOCTYPE html><html>"), nil, ErrUnsupportedFormat, "HTML"},
+		{"unknown", []byte("hello world"), nil, ErrUnsupportedFormat, "68 65 6c 6c 6f"},
+		{"truncated png", png1[:len(png1)/2], nil, nil, "corrupt PNG image"},
+		{"truncated jpeg header", []byte{0xff, 0xd8, 0xff, 0xe0, 0x00}, nil, nil, "corrupt JPEG image"},
+		{"over pixel budget", png1, &Options{MaxPixels: 1000}, ErrTooLarge, "40x30 is 1200 pixels, over the limit of 1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Process(bytes.NewReader(tt.data), tt.opt)
+			if err == nil {
+				t.Fatalf("Process succeeded (%+v), want an error", res)
+			}
+			if tt.kind != nil && !errors.Is(err, tt.kind) {
+				t.Errorf("err = %v, want one matching %v", err, tt.kind)
+			}
+			var fe *FormatError
+			if tt.kind == nil && !errors.As(err, &fe) {
+				t.Errorf("err = %v (%T), want a *FormatError", err, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantInText) {
+				t.Errorf("err = %q, want it to contain %q", err, tt.wantInText)
+			}
+			var p interface{ Permanent() bool }
+			if !errors.As(err, &p) || !p.Permanent() {
+				t.Errorf("err = %v is not marked permanent", err)
+			}
+		})
+	}
+}
+
+func TestParseCrop(t *testing.T) {
+	for in, want := range map[string]Crop{"": CropFace, "face": CropFace, "Center": CropCenter, " none ": CropNone} {
+		if got, err := ParseCrop(in); err != nil || got != want {
+			t.Errorf("ParseCrop(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseCrop("middle"); err == nil {
+		t.Error(`ParseCrop("middle") succeeded, want an error`)
+	}
+}
