@@ -110,6 +110,32 @@ func (c *Client) Read(ctx context.Context, bucket, name string, generation, maxB
 	return buf.Bytes(), nil
 }
 
+// UpdateMetadata sets metadata keys on one generation of an object, keeping
+// its other keys, provided nobody has changed the object's metadata since
+// metageneration was read. A lost race returns an *Error of Kind Conflict;
+// the caller reads the attributes again and decides.
+func (c *Client) UpdateMetadata(ctx context.Context, obj *Object, set map[string]string) (*Object, error) {
+	merged := make(map[string]string, len(obj.Metadata)+len(set))
+	for k, v := range obj.Metadata {
+		merged[k] = v
+	}
+	for k, v := range set {
+		merged[k] = v
+	}
+	// The whole map is sent, not just the new keys: JSON PATCH merges keys on
+	// Cloud Storage, while emulators replace the map, and the precondition
+	// makes the full map safe.
+	h := c.sc.Bucket(obj.Bucket).Object(obj.Name).Generation(obj.Generation).If(storage.Conditions{
+		GenerationMatch:     obj.Generation,
+		MetagenerationMatch: obj.Metageneration,
+	})
+	a, err := h.Update(ctx, storage.ObjectAttrsToUpdate{Metadata: merged})
+	if err != nil {
+		return nil, classify("update metadata of", obj.Bucket, obj.Name, err)
+	}
+	return fromAttrs(a), nil
+}
+
 // Kind is the closed set of failures the function tells apart.
 type Kind int
 
@@ -124,6 +150,9 @@ const (
 	// PermissionDenied: the function's service account lacks access.
 	// Transient, because an operator can grant it while the event is retried.
 	PermissionDenied
+	// Conflict: a generation or metageneration precondition failed because
+	// the object changed meanwhile. Transient: read it again.
+	Conflict
 )
 
 func (k Kind) String() string {
@@ -134,6 +163,8 @@ func (k Kind) String() string {
 		return "too large"
 	case PermissionDenied:
 		return "permission denied"
+	case Conflict:
+		return "changed meanwhile"
 	default:
 		return "unavailable"
 	}
@@ -175,6 +206,8 @@ func classify(op, bucket, name string, err error) error {
 			e.Kind = NotFound
 		case http.StatusForbidden, http.StatusUnauthorized:
 			e.Kind = PermissionDenied
+		case http.StatusPreconditionFailed:
+			e.Kind = Conflict
 		}
 	case errors.As(err, &nerr), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		e.Kind = Unavailable

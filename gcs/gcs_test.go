@@ -125,3 +125,50 @@ func TestUnavailableIsTransient(t *testing.T) {
 		t.Fatalf("connection refused gave %v, want a transient *gcs.Error", err)
 	}
 }
+
+func TestUpdateMetadataPrecondition(t *testing.T) {
+	c, srv := newClient(t)
+	ctx := context.Background()
+	if _, err := srv.Put("b", "m.jpg", "image/jpeg", []byte("x"), map[string]string{"resourceName": "people/c1"}); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := c.Attrs(ctx, "b", "m.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obj.Metageneration != 1 {
+		t.Fatalf("new object has metageneration %d, want 1", obj.Metageneration)
+	}
+	updated, err := c.UpdateMetadata(ctx, obj, map[string]string{"contactphoto-status": "updated"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"resourceName": "people/c1", "contactphoto-status": "updated"}
+	if diff := cmp.Diff(want, updated.Metadata); diff != "" {
+		t.Errorf("metadata after update (-want +got):\n%s", diff)
+	}
+	if updated.Metageneration != 2 {
+		t.Errorf("metageneration after one update is %d, want 2", updated.Metageneration)
+	}
+	again, err := c.Attrs(ctx, "b", "m.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Metageneration != 2 {
+		t.Errorf("re-read metageneration is %d, want 2", again.Metageneration)
+	}
+
+	// A second writer holding the old metageneration loses the race.
+	_, err = c.UpdateMetadata(ctx, obj, map[string]string{"contactphoto-status": "failed: stale"})
+	var ge *gcs.Error
+	if !errors.As(err, &ge) || ge.Kind != gcs.Conflict || ge.Permanent() {
+		t.Fatalf("update with a stale metageneration gave %v, want a transient Conflict", err)
+	}
+	final, err := c.Attrs(ctx, "b", "m.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Metadata["contactphoto-status"] != "updated" {
+		t.Errorf("stale writer overwrote the status: %q", final.Metadata["contactphoto-status"])
+	}
+}

@@ -1,6 +1,8 @@
 // Package gcstest runs a Cloud Storage stand-in on 127.0.0.1 for tests and
 // the local demo: fake-gcs-server, served by a listener of our own so that
-// every request passes through this package first.
+// every request passes through this package first. That layer adds the
+// metageneration bookkeeping and preconditions on metadata updates that the
+// emulator lacks.
 package gcstest
 
 import (
@@ -33,7 +35,7 @@ func NewServer() (*Server, error) {
 		return nil, fmt.Errorf("start fake-gcs-server: %w", err)
 	}
 	s := &Server{fake: fake}
-	s.http = httptest.NewServer(fake.HTTPHandler())
+	s.http = httptest.NewServer(&metagenerations{s: s, next: fake.HTTPHandler(), m: map[string]int64{}})
 	s.URL = s.http.URL
 	s.Host = strings.TrimPrefix(s.URL, "http://")
 	return s, nil
