@@ -38,7 +38,7 @@ func (s *Store) delegatedSource(d *ImpersonatedUser) (oauth2.TokenSource, error)
 	if err != nil {
 		return nil, err
 	}
-	rec := &statusRecorder{next: base.Transport}
+	rec := &statusRecorder{next: base.Transport, user: d}
 	if rec.next == nil {
 		rec.next = http.DefaultTransport
 	}
@@ -80,6 +80,7 @@ func (d *delegatedSource) Token() (*oauth2.Token, error) {
 
 // delegationError is a refused signJwt or token exchange request.
 type delegationError struct {
+	user          *ImpersonatedUser
 	tokenEndpoint bool   // the token exchange failed, not signJwt
 	status        int    // HTTP status
 	code          string // OAuth error code or Google API status
@@ -96,10 +97,23 @@ func (e *delegationError) Error() string {
 
 func (e *delegationError) Unwrap() error { return e.err }
 
+// hint says what a person has to do about a refusal.
+func (e *delegationError) hint() string {
+	switch {
+	case !e.tokenEndpoint:
+		return "the function's service account needs roles/iam.serviceAccountTokenCreator on " + e.user.ServiceAccount
+	case e.code == "invalid_grant":
+		return "Google does not accept " + e.user.Subject + " as a user of the Workspace domain that delegated to " + e.user.ServiceAccount
+	}
+	return "a Workspace super admin must add the client ID of " + e.user.ServiceAccount + " with the scope " + Scope +
+		" in the Admin console, under Security > Access and data control > API controls > Domain-wide delegation"
+}
+
 // statusRecorder remembers the last non-2xx response that passes through.
 // impersonate formats such failures with %v, losing their type.
 type statusRecorder struct {
 	next http.RoundTripper
+	user *ImpersonatedUser
 	mu   sync.Mutex
 	last *delegationError
 }
@@ -127,7 +141,7 @@ func (r *statusRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if rerr != nil {
 		return resp, nil
 	}
-	f := &delegationError{tokenEndpoint: !strings.HasSuffix(req.URL.Path, ":signJwt"), status: resp.StatusCode}
+	f := &delegationError{user: r.user, tokenEndpoint: !strings.HasSuffix(req.URL.Path, ":signJwt"), status: resp.StatusCode}
 	// The token endpoint answers {"error":"code"}, Google APIs
 	// {"error":{"status":"CODE"}}.
 	var oauthErr struct {

@@ -119,9 +119,10 @@ func failure(account, secret string, err error) *Error {
 		e.Hint = "the token endpoint refused the OAuth client in the secret (deleted, disabled or its client secret reset); " +
 			"download a current client_secret.json and run " + authorizeCommand(name)
 	case DelegationDenied:
-		e.Hint = "the function's service account needs roles/iam.serviceAccountTokenCreator on the delegating service account, " +
-			"and a Workspace super admin must grant the delegating service account's client ID the scope " + Scope +
-			" in the Admin console (Security > Access and data control > API controls > Domain-wide delegation)"
+		var de *delegationError
+		if errors.As(err, &de) {
+			e.Hint = de.hint()
+		}
 	}
 	return e
 }
