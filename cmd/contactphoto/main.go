@@ -22,7 +22,9 @@ type command struct {
 }
 
 // commands lists the subcommands in the order -h shows them.
-var commands = []command{}
+var commands = []command{
+	{"authorize", "store an account's refresh token in Secret Manager or a file", runAuthorize},
+}
 
 // usageError marks a mistake in how the command was called; main exits 2.
 type usageError struct{ msg string }
