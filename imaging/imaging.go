@@ -46,14 +46,14 @@ type Options struct {
 // Result describes the photo Process made and how it was made.
 type Result struct {
 	JPEG                      []byte
-	Format                    string          // "jpeg", "png", "gif", "webp", "bmp", "tiff"
-	SourceWidth, SourceHeight int             // as stored, before orientation
-	Orientation               int             // EXIF orientation applied, 1 when none
-	Crop                      image.Rectangle // the square (or, for CropNone, the whole image) in oriented source pixels
-	Face                      bool            // a face decided the crop
-	Faces                     []image.Rectangle
-	Width, Height             int // of the output
-	Quality                   int // JPEG quality used
+	Format                    string            // "jpeg", "png", "gif", "webp", "bmp", "tiff"
+	SourceWidth, SourceHeight int               // as stored, before orientation
+	Orientation               int               // EXIF orientation applied, 1 when none
+	Crop                      image.Rectangle   // the square (or, for CropNone, the whole image) in oriented source pixels
+	Face                      bool              // a face decided the crop
+	Faces                     []image.Rectangle // detected faces in oriented source pixels, largest first (CropFace only)
+	Width, Height             int               // of the output
+	Quality                   int               // JPEG quality used
 }
 
 // ParseCrop parses a crop mode as written in configuration: "face", "center"
@@ -120,7 +120,7 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imaging: read image: %w", err)
 	}
-	src, err := load(data, s.maxPixels)
+	src, err := load(data, s)
 	if err != nil {
 		return nil, err
 	}
@@ -139,8 +139,13 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 	case CropCenter:
 		res.Crop = centerSquare(uw, uh, false)
 	case CropFace:
-		faces := src.detectFaces()
-		res.Faces = faces
+		faces, err := src.detectFaces()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range faces {
+			res.Faces = append(res.Faces, f.box)
+		}
 		res.Crop, res.Face = faceSquare(uw, uh, s.size, faces)
 	}
 	if s.crop != CropNone {
