@@ -64,10 +64,13 @@ func (s *source) detectFaces() ([]face, error) {
 	tb := thumb.Bounds()
 	short := min(tb.Dx(), tb.Dy())
 	params := pigo.CascadeParams{
+		// Coarser steps than pigo's examples (0.1, 1.1) cut the time by
+		// more than half on textured photos; faces still score far above
+		// minFaceQuality.
 		MinSize:     max(20, short/16),
 		MaxSize:     short,
-		ShiftFactor: 0.1,
-		ScaleFactor: 1.1,
+		ShiftFactor: 0.12,
+		ScaleFactor: 1.2,
 		ImageParams: pigo.ImageParams{Pixels: thumb.Pix, Rows: tb.Dy(), Cols: tb.Dx(), Dim: thumb.Stride},
 	}
 	dets := cl.ClusterDetections(cl.RunCascade(params, 0), 0.2)

@@ -161,6 +161,34 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 	return res, nil
 }
 
+// Decode reads an image as Process does and returns it whole and upright,
+// with transparency flattened on white and colours converted to sRGB,
+// scaled down to fit inside an opt.Size square. opt.Crop, opt.Quality and
+// opt.MaxBytes do not apply. It shows the source as Process sees it, for
+// example to draw the crop and faces of a Result on it; its geometry is
+// Result's scaled by the returned image's width over the oriented source
+// width.
+//
+// Decode returns the same errors as Process.
+func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
+	s, err := opt.settings()
+	if err != nil {
+		return nil, err
+	}
+	s.crop = CropNone
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("imaging: read image: %w", err)
+	}
+	src, err := load(data, s)
+	if err != nil {
+		return nil, err
+	}
+	uw, uh := src.orientation.uprightSize(src.width, src.height)
+	w, h := fitInside(uw, uh, s.size)
+	return src.render(image.Rect(0, 0, uw, uh), w, h), nil
+}
+
 // fitInside returns the size of a w×h image scaled to fit a size×size square,
 // never scaled up.
 func fitInside(w, h, size int) (int, int) {

@@ -22,7 +22,9 @@ type command struct {
 }
 
 // commands lists the subcommands in the order -h shows them.
-var commands = []command{}
+var commands = []command{
+	{"preview", "write the contact photo an image becomes, optionally showing why", runPreview},
+}
 
 // usageError marks a mistake in how the command was called; main exits 2.
 type usageError struct{ msg string }
