@@ -45,14 +45,16 @@ func decodeConfig(format string, data []byte) (image.Config, error) {
 	return cfg, nil
 }
 
-// decode decodes the pixels of data. cfg is what decodeConfig returned.
-func decode(format string, data []byte, cfg image.Config) (image.Image, error) {
+// decode decodes the pixels of data. cfg is what decodeConfig returned. The
+// result may be smaller than cfg says, by the same factor on both axes, but
+// its shorter side is at least minShort.
+func decode(format string, data []byte, cfg image.Config, minShort int) (image.Image, error) {
 	r := bytes.NewReader(data)
 	var m image.Image
 	var err error
 	switch format {
 	case formatJPEG:
-		m, err = decodeJPEG(data)
+		m, err = decodeJPEG(data, cfg, minShort)
 	case formatPNG:
 		m, err = png.Decode(r)
 	case formatGIF:
@@ -67,15 +69,18 @@ func decode(format string, data []byte, cfg image.Config) (image.Image, error) {
 	if err != nil {
 		return nil, decodeError(format, err)
 	}
-	if b := m.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+	if b := m.Bounds(); b.Dx() > cfg.Width || b.Dy() > cfg.Height || min(b.Dx(), b.Dy()) < min(minShort, cfg.Width, cfg.Height) {
 		return nil, &FormatError{Format: format, Err: errors.New("the pixel data does not match the header's dimensions")}
 	}
 	return m, nil
 }
 
-// decodeJPEG is the one place JPEG data becomes pixels, so a faster decoder
-// can take over without touching the rest of the pipeline.
-func decodeJPEG(data []byte) (image.Image, error) {
+// decodeJPEG is the one place JPEG data becomes pixels, so a decoder that
+// scales in the DCT domain can take over without touching the rest of the
+// pipeline. Such a decoder may return the image reduced by a power of two as
+// long as its shorter side stays at least minShort; the stdlib decoder
+// always returns it at full size.
+func decodeJPEG(data []byte, cfg image.Config, minShort int) (image.Image, error) {
 	return jpeg.Decode(bytes.NewReader(data))
 }
 

@@ -35,12 +35,26 @@ func findExif(format string, data []byte) ([]byte, error) {
 	return exif, nil
 }
 
-// jpegExif walks the JPEG marker segments up to the first scan and returns the
-// payload of the first APP1 Exif segment.
+// jpegExif returns the payload of the first APP1 Exif segment.
 func jpegExif(data []byte) []byte {
+	var exif []byte
+	walkJPEG(data, func(marker byte, seg []byte) bool {
+		if marker == 0xe1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			exif = seg[6:]
+			return false
+		}
+		return true
+	})
+	return exif
+}
+
+// walkJPEG calls fn with each marker segment of a JPEG before the first scan,
+// where all metadata lives, until fn returns false or the data ends or
+// breaks.
+func walkJPEG(data []byte, fn func(marker byte, seg []byte) bool) {
 	for off := 2; off+4 <= len(data); {
 		if data[off] != 0xff {
-			return nil
+			return
 		}
 		marker := data[off+1]
 		switch {
@@ -51,19 +65,17 @@ func jpegExif(data []byte) []byte {
 			off += 2
 			continue
 		case marker == 0xda || marker == 0xd9: // start of scan, end of image
-			return nil
+			return
 		}
 		n := int(binary.BigEndian.Uint16(data[off+2:]))
 		if n < 2 || off+2+n > len(data) {
-			return nil
+			return
 		}
-		seg := data[off+4 : off+2+n]
-		if marker == 0xe1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
-			return seg[6:]
+		if !fn(marker, data[off+4:off+2+n]) {
+			return
 		}
 		off += 2 + n
 	}
-	return nil
 }
 
 // pngChunk returns the data of the first PNG chunk of the given type.

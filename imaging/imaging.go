@@ -46,14 +46,14 @@ type Options struct {
 // Result describes the photo Process made and how it was made.
 type Result struct {
 	JPEG                      []byte
-	Format                    string          // "jpeg", "png", "gif", "webp", "bmp", "tiff"
-	SourceWidth, SourceHeight int             // as stored, before orientation
-	Orientation               int             // EXIF orientation applied, 1 when none
-	Crop                      image.Rectangle // the square (or, for CropNone, the whole image) in oriented source pixels
-	Face                      bool            // a face decided the crop
-	Faces                     []image.Rectangle
-	Width, Height             int // of the output
-	Quality                   int // JPEG quality used
+	Format                    string            // "jpeg", "png", "gif", "webp", "bmp", "tiff"
+	SourceWidth, SourceHeight int               // as stored, before orientation
+	Orientation               int               // EXIF orientation applied, 1 when none
+	Crop                      image.Rectangle   // the square (or, for CropNone, the whole image) in oriented source pixels
+	Face                      bool              // a face decided the crop
+	Faces                     []image.Rectangle // detected faces in oriented source pixels, largest first (CropFace only)
+	Width, Height             int               // of the output
+	Quality                   int               // JPEG quality used
 }
 
 // ParseCrop parses a crop mode as written in configuration: "face", "center"
@@ -120,7 +120,7 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imaging: read image: %w", err)
 	}
-	src, err := load(data, s.maxPixels)
+	src, err := load(data, s)
 	if err != nil {
 		return nil, err
 	}
@@ -139,8 +139,13 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 	case CropCenter:
 		res.Crop = centerSquare(uw, uh, false)
 	case CropFace:
-		faces := src.detectFaces()
-		res.Faces = faces
+		faces, err := src.detectFaces()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range faces {
+			res.Faces = append(res.Faces, f.box)
+		}
 		res.Crop, res.Face = faceSquare(uw, uh, s.size, faces)
 	}
 	if s.crop != CropNone {
@@ -154,6 +159,34 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// Decode reads an image as Process does and returns it whole and upright,
+// with transparency flattened on white and colours converted to sRGB,
+// scaled down to fit inside an opt.Size square. opt.Crop, opt.Quality and
+// opt.MaxBytes do not apply. It shows the source as Process sees it, for
+// example to draw the crop and faces of a Result on it; its geometry is
+// Result's scaled by the returned image's width over the oriented source
+// width.
+//
+// Decode returns the same errors as Process.
+func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
+	s, err := opt.settings()
+	if err != nil {
+		return nil, err
+	}
+	s.crop = CropNone
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("imaging: read image: %w", err)
+	}
+	src, err := load(data, s)
+	if err != nil {
+		return nil, err
+	}
+	uw, uh := src.orientation.uprightSize(src.width, src.height)
+	w, h := fitInside(uw, uh, s.size)
+	return src.render(image.Rect(0, 0, uw, uh), w, h), nil
 }
 
 // fitInside returns the size of a w×h image scaled to fit a size×size square,

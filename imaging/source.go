@@ -2,9 +2,7 @@ package imaging
 
 import (
 	"image"
-	"image/draw"
-
-	xdraw "golang.org/x/image/draw"
+	"math"
 )
 
 // A source is a decoded image with what its container said about it.
@@ -12,11 +10,14 @@ type source struct {
 	format        string
 	width, height int // as stored
 	orientation   orientation
-	img           image.Image
+	// img may be smaller than width×height when the decoder scaled it
+	// down while decoding; geometry is always in stored pixels.
+	img  image.Image
+	conv *colorMatrix // from the embedded ICC profile to sRGB; nil for sRGB
 }
 
-// load sniffs, checks the limits and decodes data.
-func load(data []byte, maxPixels int64) (*source, error) {
+// load sniffs, checks the limits and decodes data for output as s says.
+func load(data []byte, s settings) (*source, error) {
 	format, err := sniff(data)
 	if err != nil {
 		return nil, err
@@ -25,14 +26,14 @@ func load(data []byte, maxPixels int64) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, maxPixels)
+	if px := int64(cfg.Width) * int64(cfg.Height); px > s.maxPixels {
+		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, s.maxPixels)
 	}
 	exif, err := findExif(format, data)
 	if err != nil {
 		return nil, err
 	}
-	m, err := decode(format, data, cfg)
+	m, err := decode(format, data, cfg, minDecodedShort(s, cfg.Width, cfg.Height))
 	if err != nil {
 		return nil, err
 	}
@@ -42,10 +43,29 @@ func load(data []byte, maxPixels int64) (*source, error) {
 		height:      cfg.Height,
 		orientation: orientation(exifOrientation(exif)),
 		img:         m,
+		conv:        iccToSRGB(format, data),
 	}, nil
 }
 
-// render returns the part of the image inside crop (upright coordinates),
+// minDecodedShort is the shortest the decoded image's shorter side may be
+// for the output to keep full resolution: a decoder that scales while
+// decoding may go down to it but no further.
+func minDecodedShort(s settings, w, h int) int {
+	short, long := float64(min(w, h)), float64(max(w, h))
+	size := float64(s.size)
+	var ratio float64
+	switch s.crop {
+	case CropNone:
+		ratio = size / long
+	case CropCenter:
+		ratio = size / short
+	default:
+		ratio = size / max(short*minFaceCropShare, min(size, short))
+	}
+	return int(math.Ceil(short * min(1, ratio)))
+}
+
+// render returns the part of the image inside crop (upright stored pixels),
 // upright and resampled to w×h.
 func (s *source) render(crop image.Rectangle, w, h int) *image.RGBA {
 	stored := s.orientation.storedRect(crop, s.width, s.height)
@@ -53,30 +73,9 @@ func (s *source) render(crop image.Rectangle, w, h int) *image.RGBA {
 	if s.orientation.swapsAxes() {
 		sw, sh = h, w
 	}
-	flat := flatten(s.img)
-	dst := image.NewRGBA(image.Rect(0, 0, sw, sh))
-	stored = stored.Add(flat.Bounds().Min)
-	if stored.Dx() == sw && stored.Dy() == sh {
-		draw.Draw(dst, dst.Bounds(), flat, stored.Min, draw.Src)
-	} else {
-		xdraw.CatmullRom.Scale(dst, dst.Bounds(), flat, stored, draw.Src, nil)
-	}
-	return s.orientation.uprightRGBA(dst)
-}
-
-// flatten returns m as opaque RGBA, with transparency composited on white.
-func flatten(m image.Image) *image.RGBA {
-	b := m.Bounds()
-	dst := image.NewRGBA(b)
-	draw.Draw(dst, b, image.NewUniform(white), image.Point{}, draw.Src)
-	draw.Draw(dst, b, m, b.Min, draw.Over)
-	return dst
-}
-
-// detectFaces finds faces in the upright image, in upright source pixels.
-func (s *source) detectFaces() []image.Rectangle { return nil }
-
-// faceSquare chooses the square for CropFace.
-func faceSquare(w, h, size int, faces []image.Rectangle) (image.Rectangle, bool) {
-	return centerSquare(w, h, true), false
+	b := s.img.Bounds()
+	fx, fy := float64(b.Dx())/float64(s.width), float64(b.Dy())/float64(s.height)
+	r := rectF{float64(stored.Min.X) * fx, float64(stored.Min.Y) * fy, float64(stored.Max.X) * fx, float64(stored.Max.Y) * fy}
+	out := resample(newRowReader(s.img), b.Dx(), b.Dy(), r, sw, sh, s.conv)
+	return s.orientation.uprightRGBA(out)
 }

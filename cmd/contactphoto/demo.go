@@ -27,14 +27,6 @@ import (
 //go:embed samples/*.jpg samples/*.png
 var samples embed.FS
 
-func init() {
-	commands = append(commands, command{
-		name:    "demo",
-		summary: "run the whole pipeline locally against stand-ins, with bundled sample photos",
-		run:     runDemo,
-	})
-}
-
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", "[-out DIR]", "contactphoto demo -out demo-output", stderr)
 	out := fs.String("out", "demo-output", "folder for the photos the People API received, and the function's log")

@@ -22,7 +22,12 @@ type command struct {
 }
 
 // commands lists the subcommands in the order -h shows them.
-var commands = []command{}
+var commands = []command{
+	{"demo", "run the whole pipeline locally against stand-ins, with bundled sample photos", runDemo},
+	{"preview", "write the contact photo an image becomes, optionally showing why", runPreview},
+	{"serve", "serve the functions locally on $PORT, configured from the environment", runServe},
+	{"authorize", "store an account's refresh token in Secret Manager or a file", runAuthorize},
+}
 
 // usageError marks a mistake in how the command was called; main exits 2.
 type usageError struct{ msg string }

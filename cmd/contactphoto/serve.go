@@ -16,14 +16,6 @@ import (
 	"github.com/contactphoto/contactphoto/internal/funcserver"
 )
 
-func init() {
-	commands = append(commands, command{
-		name:    "serve",
-		summary: "serve the functions locally on $PORT, configured from the environment",
-		run:     runServe,
-	})
-}
-
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "[-host ADDR] [-grace DURATION]",
 		"PORT=8080 TOKEN_SECRET=projects/p/secrets/contactphoto-token/versions/latest contactphoto serve", stderr)

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/contactphoto/contactphoto/imaging"
+)
+
+// debugEdge is the longer side of the -debug picture: enough to judge the
+// crop, small enough to open anywhere.
+const debugEdge = 1024
+
+func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("preview", "[-size N] [-crop face|center|none] [-debug] IN OUT",
+		"contactphoto preview -debug IMG_0042.jpg contact.jpg", stderr)
+	size := fs.Int("size", imaging.DefaultSize, "edge of the square photo in pixels")
+	cropFlag := fs.String("crop", string(imaging.CropFace), "how to choose the square: face, center or none")
+	debug := fs.Bool("debug", false, "also write OUT.debug.jpg: the source with the detected faces and the chosen crop drawn on it")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("want the input image and the output JPEG, got %d arguments", fs.NArg())
+	}
+	crop, err := imaging.ParseCrop(*cropFlag)
+	if err != nil {
+		return usagef("-crop: %v", err)
+	}
+	if *size <= 0 {
+		return usagef("-size must be positive, got %d", *size)
+	}
+	in, out := fs.Arg(0), fs.Arg(1)
+	data, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	res, err := imaging.Process(bytes.NewReader(data), &imaging.Options{Size: *size, Crop: crop})
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	if err := os.WriteFile(out, res.JPEG, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
+	fmt.Fprintf(stdout, "crop %v (%s)\n", res.Crop, cropReason(crop, res))
+	fmt.Fprintf(stdout, "wrote %s: %dx%d JPEG, quality %d, %d bytes\n", out, res.Width, res.Height, res.Quality, len(res.JPEG))
+	if !*debug {
+		return nil
+	}
+	pic, err := imaging.Decode(bytes.NewReader(data), &imaging.Options{Size: debugEdge})
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	drawDebug(pic, res)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, pic, &jpeg.Options{Quality: 90}); err != nil {
+		return err
+	}
+	debugPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".debug.jpg"
+	if err := os.WriteFile(debugPath, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: faces in green, the crop as the circle people will see, the rest dimmed\n", debugPath)
+	return nil
+}
+
+// cropReason says in words what decided the crop.
+func cropReason(crop imaging.Crop, res *imaging.Result) string {
+	switch {
+	case crop == imaging.CropNone:
+		return "whole image, no crop"
+	case crop == imaging.CropCenter:
+		return "centre"
+	case res.Face:
+		return fmt.Sprintf("around the faces, %d detected", len(res.Faces))
+	}
+	return "no face found, centre biased upwards for portraits"
+}
+
+// drawDebug marks res on pic, the upright source as imaging.Decode returns
+// it: the faces as green boxes, the crop as the circle a contact photo is
+// shown in, with everything outside the circle dimmed.
+func drawDebug(pic *image.RGBA, res *imaging.Result) {
+	b := pic.Bounds()
+	uw := res.SourceWidth
+	if res.Orientation >= 5 {
+		uw = res.SourceHeight
+	}
+	k := float64(b.Dx()) / float64(uw)
+	scale := func(r image.Rectangle) image.Rectangle {
+		return image.Rect(int(float64(r.Min.X)*k), int(float64(r.Min.Y)*k), int(float64(r.Max.X)*k), int(float64(r.Max.Y)*k))
+	}
+	crop := scale(res.Crop)
+	cx, cy := float64(crop.Min.X+crop.Max.X)/2, float64(crop.Min.Y+crop.Max.Y)/2
+	rx, ry := float64(crop.Dx())/2, float64(crop.Dy())/2
+	line := max(2, min(b.Dx(), b.Dy())/200)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			dx, dy := (float64(x)+0.5-cx)/rx, (float64(y)+0.5-cy)/ry
+			d := dx*dx + dy*dy
+			i := pic.PixOffset(x, y)
+			switch {
+			case d > 1 && d < (1+float64(line)/rx)*(1+float64(line)/rx):
+				copy(pic.Pix[i:i+4], []byte{0xff, 0xff, 0xff, 0xff})
+			case d > 1:
+				for c := range 3 {
+					pic.Pix[i+c] /= 3
+				}
+			}
+		}
+	}
+	green := color.RGBA{0x20, 0xe0, 0x40, 0xff}
+	for _, f := range res.Faces {
+		strokeRect(pic, scale(f), line, green)
+	}
+	if res.Crop.Dx() != res.Crop.Dy() { // CropNone: the whole image, no circle
+		strokeRect(pic, crop, line, color.RGBA{0xff, 0xff, 0xff, 0xff})
+	}
+}
+
+func strokeRect(m *image.RGBA, r image.Rectangle, width int, c color.RGBA) {
+	edges := []image.Rectangle{
+		image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+width),
+		image.Rect(r.Min.X, r.Max.Y-width, r.Max.X, r.Max.Y),
+		image.Rect(r.Min.X, r.Min.Y, r.Min.X+width, r.Max.Y),
+		image.Rect(r.Max.X-width, r.Min.Y, r.Max.X, r.Max.Y),
+	}
+	for _, e := range edges {
+		e = e.Intersect(m.Bounds())
+		for y := e.Min.Y; y < e.Max.Y; y++ {
+			for x := e.Min.X; x < e.Max.X; x++ {
+				m.SetRGBA(x, y, c)
+			}
+		}
+	}
+}

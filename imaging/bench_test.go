@@ -1,0 +1,91 @@
+package imaging
+
+import (
+	"bytes"
+	"image"
+	"image/draw"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The benchmarks on real camera photos read them from the directory named by
+// CONTACTPHOTO_PHOTOS (e.g. a folder with phone12mp.jpg and phone48mp.jpg)
+// and skip when it is not set.
+func benchPhoto(b *testing.B, name string) []byte {
+	dir := os.Getenv("CONTACTPHOTO_PHOTOS")
+	if dir == "" {
+		b.Skip("CONTACTPHOTO_PHOTOS is not set")
+	}
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		b.Skip(err)
+	}
+	return data
+}
+
+func BenchmarkProcess(b *testing.B) {
+	for _, name := range []string{"phone12mp.jpg", "phone12mp-orientation6.jpg", "phone48mp.jpg", "friends-2056x3088.jpg"} {
+		for _, crop := range []Crop{CropFace, CropCenter} {
+			b.Run(name+"/"+string(crop), func(b *testing.B) {
+				data := benchPhoto(b, name)
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if _, err := Process(bytes.NewReader(data), &Options{Crop: crop}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// faceScene returns a decoded 4032x3024 photo-sized scene with the test
+// face in it, so detection runs on a full 720-pixel intermediate.
+func faceScene(b *testing.B) *source {
+	f, err := os.Open(filepath.Join("testdata", "face.jpg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	faceImg, err := jpeg.Decode(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	scene := image.NewRGBA(image.Rect(0, 0, 4032, 3024))
+	draw.Draw(scene, scene.Bounds(), image.NewUniform(white), image.Point{}, draw.Src)
+	// Upscaling the face by a factor of five by nearest neighbour keeps the
+	// benchmark free of the resampler.
+	fb := faceImg.Bounds()
+	for y := range 5 * fb.Dy() {
+		for x := range 5 * fb.Dx() {
+			scene.Set(1800+x, 600+y, faceImg.At(x/5, y/5))
+		}
+	}
+	// Round-trip through JPEG so the scene is the YCbCr a camera photo
+	// decodes to.
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, scene, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	m, err := jpeg.Decode(&buf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &source{format: formatJPEG, width: 4032, height: 3024, orientation: 1, img: m}
+}
+
+// BenchmarkDetectFaces measures what CropFace adds to a 12-megapixel photo:
+// the grayscale intermediate and the cascade.
+func BenchmarkDetectFaces(b *testing.B) {
+	src := faceScene(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		faces, err := src.detectFaces()
+		if err != nil || len(faces) != 1 {
+			b.Fatalf("detectFaces = %v, %v; want one face", faces, err)
+		}
+	}
+}

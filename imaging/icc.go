@@ -1,0 +1,260 @@
+package imaging
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"io"
+	"math"
+)
+
+// maxICCBytes bounds an embedded ICC profile; display profiles are a few
+// KiB, and a compressed PNG profile must not inflate without limit.
+const maxICCBytes = 1 << 20
+
+// srgbD50 is the sRGB colorant matrix adapted to the ICC's D50 white, as in
+// the sRGB IEC61966-2.1 profile: linear sRGB to PCS XYZ.
+var srgbD50 = [3][3]float64{
+	{0.4360747, 0.3850649, 0.1430804},
+	{0.2225045, 0.7168786, 0.0606169},
+	{0.0139322, 0.0971045, 0.7141733},
+}
+
+// iccToSRGB returns the conversion from the colour space of the embedded ICC
+// profile to sRGB, or nil when there is no profile, it is sRGB already, or it
+// is not a matrix/TRC RGB profile Process can convert faithfully. The pixels
+// are then used as sRGB, as browsers without colour management would.
+//
+// Converting matters most for Display P3, which recent phones write: shown
+// as sRGB, its colours look washed out, skin turns grey-pink.
+func iccToSRGB(format string, data []byte) *colorMatrix {
+	var profile []byte
+	switch format {
+	case formatJPEG:
+		profile = jpegICC(data)
+	case formatPNG:
+		profile = pngICC(data)
+	case formatWebP:
+		profile = riffChunk(data, "ICCP")
+	}
+	if profile == nil {
+		return nil
+	}
+	return profileMatrix(profile)
+}
+
+// jpegICC joins the ICC_PROFILE chunks of the APP2 segments, which carry a
+// sequence number because one segment holds at most 64 KiB.
+func jpegICC(data []byte) []byte {
+	var chunks [256][]byte
+	total := 0
+	walkJPEG(data, func(marker byte, seg []byte) bool {
+		if marker == 0xe2 && len(seg) > 14 && bytes.HasPrefix(seg, []byte("ICC_PROFILE\x00")) {
+			chunks[seg[12]] = seg[14:]
+			total = int(seg[13])
+		}
+		return true
+	})
+	if total == 0 {
+		return nil
+	}
+	var p []byte
+	for i := 1; i <= total; i++ {
+		if chunks[i] == nil {
+			return nil
+		}
+		p = append(p, chunks[i]...)
+	}
+	return p
+}
+
+// pngICC inflates the profile of the iCCP chunk: a name, a NUL, the
+// compression method and a zlib stream.
+func pngICC(data []byte) []byte {
+	c := pngChunk(data, "iCCP")
+	i := bytes.IndexByte(c, 0)
+	if i < 0 || i+2 > len(c) {
+		return nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(c[i+2:]))
+	if err != nil {
+		return nil
+	}
+	p, err := io.ReadAll(io.LimitReader(zr, maxICCBytes+1))
+	if err != nil || len(p) > maxICCBytes {
+		return nil
+	}
+	return p
+}
+
+// profileMatrix reads the colorants and tone curves of an RGB display
+// profile and returns its conversion to sRGB, or nil (see iccToSRGB).
+func profileMatrix(p []byte) *colorMatrix {
+	if len(p) < 132 || len(p) > maxICCBytes || string(p[12:16]) != "mntr" && string(p[12:16]) != "scnr" ||
+		string(p[16:20]) != "RGB " || string(p[20:24]) != "XYZ " {
+		return nil
+	}
+	tags := map[string][]byte{}
+	n := int(binary.BigEndian.Uint32(p[128:]))
+	for i := range min(n, (len(p)-132)/12) {
+		e := p[132+12*i:]
+		off, size := int64(binary.BigEndian.Uint32(e[4:])), int64(binary.BigEndian.Uint32(e[8:]))
+		if off+size <= int64(len(p)) {
+			tags[string(e[:4])] = p[off : off+size]
+		}
+	}
+	var src [3][3]float64
+	for c, sig := range []string{"rXYZ", "gXYZ", "bXYZ"} {
+		xyz, ok := xyzTag(tags[sig])
+		if !ok {
+			return nil
+		}
+		for r := range 3 {
+			src[r][c] = xyz[r]
+		}
+		if !srgbLikeCurve(tags[[]string{"rTRC", "gTRC", "bTRC"}[c]]) {
+			return nil
+		}
+	}
+	inv, ok := invert3(srgbD50)
+	if !ok {
+		return nil
+	}
+	var m colorMatrix
+	identity := true
+	for r := range 3 {
+		for c := range 3 {
+			var v float64
+			for k := range 3 {
+				v += inv[r][k] * src[k][c]
+			}
+			m[r][c] = float32(v)
+			if want := float64(boolInt(r == c)); math.Abs(v-want) > 0.01 {
+				identity = false
+			}
+		}
+	}
+	if identity {
+		return nil
+	}
+	return &m
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// xyzTag decodes an XYZType tag: 'XYZ ', 4 reserved bytes, three s15Fixed16.
+func xyzTag(t []byte) ([3]float64, bool) {
+	var v [3]float64
+	if len(t) < 20 || string(t[:4]) != "XYZ " {
+		return v, false
+	}
+	for i := range v {
+		v[i] = float64(int32(binary.BigEndian.Uint32(t[8+4*i:]))) / 65536
+	}
+	return v, true
+}
+
+// srgbLikeCurve reports whether a curveType or parametricCurveType tone
+// curve stays within a small distance of the sRGB curve, so the package's
+// sRGB linearization serves it. Display P3 uses the sRGB curve exactly; Adobe
+// RGB's gamma 2.2 is close enough; ProPhoto's 1.8 is not.
+func srgbLikeCurve(t []byte) bool {
+	eval := curveFunc(t)
+	if eval == nil {
+		return false
+	}
+	for i := 1; i < 20; i++ {
+		x := float64(i) / 20
+		if math.Abs(eval(x)-srgbToLinear(x)) > 0.02 {
+			return false
+		}
+	}
+	return true
+}
+
+// curveFunc returns the tone curve of a TRC tag as a function, or nil.
+func curveFunc(t []byte) func(float64) float64 {
+	if len(t) < 12 {
+		return nil
+	}
+	be := binary.BigEndian
+	switch string(t[:4]) {
+	case "curv":
+		n := int(be.Uint32(t[8:]))
+		switch {
+		case n == 0:
+			return func(x float64) float64 { return x }
+		case n == 1 && len(t) >= 14:
+			g := float64(be.Uint16(t[12:])) / 256
+			return func(x float64) float64 { return math.Pow(x, g) }
+		case n > 1 && len(t) >= 12+2*n:
+			return func(x float64) float64 {
+				pos := x * float64(n-1)
+				i := min(int(pos), n-2)
+				a, b := float64(be.Uint16(t[12+2*i:])), float64(be.Uint16(t[14+2*i:]))
+				return (a + (b-a)*(pos-float64(i))) / 65535
+			}
+		}
+	case "para":
+		kind := int(be.Uint16(t[8:]))
+		counts := []int{1, 3, 4, 5, 7}
+		if kind >= len(counts) || len(t) < 12+4*counts[kind] {
+			return nil
+		}
+		var prm [7]float64
+		for i := range counts[kind] {
+			prm[i] = float64(int32(be.Uint32(t[12+4*i:]))) / 65536
+		}
+		g, a, b, c, d, e, f := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
+		return func(x float64) float64 {
+			switch kind {
+			case 0:
+				return math.Pow(x, g)
+			case 1:
+				if x >= -b/a {
+					return math.Pow(a*x+b, g)
+				}
+				return 0
+			case 2:
+				if x >= -b/a {
+					return math.Pow(a*x+b, g) + c
+				}
+				return c
+			case 3:
+				if x >= d {
+					return math.Pow(a*x+b, g)
+				}
+				return c * x
+			}
+			if x >= d {
+				return math.Pow(a*x+b, g) + e
+			}
+			return c*x + f
+		}
+	}
+	return nil
+}
+
+func invert3(m [3][3]float64) ([3][3]float64, bool) {
+	var inv [3][3]float64
+	det := m[0][0]*(m[1][1]*m[2][2]-m[1][2]*m[2][1]) -
+		m[0][1]*(m[1][0]*m[2][2]-m[1][2]*m[2][0]) +
+		m[0][2]*(m[1][0]*m[2][1]-m[1][1]*m[2][0])
+	if math.Abs(det) < 1e-9 {
+		return inv, false
+	}
+	for r := range 3 {
+		for c := range 3 {
+			// Cofactor of (c, r), transposed.
+			r1, r2 := (c+1)%3, (c+2)%3
+			c1, c2 := (r+1)%3, (r+2)%3
+			inv[r][c] = (m[r1][c1]*m[r2][c2] - m[r1][c2]*m[r2][c1]) / det
+		}
+	}
+	return inv, true
+}

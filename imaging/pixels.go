@@ -1,0 +1,221 @@
+package imaging
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"sync"
+)
+
+// Resampling and box averaging happen on linear light: averaging the
+// gamma-encoded values darkens fine detail and shifts colours at edges.
+// These tables convert between sRGB-encoded samples and linear light.
+
+// srgbToLinear converts an sRGB-encoded value in [0, 1] to linear light.
+func srgbToLinear(v float64) float64 {
+	if v <= 0.04045 {
+		return v / 12.92
+	}
+	return math.Pow((v+0.055)/1.055, 2.4)
+}
+
+// linearToSRGB converts linear light in [0, 1] to an sRGB-encoded value.
+func linearToSRGB(v float64) float64 {
+	if v <= 0.0031308 {
+		return v * 12.92
+	}
+	return 1.055*math.Pow(v, 1/2.4) - 0.055
+}
+
+var linear8 = sync.OnceValue(func() *[256]float32 {
+	var t [256]float32
+	for i := range t {
+		t[i] = float32(srgbToLinear(float64(i) / 255))
+	}
+	return &t
+})
+
+var linear16 = sync.OnceValue(func() []float32 {
+	t := make([]float32, 1<<16)
+	for i := range t {
+		t[i] = float32(srgbToLinear(float64(i) / 65535))
+	}
+	return t
+})
+
+// encodeSteps is the resolution of the linear-to-sRGB table: fine enough that
+// the darkest 8-bit levels, 0.0003 apart in linear light, stay distinct.
+const encodeSteps = 1 << 16
+
+var encode8 = sync.OnceValue(func() []uint8 {
+	t := make([]uint8, encodeSteps+1)
+	for i := range t {
+		t[i] = uint8(math.Round(255 * linearToSRGB(float64(i)/encodeSteps)))
+	}
+	return t
+})
+
+// toSRGB8 encodes linear light as an 8-bit sRGB sample, clipping out-of-range
+// values that sharpening kernels and gamut conversion produce.
+func toSRGB8(table []uint8, v float32) uint8 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 1:
+		return 255
+	}
+	return table[int(v*encodeSteps+0.5)]
+}
+
+// A rowReader writes pixels [x0, x1) of row y as linear RGB triples into dst,
+// with transparency already composited on white in sRGB space, as browsers
+// show a transparent image on a white page.
+type rowReader func(y, x0, x1 int, dst []float32)
+
+// newRowReader returns a rowReader for m. Coordinates are relative to
+// m.Bounds().Min. The common decoder outputs get direct access to their
+// pixel buffers; anything else goes through the color.Color interface.
+func newRowReader(m image.Image) rowReader {
+	l8 := linear8()
+	org := m.Bounds().Min
+	switch m := m.(type) {
+	case *image.YCbCr:
+		return func(y, x0, x1 int, dst []float32) {
+			y += org.Y
+			for x := x0; x < x1; x++ {
+				yi, ci := m.YOffset(x+org.X, y), m.COffset(x+org.X, y)
+				r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				i := 3 * (x - x0)
+				dst[i], dst[i+1], dst[i+2] = l8[r], l8[g], l8[b]
+			}
+		}
+	case *image.NYCbCrA:
+		return func(y, x0, x1 int, dst []float32) {
+			y += org.Y
+			for x := x0; x < x1; x++ {
+				yi, ci, ai := m.YOffset(x+org.X, y), m.COffset(x+org.X, y), m.AOffset(x+org.X, y)
+				r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+				a := uint32(m.A[ai])
+				i := 3 * (x - x0)
+				dst[i], dst[i+1], dst[i+2] = l8[over8(uint32(r), a)], l8[over8(uint32(g), a)], l8[over8(uint32(b), a)]
+			}
+		}
+	case *image.RGBA:
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+4*x0:]
+			for i := range x1 - x0 {
+				s := p[4*i : 4*i+4 : 4*i+4]
+				ink := 255 - uint16(s[3]) // premultiplied: add white where alpha is missing
+				dst[3*i], dst[3*i+1], dst[3*i+2] = l8[plus8(s[0], ink)], l8[plus8(s[1], ink)], l8[plus8(s[2], ink)]
+			}
+		}
+	case *image.NRGBA:
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+4*x0:]
+			for i := range x1 - x0 {
+				s := p[4*i : 4*i+4 : 4*i+4]
+				a := uint32(s[3])
+				if a == 255 {
+					dst[3*i], dst[3*i+1], dst[3*i+2] = l8[s[0]], l8[s[1]], l8[s[2]]
+					continue
+				}
+				dst[3*i], dst[3*i+1], dst[3*i+2] = l8[over8(uint32(s[0]), a)], l8[over8(uint32(s[1]), a)], l8[over8(uint32(s[2]), a)]
+			}
+		}
+	case *image.Gray:
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+x0:]
+			for i := range x1 - x0 {
+				v := l8[p[i]]
+				dst[3*i], dst[3*i+1], dst[3*i+2] = v, v, v
+			}
+		}
+	case *image.CMYK:
+		l16 := linear16()
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+4*x0:]
+			for i := range x1 - x0 {
+				s := p[4*i : 4*i+4 : 4*i+4]
+				w := 0xffff - uint32(s[3])*0x101
+				for c := range 3 {
+					dst[3*i+c] = l16[(0xffff-uint32(s[c])*0x101)*w/0xffff]
+				}
+			}
+		}
+	case *image.NRGBA64:
+		l16 := linear16()
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+8*x0:]
+			for i := range x1 - x0 {
+				s := p[8*i : 8*i+8 : 8*i+8]
+				a := uint32(s[6])<<8 | uint32(s[7])
+				for c := range 3 {
+					v := uint32(s[2*c])<<8 | uint32(s[2*c+1])
+					dst[3*i+c] = l16[(v*a+0xffff*(0xffff-a)+0x7fff)/0xffff]
+				}
+			}
+		}
+	case *image.RGBA64:
+		l16 := linear16()
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+8*x0:]
+			for i := range x1 - x0 {
+				s := p[8*i : 8*i+8 : 8*i+8]
+				ink := 0xffff - (uint32(s[6])<<8 | uint32(s[7]))
+				for c := range 3 {
+					v := uint32(s[2*c])<<8 | uint32(s[2*c+1])
+					dst[3*i+c] = l16[min(0xffff, v+ink)]
+				}
+			}
+		}
+	case *image.Gray16:
+		l16 := linear16()
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+2*x0:]
+			for i := range x1 - x0 {
+				v := l16[uint32(p[2*i])<<8|uint32(p[2*i+1])]
+				dst[3*i], dst[3*i+1], dst[3*i+2] = v, v, v
+			}
+		}
+	case *image.Paletted:
+		pal := make([][3]float32, 256)
+		for i := range pal {
+			c := color.Color(color.Transparent) // out-of-palette indices show as background
+			if i < len(m.Palette) {
+				c = m.Palette[i]
+			}
+			pal[i] = linearOver16(c)
+		}
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[(y)*m.Stride+x0:]
+			for i := range x1 - x0 {
+				c := pal[p[i]]
+				dst[3*i], dst[3*i+1], dst[3*i+2] = c[0], c[1], c[2]
+			}
+		}
+	}
+	return func(y, x0, x1 int, dst []float32) {
+		for x := x0; x < x1; x++ {
+			c := linearOver16(m.At(x+org.X, y+org.Y))
+			copy(dst[3*(x-x0):], c[:])
+		}
+	}
+}
+
+// plus8 adds white ink to a premultiplied sample, saturating for the invalid
+// case of a sample above its alpha.
+func plus8(c uint8, ink uint16) uint8 { return uint8(min(255, uint16(c)+ink)) }
+
+// over8 composites an 8-bit non-premultiplied sample with alpha a over white.
+func over8(c, a uint32) uint8 {
+	return uint8((c*a + 255*(255-a) + 127) / 255)
+}
+
+// linearOver16 converts any colour, composited over white at 16 bits, to
+// linear RGB. 16-bit sources keep their precision this way.
+func linearOver16(c color.Color) [3]float32 {
+	l16 := linear16()
+	r, g, b, a := c.RGBA() // premultiplied
+	ink := 0xffff - a
+	return [3]float32{l16[min(0xffff, r+ink)], l16[min(0xffff, g+ink)], l16[min(0xffff, b+ink)]}
+}

@@ -1,0 +1,155 @@
+package imaging
+
+import (
+	"image"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// catmullRom is the Catmull-Rom cubic (B=0, C=0.5): sharp like Lanczos with
+// a smaller support, and an identity at 1:1.
+func catmullRom(x float64) float64 {
+	x = math.Abs(x)
+	switch {
+	case x < 1:
+		return (1.5*x-2.5)*x*x + 1
+	case x < 2:
+		return ((-0.5*x+2.5)*x-4)*x + 2
+	}
+	return 0
+}
+
+const catmullRomSupport = 2
+
+// axisWeights holds, for each output pixel along one axis, the contiguous run
+// of source pixels it reads and their normalized filter weights.
+type axisWeights struct {
+	start, n []int
+	w        []float32 // taps entries per output pixel
+	taps     int
+	lo, hi   int // source pixels [lo, hi) are read at all
+}
+
+// makeWeights maps the source span [s0, s1) onto n output pixels. The filter
+// widens with the reduction so every source pixel contributes and fine
+// patterns cannot alias; samples beyond the image edge repeat the edge.
+func makeWeights(s0, s1 float64, n, limit int) axisWeights {
+	scale := (s1 - s0) / float64(n)
+	fs := max(scale, 1)
+	support := catmullRomSupport * fs
+	taps := int(math.Ceil(2*support)) + 1
+	aw := axisWeights{
+		start: make([]int, n),
+		n:     make([]int, n),
+		w:     make([]float32, n*taps),
+		taps:  taps,
+		lo:    limit,
+	}
+	for i := range n {
+		c := s0 + (float64(i)+0.5)*scale
+		left := int(math.Ceil(c - support - 0.5))
+		right := int(math.Floor(c + support - 0.5))
+		lo, hi := max(left, 0), min(right, limit-1)
+		if hi < lo { // only for a span outside the image, which callers prevent
+			lo, hi = min(max(int(c), 0), limit-1), min(max(int(c), 0), limit-1)
+		}
+		w := aw.w[i*taps : i*taps+hi-lo+1]
+		var sum float64
+		for j := left; j <= right; j++ {
+			k := catmullRom((float64(j) + 0.5 - c) / fs)
+			w[min(max(j, lo), hi)-lo] += float32(k)
+			sum += k
+		}
+		if sum != 0 {
+			for k := range w {
+				w[k] /= float32(sum)
+			}
+		}
+		aw.start[i], aw.n[i] = lo, hi-lo+1
+		aw.lo, aw.hi = min(aw.lo, lo), max(aw.hi, hi+1)
+	}
+	return aw
+}
+
+// rectF is a rectangle in source pixels with fractional edges, as a crop in
+// stored coordinates becomes when the decoder has already scaled the image.
+type rectF struct{ x0, y0, x1, y1 float64 }
+
+// resample renders the span r of a w×h source read through read into an
+// outW×outH RGBA image, filtering in linear light. conv, when not nil,
+// converts the linear RGB of the source's colour space to linear sRGB; it is
+// applied after filtering, which is equivalent and cheaper.
+func resample(read rowReader, w, h int, r rectF, outW, outH int, conv *colorMatrix) *image.RGBA {
+	hw := makeWeights(r.x0, r.x1, outW, w)
+	vw := makeWeights(r.y0, r.y1, outH, h)
+	dst := image.NewRGBA(image.Rect(0, 0, outW, outH))
+	// Bands of output rows run in parallel; each filters the few source
+	// rows it shares with its neighbour again rather than synchronizing.
+	bands := max(1, min(runtime.GOMAXPROCS(0), outH/32))
+	var wg sync.WaitGroup
+	for b := range bands {
+		wg.Go(func() {
+			resampleRows(read, &hw, &vw, outH*b/bands, outH*(b+1)/bands, dst, conv)
+		})
+	}
+	wg.Wait()
+	return dst
+}
+
+// resampleRows fills output rows [y0, y1) of dst. Horizontally filtered
+// source rows live in a ring that holds just the rows one output row needs,
+// so memory does not grow with the source.
+func resampleRows(read rowReader, hw, vw *axisWeights, y0, y1 int, dst *image.RGBA, conv *colorMatrix) {
+	outW := len(hw.start)
+	rowLen := 3 * outW
+	in := make([]float32, 3*(hw.hi-hw.lo))
+	ringN := vw.taps
+	ring := make([]float32, ringN*rowLen)
+	acc := make([]float32, rowLen)
+	enc := encode8()
+	next := 0 // next source row to filter horizontally
+	for oy := y0; oy < y1; oy++ {
+		start, n := vw.start[oy], vw.n[oy]
+		next = max(next, start)
+		for ; next < start+n; next++ {
+			read(next, hw.lo, hw.hi, in)
+			row := ring[(next%ringN)*rowLen:][:rowLen]
+			for ox := range outW {
+				ws := hw.w[ox*hw.taps:][:hw.n[ox]]
+				p := in[3*(hw.start[ox]-hw.lo):][:3*len(ws)]
+				var r, g, b float32
+				for k, w := range ws {
+					r += w * p[3*k]
+					g += w * p[3*k+1]
+					b += w * p[3*k+2]
+				}
+				row[3*ox], row[3*ox+1], row[3*ox+2] = r, g, b
+			}
+		}
+		clear(acc)
+		for k, w := range vw.w[oy*vw.taps:][:n] {
+			row := ring[((start+k)%ringN)*rowLen:][:rowLen]
+			for i, v := range row {
+				acc[i] += w * v
+			}
+		}
+		out := dst.Pix[oy*dst.Stride:][:4*outW]
+		for ox := range outW {
+			r, g, b := acc[3*ox], acc[3*ox+1], acc[3*ox+2]
+			if conv != nil {
+				r, g, b = conv.apply(r, g, b)
+			}
+			out[4*ox], out[4*ox+1], out[4*ox+2], out[4*ox+3] = toSRGB8(enc, r), toSRGB8(enc, g), toSRGB8(enc, b), 0xff
+		}
+	}
+}
+
+// colorMatrix converts linear RGB between two sets of primaries.
+type colorMatrix [3][3]float32
+
+func (m *colorMatrix) apply(r, g, b float32) (float32, float32, float32) {
+	return m[0][0]*r + m[0][1]*g + m[0][2]*b,
+		m[1][0]*r + m[1][1]*g + m[1][2]*b,
+		m[2][0]*r + m[2][1]*g + m[2][2]*b
+}

@@ -1,0 +1,57 @@
+package imaging
+
+import "image"
+
+// grayThumb returns a grayscale copy of m reduced by the smallest integer
+// factor f that brings its longer side to at most maxEdge, averaging each
+// f×f block. It is for face detection only, so speed beats filter quality:
+// JPEG's luma plane is averaged as stored, anything else in linear light,
+// and of each block only every (f/2)th row is read.
+func grayThumb(m image.Image, maxEdge int) (*image.Gray, int) {
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	f := max(1, (max(w, h)+maxEdge-1)/maxEdge)
+	tw, th := (w+f-1)/f, (h+f-1)/f
+	thumb := image.NewGray(image.Rect(0, 0, tw, th))
+	sum := make([]float32, tw)
+	count := make([]float32, tw)
+	var row func(y int)
+	yc, luma := m.(*image.YCbCr)
+	if luma {
+		row = func(y int) {
+			p := yc.Y[yc.YOffset(b.Min.X, b.Min.Y+y):][:w]
+			for x, v := range p {
+				sum[x/f] += float32(v)
+				count[x/f]++
+			}
+		}
+	} else {
+		read := newRowReader(m)
+		rgb := make([]float32, 3*w)
+		row = func(y int) {
+			read(y, 0, w, rgb)
+			for x := range w {
+				sum[x/f] += 0.2126*rgb[3*x] + 0.7152*rgb[3*x+1] + 0.0722*rgb[3*x+2]
+				count[x/f]++
+			}
+		}
+	}
+	enc := encode8()
+	for ty := range th {
+		clear(sum)
+		clear(count)
+		for y := ty * f; y < min(h, (ty+1)*f); y += max(1, f/2) {
+			row(y)
+		}
+		out := thumb.Pix[ty*thumb.Stride:][:tw]
+		for x := range out {
+			v := sum[x] / count[x]
+			if luma {
+				out[x] = uint8(v + 0.5)
+			} else {
+				out[x] = toSRGB8(enc, v)
+			}
+		}
+	}
+	return thumb, f
+}

@@ -1,0 +1,164 @@
+package people
+
+import (
+	"fmt"
+	"net/mail"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ContactRef names a contact the way a user wrote it: by resource name or by
+// email address. Exactly one field is set.
+type ContactRef struct {
+	// ResourceName is always in the canonical form "people/c<digits>".
+	ResourceName string
+	// Email is an address to look up with Client.Resolve.
+	Email string
+}
+
+// String returns the resource name or the email address.
+func (r ContactRef) String() string {
+	if r.ResourceName != "" {
+		return r.ResourceName
+	}
+	return r.Email
+}
+
+const (
+	// maxContactIDDigits bounds the numeric part of a contact id. Contact ids
+	// are 64-bit numbers written in decimal (at most 20 digits); the slack
+	// keeps room for longer ids without accepting arbitrary strings.
+	maxContactIDDigits = 24
+	// maxEmailLen is the longest address SMTP allows (RFC 5321, 4.5.3.1.3).
+	maxEmailLen = 254
+)
+
+// ParseContactRef parses a contact as written in object metadata:
+// "people/c1234567890", the bare id "c1234567890", or an email address.
+// Anything else, such as "people/me", "contactGroups/all", a path with "..",
+// a query string or a custom method suffix, is rejected with an *Error of
+// kind InvalidContact, because the People API client would otherwise send it
+// verbatim into the request path.
+func ParseContactRef(s string) (ContactRef, error) {
+	ref, reason := parseContactRef(s)
+	if reason != "" {
+		return ContactRef{}, &Error{Kind: InvalidContact, Op: "parse contact", Contact: s, Err: errorString(reason)}
+	}
+	return ref, nil
+}
+
+// parseContactRef returns the parsed reference or, for invalid input, the
+// reason it was rejected.
+func parseContactRef(s string) (ContactRef, string) {
+	switch {
+	case s == "":
+		return ContactRef{}, "empty value; want people/c<digits>, c<digits> or an email address"
+	case len(s) > maxEmailLen:
+		return ContactRef{}, fmt.Sprintf("%d bytes is too long for a resource name or email address (at most %d)", len(s), maxEmailLen)
+	case !utf8.ValidString(s):
+		return ContactRef{}, "not valid UTF-8"
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return ContactRef{}, "contains whitespace or control characters"
+		}
+	}
+	if strings.Contains(s, "@") {
+		return parseEmail(s)
+	}
+	id := s
+	if rest, ok := strings.CutPrefix(s, "people/"); ok {
+		id = rest
+	}
+	if id == "me" {
+		return ContactRef{}, "people/me is the signed-in user, not a contact; want people/c<digits>"
+	}
+	digits, ok := strings.CutPrefix(id, "c")
+	if !ok || digits == "" || !allASCIIDigits(digits) {
+		return ContactRef{}, "not a contact resource name; want people/c<digits>, c<digits> or an email address"
+	}
+	if len(digits) > maxContactIDDigits {
+		return ContactRef{}, fmt.Sprintf("contact id has %d digits, more than any contact id (at most %d)", len(digits), maxContactIDDigits)
+	}
+	return ContactRef{ResourceName: "people/c" + digits}, ""
+}
+
+// allASCIIDigits reports whether s is made of 0-9 only. unicode.IsDigit would
+// let look-alikes such as Arabic-Indic or fullwidth digits through.
+func allASCIIDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseEmail accepts a bare address (no display name, no angle brackets)
+// whose domain has at least one dot.
+func parseEmail(s string) (ContactRef, string) {
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return ContactRef{}, "not a plain email address such as alice@example.com"
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], s[at+1:]
+	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return ContactRef{}, "not a plain email address such as alice@example.com"
+	}
+	return ContactRef{Email: s}, ""
+}
+
+// photoExtensions are the extensions ContactRefFromFilename strips. Only
+// image extensions are stripped so that "alice@example.com" keeps its ".com".
+var photoExtensions = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+
+// ContactRefFromFilename takes the contact from an object name, following the
+// naming convention of bulk contact-photo tools: the base name without its
+// image extension is a contact id or an email address, as in
+// "photos/c1234567890.jpg" or "alice@example.com.png". Errors are *Error of
+// kind InvalidContact.
+func ContactRefFromFilename(name string) (ContactRef, error) {
+	base := path.Base(name)
+	if name == "" || strings.HasSuffix(name, "/") {
+		base = ""
+	}
+	ext := path.Ext(base)
+	for _, e := range photoExtensions {
+		if strings.EqualFold(ext, e) {
+			base = strings.TrimSuffix(base, ext)
+			break
+		}
+	}
+	ref, reason := parseContactRef(base)
+	if reason != "" {
+		return ContactRef{}, &Error{
+			Kind:    InvalidContact,
+			Op:      "contact from file name",
+			Contact: name,
+			Err:     errorString(reason + `; name photos like "c1234567890.jpg" or "alice@example.com.jpg"`),
+		}
+	}
+	return ref, nil
+}
+
+// quoteShort quotes s for a message, cutting it so that hostile or huge
+// metadata values can't flood the logs.
+func quoteShort(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return fmt.Sprintf("%q", s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
+}
+
+// errorString is a plain error whose text is a reason.
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

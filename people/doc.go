@@ -1,0 +1,62 @@
+// Package people sets contact photos through the Google People API
+// (google.golang.org/api/people/v1), in a way that bulk uploads survive.
+//
+// The API asks that mutations for one user be sent one at a time, limits
+// photo writes to roughly 50 to 60 a minute per user, and its generated Go
+// client never retries. A Client therefore keeps, per account:
+//
+//   - one mutation in flight at a time across the process (callers queue;
+//     their other work, such as image processing, goes on in parallel);
+//   - a rate limiter of Options.WritesPerMinute (DefaultWritesPerMinute)
+//     spreading writes evenly, so a burst is paced instead of answered with
+//     429s. When the queue or the limiter cannot give a turn before the
+//     context's deadline, the call fails at once with a transient error
+//     instead of timing out half-way through;
+//   - retries of 429, 500, 502, 503, 504 and connection resets with
+//     exponential backoff and full jitter, never sooner than Retry-After and
+//     never past the deadline. 400, 401, 403, 404 and a revoked token are not
+//     retried;
+//   - the email resolutions of Resolve, cached for a few minutes, and the
+//     warm-up search the API wants before the first searchContacts.
+//
+// Resource names are validated before they reach a request path: the
+// generated client sends "people/../x" verbatim.
+//
+// Create one Client per process and share it: the guarantees above hold
+// within one Client. Across instances of a function, only the server's quota
+// applies, so deploy with a maximum of one instance per account's traffic if
+// bulk uploads must never see a 429.
+//
+// # Contacts
+//
+// ParseContactRef reads a contact from object metadata ("people/c123",
+// "c123" or an email address) and ContactRefFromFilename from an object name
+// ("c123.jpg", "alice@example.com.png"). Resolve turns an email into a
+// resource name with searchContacts: only exact, case-insensitive matches
+// count, since the search matches prefixes.
+//
+// A contact's resource name can change when it is linked to a profile.
+// UpdatePhotoByRef covers that: on 404 it looks the contact up again by
+// email, bypassing the cache, and retries once.
+//
+// # Errors
+//
+// Every error returned is an *Error whose Kind is one of a closed set, and
+// whose Permanent method tells the caller whether to acknowledge the event
+// (permanent) or ask for a redelivery (transient):
+//
+//	InvalidContact    permanent  malformed contact reference
+//	ContactNotFound   permanent  404, or no contact has the email
+//	AmbiguousContact  permanent  several contacts have the email (see Candidates)
+//	InvalidPhoto      permanent  400: not a JPEG or PNG the API accepts
+//	PermissionDenied  permanent  403: e.g. the token lacks the contacts scope
+//	APIDisabled       permanent  403 SERVICE_DISABLED: names the API and the console URL to enable it
+//	AuthRevoked       permanent  invalid_grant or 401: run `contactphoto authorize`
+//	QuotaExhausted    transient  429 after retries, or no rate-limit slot before the deadline
+//	Unavailable       transient  5xx or network failure after retries, deadline, token endpoint down
+//
+// Errors of the token source keep their own decision when they implement
+// Permanent() bool; a revoked refresh token (*oauth2.RetrieveError with
+// "invalid_grant") is AuthRevoked. Messages say what to do and never contain
+// tokens or photo bytes.
+package people

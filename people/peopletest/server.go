@@ -1,0 +1,734 @@
+// Package peopletest is a strict stand-in for the Google People API, for
+// tests and demos. It serves the photo methods (updateContactPhoto,
+// deleteContactPhoto), get and searchContacts on 127.0.0.1 and answers like
+// Google does, with Google's error JSON:
+//
+//   - only the documented routes and query parameters, with a Bearer token
+//     that Options.Validate accepts (401 UNAUTHENTICATED otherwise);
+//   - photo bytes must be base64 in a JSON body and decode as JPEG or PNG
+//     (400 INVALID_ARGUMENT "Invalid photo format" otherwise);
+//   - unknown contacts, or contacts of another account, are 404 NOT_FOUND;
+//   - writes are limited per account per minute (429 RESOURCE_EXHAUSTED with
+//     the quota metric in the details);
+//   - searchContacts returns nothing until the account sent the warm-up
+//     request with an empty query, and matches prefixes of email addresses.
+//
+// Tests can inject faults (503, 429 with or without Retry-After, connection
+// resets), add latency, disable the API (403 SERVICE_DISABLED), and read
+// what the server saw: the photos it stored, and whether two writes for one
+// account ever overlapped.
+package peopletest
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // the API accepts JPEG
+	_ "image/png"  // and PNG
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const service = "people.googleapis.com"
+
+// Quota names in a RESOURCE_EXHAUSTED answer.
+const (
+	QuotaMetric = "people.googleapis.com/critical_write_requests"
+	QuotaLimit  = "CriticalWriteRequestsPerMinutePerUser"
+)
+
+// DefaultWriteQuota is the number of writes an account may make per
+// QuotaWindow, like the per-user quota of a Google Cloud project.
+const DefaultWriteQuota = 60
+
+// maxBody bounds a request body; Google refuses larger requests too.
+const maxBody = 32 << 20
+
+// Options configures a Server. The zero value is ready to use.
+type Options struct {
+	// Validate checks a Bearer access token and names its account. nil
+	// accepts any non-empty token for the default account "".
+	Validate func(accessToken string) (account string, ok bool)
+	// WriteQuota is the number of writes per account per QuotaWindow;
+	// 0 means DefaultWriteQuota and a negative value means no quota.
+	WriteQuota int
+	// QuotaWindow is the sliding window of WriteQuota; 0 means a minute.
+	QuotaWindow time.Duration
+	// Latency delays every answer, as the real service takes a while.
+	Latency time.Duration
+	// Project is the project number named in errors; "" means "123456789012".
+	Project string
+}
+
+// Fault is a failure to answer in place of a call.
+type Fault struct {
+	// Status is the HTTP status to answer: 429 (quota shape), 500, 502
+	// (an HTML page, as Google's front end sends), 503, 504 or 403 (missing
+	// scope), or any other code with a generic message.
+	Status int
+	// RetryAfter sets a Retry-After header, in whole seconds rounded up.
+	RetryAfter time.Duration
+	// Reset closes the connection without an answer (a TCP reset) instead.
+	Reset bool
+}
+
+// Update is a photo the server stored.
+type Update struct {
+	Account      string
+	ResourceName string
+	Photo        []byte
+	Format       string // "jpeg" or "png"
+	Width        int
+	Height       int
+	URL          string // where the server serves the photo
+}
+
+// Stats counts what the server saw.
+type Stats struct {
+	Requests                                  int // calls to API methods, whatever the answer
+	Updates, Deletes, Gets, Searches, WarmUps int // successful calls
+	QuotaRejections                           int // 429s from the write quota
+	Faults                                    int // injected faults served
+	// Overlaps counts writes that started while another write of the same
+	// account was in flight: the API asks clients not to do that.
+	Overlaps int
+}
+
+// Server is a running stand-in. URL is the base URL for the client's
+// endpoint option (PEOPLE_API_ENDPOINT).
+type Server struct {
+	*httptest.Server
+
+	validate func(string) (string, bool)
+	quota    int
+	window   time.Duration
+	latency  time.Duration
+	project  string
+
+	mu       sync.Mutex
+	contacts map[contactKey]*contact
+	warmed   map[string]bool
+	faults   []Fault
+	disabled bool
+	inflight map[string]int
+	writes   map[string][]time.Time // admitted writes per account, for the quota
+	updates  []Update
+	photos   []Update // served at /photos/<index>
+	stats    Stats
+}
+
+type contactKey struct{ account, resourceName string }
+
+type contact struct {
+	resourceName string
+	emails       []string
+	photo        *Update // nil: no photo
+	etag         int
+}
+
+// NewServer starts a Server on 127.0.0.1. A nil opt means the defaults.
+func NewServer(opt *Options) *Server {
+	if opt == nil {
+		opt = &Options{}
+	}
+	s := &Server{
+		validate: opt.Validate,
+		quota:    opt.WriteQuota,
+		window:   opt.QuotaWindow,
+		latency:  opt.Latency,
+		project:  opt.Project,
+		contacts: make(map[contactKey]*contact),
+		warmed:   make(map[string]bool),
+		inflight: make(map[string]int),
+		writes:   make(map[string][]time.Time),
+	}
+	if s.validate == nil {
+		s.validate = func(tok string) (string, bool) { return "", tok != "" }
+	}
+	if s.quota == 0 {
+		s.quota = DefaultWriteQuota
+	}
+	if s.window <= 0 {
+		s.window = time.Minute
+	}
+	if s.project == "" {
+		s.project = "123456789012"
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+var contactName = regexp.MustCompile(`^people/c[0-9]+$`)
+
+// AddContact adds a contact with the given email addresses to an account.
+// resourceName must be "people/c<digits>".
+func (s *Server) AddContact(account, resourceName string, emails ...string) {
+	if !contactName.MatchString(resourceName) {
+		panic(fmt.Sprintf("peopletest: AddContact: %q is not people/c<digits>", resourceName))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.contacts[contactKey{account, resourceName}] = &contact{resourceName: resourceName, emails: slices.Clone(emails)}
+}
+
+// RenameContact gives a contact a new resource name, as the API does when a
+// contact is linked to a profile; the old name then answers 404.
+func (s *Server) RenameContact(account, oldName, newName string) {
+	if !contactName.MatchString(newName) {
+		panic(fmt.Sprintf("peopletest: RenameContact: %q is not people/c<digits>", newName))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.contacts[contactKey{account, oldName}]
+	if !ok {
+		panic(fmt.Sprintf("peopletest: RenameContact: no contact %s in account %q", oldName, account))
+	}
+	delete(s.contacts, contactKey{account, oldName})
+	c.resourceName = newName
+	s.contacts[contactKey{account, newName}] = c
+}
+
+// FailNext makes the next n calls, of any method, fail with f. Faults queue
+// up in the order they are added.
+func (s *Server) FailNext(n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, f)
+	}
+}
+
+// SetServiceDisabled makes every authenticated call answer 403
+// SERVICE_DISABLED, as when the project has not enabled the People API.
+func (s *Server) SetServiceDisabled(disabled bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.disabled = disabled
+}
+
+// Updates returns the successful photo updates, in order.
+func (s *Server) Updates() []Update {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.updates)
+}
+
+// Photo returns the current photo of a contact.
+func (s *Server) Photo(account, resourceName string) (Update, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.contacts[contactKey{account, resourceName}]
+	if !ok || c.photo == nil {
+		return Update{}, false
+	}
+	return *c.photo, true
+}
+
+// Stats returns what the server counted so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+var (
+	personPath = regexp.MustCompile(`^/v1/people/([^/:]*)(:[A-Za-z]+)?$`)
+	photoPath  = regexp.MustCompile(`^/photos/([0-9]+)$`)
+	contactID  = regexp.MustCompile(`^c[0-9]+$`)
+)
+
+// commonParams are the system parameters every method accepts.
+var commonParams = []string{"alt", "prettyPrint", "fields", "quotaUser", "$.xgafv", "callback", "uploadType", "upload_protocol"}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.EscapedPath()
+	if m := photoPath.FindStringSubmatch(p); m != nil && r.Method == http.MethodGet {
+		s.servePhoto(w, m[1])
+		return
+	}
+	var method string
+	var params []string
+	var id string
+	switch m := personPath.FindStringSubmatch(p); {
+	case p == "/v1/people:searchContacts" && r.Method == http.MethodGet:
+		method, params = "SearchContacts", []string{"query", "readMask", "pageSize", "sources"}
+	case m != nil && m[2] == ":updateContactPhoto" && r.Method == http.MethodPatch:
+		method, id = "UpdateContactPhoto", m[1]
+	case m != nil && m[2] == ":deleteContactPhoto" && r.Method == http.MethodDelete:
+		method, id, params = "DeleteContactPhoto", m[1], []string{"personFields", "sources"}
+	case m != nil && m[2] == "" && r.Method == http.MethodGet:
+		method, id, params = "GetPerson", m[1], []string{"personFields", "sources", "requestMask.includeField"}
+	default:
+		writeError(w, http.StatusNotFound, "Method not found.")
+		return
+	}
+	s.mu.Lock()
+	s.stats.Requests++
+	s.mu.Unlock()
+	q := r.URL.Query()
+	for k := range q {
+		if !slices.Contains(commonParams, k) && !slices.Contains(params, k) {
+			s.invalidArgument(w, "Invalid JSON payload received. Unknown name %q: Cannot bind query parameter. Field %q could not be found in request message.", k, k)
+			return
+		}
+	}
+	if alt := q.Get("alt"); alt != "" && alt != "json" {
+		s.invalidArgument(w, "Invalid value for alt: %q", alt)
+		return
+	}
+	if id != "" && !contactID.MatchString(id) {
+		s.invalidArgument(w, "Resource name \"people/%s\" is not a valid contact person resource.", id)
+		return
+	}
+
+	account, ok := s.authenticate(w, r, method)
+	if !ok {
+		return
+	}
+	mutation := method == "UpdateContactPhoto" || method == "DeleteContactPhoto"
+	if mutation {
+		done := s.beginWrite(account)
+		defer done()
+	}
+	if !s.sleep(r) {
+		return
+	}
+	if s.takeFault(w, r, mutation, account) {
+		return
+	}
+	switch method {
+	case "UpdateContactPhoto":
+		s.updateContactPhoto(w, r, account, "people/"+id)
+	case "DeleteContactPhoto":
+		s.deleteContactPhoto(w, r, account, "people/"+id)
+	case "GetPerson":
+		s.getPerson(w, r, account, "people/"+id)
+	case "SearchContacts":
+		s.searchContacts(w, r, account)
+	}
+}
+
+// authenticate checks the Bearer token and the service state.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, method string) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		s.unauthenticated(w, method, true)
+		return "", false
+	}
+	scheme, token, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		s.unauthenticated(w, method, false)
+		return "", false
+	}
+	account, ok := s.validate(token)
+	if !ok {
+		s.unauthenticated(w, method, false)
+		return "", false
+	}
+	s.mu.Lock()
+	disabled := s.disabled
+	s.mu.Unlock()
+	if disabled {
+		s.serviceDisabled(w)
+		return "", false
+	}
+	return account, true
+}
+
+// beginWrite records a write in flight for the overlap detector.
+func (s *Server) beginWrite(account string) (done func()) {
+	s.mu.Lock()
+	s.inflight[account]++
+	if s.inflight[account] > 1 {
+		s.stats.Overlaps++
+	}
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.inflight[account]--
+		s.mu.Unlock()
+	}
+}
+
+// sleep waits out the configured latency; false means the client left.
+func (s *Server) sleep(r *http.Request) bool {
+	if s.latency <= 0 {
+		return true
+	}
+	t := time.NewTimer(s.latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// takeFault answers with the next injected fault or, for a write, a quota
+// rejection. It reports whether it answered.
+func (s *Server) takeFault(w http.ResponseWriter, r *http.Request, mutation bool, account string) bool {
+	s.mu.Lock()
+	if len(s.faults) > 0 {
+		f := s.faults[0]
+		s.faults = s.faults[1:]
+		s.stats.Faults++
+		s.mu.Unlock()
+		if f.Reset {
+			resetConnection(w, r)
+			return true
+		}
+		s.writeFault(w, f)
+		return true
+	}
+	if !mutation || s.quota < 0 {
+		s.mu.Unlock()
+		return false
+	}
+	now := time.Now()
+	recent := s.writes[account]
+	for len(recent) > 0 && now.Sub(recent[0]) >= s.window {
+		recent = recent[1:]
+	}
+	over := len(recent) >= s.quota
+	if !over {
+		recent = append(recent, now)
+	} else {
+		s.stats.QuotaRejections++
+	}
+	s.writes[account] = recent
+	s.mu.Unlock()
+	if over {
+		s.quotaExceeded(w, 0)
+	}
+	return over
+}
+
+// resetConnection drops the TCP connection with a reset, so the client sees
+// "connection reset by peer" rather than a clean close.
+func resetConnection(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	conn.Close()
+}
+
+type updateRequest struct {
+	PhotoBytes   *string  `json:"photoBytes"`
+	PersonFields string   `json:"personFields"`
+	Sources      []string `json:"sources"`
+}
+
+func (s *Server) updateContactPhoto(w http.ResponseWriter, r *http.Request, account, name string) {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		s.invalidArgument(w, "Invalid JSON payload received. Content-Type %q is not application/json.", ct)
+		return
+	}
+	var req updateRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			s.invalidArgument(w, "Request payload size exceeds the limit: %d bytes.", maxBody)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			s.invalidArgument(w, "Invalid JSON payload received. Unknown name %q: Cannot find field.", field)
+		case errors.As(err, &ute):
+			s.invalidArgument(w, "Invalid value at %q: %s", ute.Field, ute.Value)
+		default:
+			s.invalidArgument(w, "Invalid JSON payload received. Unexpected token.")
+		}
+		return
+	}
+	if dec.More() {
+		s.invalidArgument(w, "Invalid JSON payload received. Unexpected token.")
+		return
+	}
+	if err := checkMask(req.PersonFields); err != nil {
+		s.invalidArgument(w, "%v", err)
+		return
+	}
+	if req.PhotoBytes == nil {
+		s.invalidArgument(w, "Invalid photo format")
+		return
+	}
+	data, ok := decodeBase64(*req.PhotoBytes)
+	if !ok {
+		s.invalidArgument(w, "Invalid value at 'photo_bytes' (TYPE_BYTES), Base64 decoding failed for %q", truncate(*req.PhotoBytes, 32))
+		return
+	}
+	format, width, height, ok := checkPhoto(data)
+	if !ok {
+		s.invalidArgument(w, "Invalid photo format")
+		return
+	}
+	s.mu.Lock()
+	c, ok := s.contacts[contactKey{account, name}]
+	if !ok {
+		s.mu.Unlock()
+		s.notFound(w)
+		return
+	}
+	u := Update{Account: account, ResourceName: name, Photo: data, Format: format, Width: width, Height: height}
+	u.URL = fmt.Sprintf("%s/photos/%d", s.URL, len(s.photos))
+	s.photos = append(s.photos, u)
+	s.updates = append(s.updates, u)
+	c.photo = &u
+	c.etag++
+	s.stats.Updates++
+	resp := map[string]any{}
+	if req.PersonFields != "" {
+		resp["person"] = s.person(account, c, req.PersonFields)
+	}
+	s.mu.Unlock()
+	writeJSON(w, resp)
+}
+
+func (s *Server) deleteContactPhoto(w http.ResponseWriter, r *http.Request, account, name string) {
+	mask := r.URL.Query().Get("personFields")
+	if err := checkMask(mask); err != nil {
+		s.invalidArgument(w, "%v", err)
+		return
+	}
+	s.mu.Lock()
+	c, ok := s.contacts[contactKey{account, name}]
+	if !ok {
+		s.mu.Unlock()
+		s.notFound(w)
+		return
+	}
+	c.photo = nil
+	c.etag++
+	s.stats.Deletes++
+	resp := map[string]any{}
+	if mask != "" {
+		resp["person"] = s.person(account, c, mask)
+	}
+	s.mu.Unlock()
+	writeJSON(w, resp)
+}
+
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name string) {
+	mask := r.URL.Query().Get("personFields")
+	if mask == "" {
+		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/get.")
+		return
+	}
+	if err := checkMask(mask); err != nil {
+		s.invalidArgument(w, "%v", err)
+		return
+	}
+	s.mu.Lock()
+	c, ok := s.contacts[contactKey{account, name}]
+	if !ok {
+		s.mu.Unlock()
+		s.notFound(w)
+		return
+	}
+	s.stats.Gets++
+	p := s.person(account, c, mask)
+	s.mu.Unlock()
+	writeJSON(w, p)
+}
+
+func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account string) {
+	q := r.URL.Query()
+	mask := q.Get("readMask")
+	if mask == "" {
+		s.invalidArgument(w, "readMask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/searchContacts.")
+		return
+	}
+	if err := checkMask(mask); err != nil {
+		s.invalidArgument(w, "%v", err)
+		return
+	}
+	if !q.Has("query") {
+		s.invalidArgument(w, "query is required.")
+		return
+	}
+	pageSize := 10
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			s.invalidArgument(w, "Invalid pageSize %q.", v)
+			return
+		}
+		pageSize = min(cmp.Or(n, 10), 30)
+	}
+	query := strings.ToLower(q.Get("query"))
+	s.mu.Lock()
+	if query == "" {
+		s.warmed[account] = true
+		s.stats.WarmUps++
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{})
+		return
+	}
+	s.stats.Searches++
+	results := []any{}
+	if s.warmed[account] {
+		var names []string
+		for k, c := range s.contacts {
+			if k.account != account {
+				continue
+			}
+			for _, e := range c.emails {
+				if strings.HasPrefix(strings.ToLower(e), query) {
+					names = append(names, k.resourceName)
+					break
+				}
+			}
+		}
+		slices.Sort(names)
+		for _, n := range names[:min(len(names), pageSize)] {
+			results = append(results, map[string]any{"person": s.person(account, s.contacts[contactKey{account, n}], mask)})
+		}
+	}
+	s.mu.Unlock()
+	resp := map[string]any{}
+	if len(results) > 0 {
+		resp["results"] = results
+	}
+	writeJSON(w, resp)
+}
+
+// person renders a contact with the fields of mask. s.mu is held.
+func (s *Server) person(account string, c *contact, mask string) map[string]any {
+	id := strings.TrimPrefix(c.resourceName, "people/")
+	source := map[string]any{"type": "CONTACT", "id": strings.TrimPrefix(id, "c"), "etag": fmt.Sprintf("#%d", c.etag)}
+	p := map[string]any{"resourceName": c.resourceName, "etag": fmt.Sprintf("%%Eg%s%d", id, c.etag)}
+	for f := range strings.SplitSeq(mask, ",") {
+		switch f {
+		case "emailAddresses":
+			var emails []any
+			for i, e := range c.emails {
+				emails = append(emails, map[string]any{
+					"metadata": map[string]any{"primary": i == 0, "source": source},
+					"value":    e,
+				})
+			}
+			if emails != nil {
+				p["emailAddresses"] = emails
+			}
+		case "photos":
+			if c.photo != nil {
+				p["photos"] = []any{map[string]any{
+					"metadata": map[string]any{"primary": true, "source": source},
+					"url":      c.photo.URL,
+				}}
+			} else {
+				p["photos"] = []any{map[string]any{
+					"metadata": map[string]any{"primary": true, "source": source},
+					"url":      s.URL + "/photos/default",
+					"default":  true,
+				}}
+			}
+		}
+	}
+	return p
+}
+
+func (s *Server) servePhoto(w http.ResponseWriter, index string) {
+	i, err := strconv.Atoi(index)
+	s.mu.Lock()
+	var u *Update
+	if err == nil && i >= 0 && i < len(s.photos) {
+		u = &s.photos[i]
+	}
+	s.mu.Unlock()
+	if u == nil {
+		http.NotFound(w, nil)
+		return
+	}
+	w.Header().Set("Content-Type", "image/"+u.Format)
+	w.Write(u.Photo)
+}
+
+// maskFields are the paths a person field mask may name.
+var maskFields = []string{
+	"addresses", "ageRanges", "biographies", "birthdays", "calendarUrls", "clientData", "coverPhotos",
+	"emailAddresses", "events", "externalIds", "genders", "imClients", "interests", "locales", "locations",
+	"memberships", "metadata", "miscKeywords", "names", "nicknames", "occupations", "organizations",
+	"phoneNumbers", "photos", "relations", "sipAddresses", "skills", "urls", "userDefined",
+}
+
+func checkMask(mask string) error {
+	if mask == "" {
+		return nil
+	}
+	for f := range strings.SplitSeq(mask, ",") {
+		if !slices.Contains(maskFields, f) {
+			return fmt.Errorf("Invalid personFields mask path: %q. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/get.", f)
+		}
+	}
+	return nil
+}
+
+// decodeBase64 accepts the encodings Google's JSON mapping of bytes accepts:
+// standard or URL-safe alphabet, padded or not.
+func decodeBase64(s string) ([]byte, bool) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, true
+		}
+	}
+	return nil, false
+}
+
+// maxPhotoPixels bounds the decode of an uploaded photo.
+const maxPhotoPixels = 50_000_000
+
+// checkPhoto accepts a complete JPEG or PNG image.
+func checkPhoto(data []byte) (format string, width, height int, ok bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
+		format = "jpeg"
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		format = "png"
+	default:
+		return "", 0, 0, false
+	}
+	cfg, f, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || f != format || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPhotoPixels {
+		return "", 0, 0, false
+	}
+	// A full decode catches truncated or corrupt image data.
+	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+		return "", 0, 0, false
+	}
+	return format, cfg.Width, cfg.Height, true
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.Write(body)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
