@@ -12,6 +12,7 @@ import (
 
 	"github.com/contactphoto/contactphoto/imaging"
 	"github.com/contactphoto/contactphoto/people"
+	"github.com/contactphoto/contactphoto/tokens"
 )
 
 // Config is the function's whole configuration, read once from the
@@ -99,9 +100,7 @@ const (
 )
 
 var (
-	secretVersionRE = regexp.MustCompile(`^projects/[^/]+/secrets/[A-Za-z0-9_-]{1,255}/versions/(latest|[1-9][0-9]*)$`)
-	accountNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
-	metadataKeyRE   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	metadataKeyRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
 
 // LoadConfig reads and validates the configuration. getenv is os.Getenv in
@@ -139,13 +138,18 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	if len(c.ContactMetadataKey) > maxMetadataKey || !metadataKeyRE.MatchString(c.ContactMetadataKey) {
 		p.fail(EnvContactMetadataKey, fmt.Sprintf("%q is not a metadata key (letters, digits, '.', '_', '-')", c.ContactMetadataKey))
 	}
-	switch {
-	case c.TokenSecret == "":
+	if c.TokenSecret == "" {
 		p.fail(EnvTokenSecret, "is required: the Secret Manager secret version holding the refresh token, such as projects/PROJECT/secrets/contactphoto-token/versions/latest")
-	case !secretVersionRE.MatchString(c.TokenSecret):
-		p.fail(EnvTokenSecret, fmt.Sprintf("%q is not a secret version name (projects/PROJECT/secrets/NAME/versions/latest or /versions/N)", c.TokenSecret))
+	} else if v, err := tokens.ParseVersionName(c.TokenSecret); err != nil {
+		p.fail(EnvTokenSecret, err.Error())
+	} else {
+		c.TokenSecret = v
 	}
-	c.Accounts = p.accounts(EnvAccounts)
+	if accounts, err := tokens.ParseAccounts(getenv(EnvAccounts)); err != nil {
+		p.fail(EnvAccounts, err.Error())
+	} else if len(accounts) > 0 {
+		c.Accounts = accounts
+	}
 	if c.PeopleEndpoint != "" {
 		u, err := url.Parse(c.PeopleEndpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -231,33 +235,4 @@ func (p *envParser) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-func (p *envParser) accounts(name string) map[string]string {
-	v := strings.TrimSpace(p.getenv(name))
-	if v == "" {
-		return nil
-	}
-	m := make(map[string]string)
-	for _, item := range strings.Split(v, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		acct, secret, ok := strings.Cut(item, "=")
-		acct, secret = strings.TrimSpace(acct), strings.TrimSpace(secret)
-		switch {
-		case !ok:
-			p.fail(name, fmt.Sprintf("entry %q is not ACCOUNT=SECRET_VERSION", item))
-		case !accountNameRE.MatchString(acct):
-			p.fail(name, fmt.Sprintf("account name %q must be letters, digits, '.', '_', '@' or '-'", acct))
-		case !secretVersionRE.MatchString(secret):
-			p.fail(name, fmt.Sprintf("account %s: %q is not a secret version name (projects/PROJECT/secrets/NAME/versions/latest)", acct, secret))
-		case m[acct] != "":
-			p.fail(name, fmt.Sprintf("account %s is listed twice", acct))
-		default:
-			m[acct] = secret
-		}
-	}
-	return m
 }

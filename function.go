@@ -29,14 +29,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/googleapis/google-cloudevents-go/cloud/storagedata"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/contactphoto/contactphoto/gcs"
 	"github.com/contactphoto/contactphoto/imaging"
 	"github.com/contactphoto/contactphoto/people"
+	"github.com/contactphoto/contactphoto/tokens"
 )
 
 // FinalizedEventType is the CloudEvent type the function handles.
@@ -130,14 +133,18 @@ func (p *Pipeline) updateFromObject(ctx context.Context, log *slog.Logger, bucke
 	if err != nil {
 		return err
 	}
-	account := metadataValue(attrs.Metadata, AccountMetadataKey)
+	account, _, err := lookupMetadata(attrs.Metadata, AccountMetadataKey)
+	if err != nil {
+		return err
+	}
 	log = log.With("contact", ref.String(), "account", account)
 
 	data, err := p.objects.Read(ctx, bucket, name, generation, p.cfg.MaxObjectBytes)
 	if err != nil {
 		return err
 	}
-	return p.updatePhoto(ctx, log, account, ref, data)
+	_, err = p.updatePhoto(ctx, log, account, ref, data)
+	return err
 }
 
 // AccountMetadataKey is the object metadata key that picks the account whose
@@ -147,7 +154,9 @@ const AccountMetadataKey = "account"
 // contactOf reads the contact reference from the object's metadata, or from
 // its file name when CONTACT_FROM_FILENAME allows.
 func (p *Pipeline) contactOf(name string, metadata map[string]string) (people.ContactRef, error) {
-	if v, ok := lookupMetadata(metadata, p.cfg.ContactMetadataKey); ok {
+	if v, ok, err := lookupMetadata(metadata, p.cfg.ContactMetadataKey); err != nil {
+		return people.ContactRef{}, err
+	} else if ok {
 		return people.ParseContactRef(v)
 	}
 	if p.cfg.ContactFromFilename {
@@ -158,34 +167,39 @@ func (p *Pipeline) contactOf(name string, metadata map[string]string) (people.Co
 		p.cfg.ContactMetadataKey, p.cfg.ContactMetadataKey)
 }
 
+// Updated describes a contact photo that was set.
+type Updated struct {
+	ResourceName string          // the contact, resolved
+	Photo        *imaging.Result // what was sent
+	PhotoURL     string          // the new photo's URL, when PEOPLE_PERSON_FIELDS asks for it
+}
+
 // updatePhoto is the part of the pipeline shared by every way in: pixels,
 // token, contact resolution and the People API call.
-func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account string, ref people.ContactRef, data []byte) error {
+func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account string, ref people.ContactRef, data []byte) (*Updated, error) {
 	// Pixels.
 	img, err := imaging.Process(bytes.NewReader(data), &p.cfg.Imaging)
 	if err != nil {
-		return permanentf("not a usable image", "%w", err)
+		return nil, permanentf("not a usable image", "%w", err)
 	}
 	log = log.With("photo", photoAttrs(len(data), img))
 
 	// Token.
-	ts, err := p.tokens.TokenSource(ctx, account)
-	if err != nil {
-		return err
-	}
-	if _, err := ts.Token(); err != nil {
-		return err
+	if err := p.checkToken(ctx, account); err != nil {
+		return nil, err
 	}
 
 	// API.
 	resourceName, err := p.people.Resolve(ctx, account, ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	log = log.With("contact", resourceName)
+	if ref.ResourceName == "" {
+		log = log.With("resourceName", resourceName)
+	}
 	photo, err := p.people.UpdatePhoto(ctx, account, resourceName, img.JPEG)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	// Outcome.
@@ -194,7 +208,19 @@ func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account st
 		attrs = append(attrs, "photoUrl", photo.URL)
 	}
 	log.Info("contact photo updated", attrs...)
-	return nil
+	return &Updated{ResourceName: resourceName, Photo: img, PhotoURL: photo.URL}, nil
+}
+
+// checkToken gets the account's access token before the API call, so that
+// a credentials problem is reported as the tokens adapter classified it
+// rather than as a failed People API request.
+func (p *Pipeline) checkToken(ctx context.Context, account string) error {
+	ts, err := p.tokens.TokenSource(ctx, account)
+	if err != nil {
+		return err
+	}
+	_, err = ts.Token()
+	return err
 }
 
 func photoAttrs(inputBytes int, r *imaging.Result) slog.Value {
@@ -245,34 +271,64 @@ func (e *permanentError) Error() string   { return e.err.Error() }
 func (e *permanentError) Unwrap() error   { return e.err }
 func (e *permanentError) Permanent() bool { return true }
 
-// failureReason gives a short reason for a permanent failure.
+// failureReason gives a short reason for a permanent failure, for the log
+// and the object's status.
 func failureReason(err error) string {
-	var pe *permanentError
-	if errors.As(err, &pe) {
-		return pe.reason
-	}
-	var s interface{ Reason() string }
-	if errors.As(err, &s) {
-		return s.Reason()
+	var (
+		fe  *imaging.FormatError
+		pe  *people.Error
+		te  *tokens.Error
+		ge  *gcs.Error
+		own *permanentError
+	)
+	switch {
+	case errors.As(err, &fe):
+		return "corrupt image"
+	case errors.Is(err, imaging.ErrUnsupportedFormat):
+		return "unsupported image format"
+	case errors.Is(err, imaging.ErrTooLarge):
+		return "image too large"
+	case errors.As(err, &pe):
+		return words(pe.Kind.String())
+	case errors.As(err, &te):
+		return words(te.Kind.String())
+	case errors.As(err, &ge):
+		return "object " + ge.Kind.String()
+	case errors.As(err, &own):
+		return own.reason
 	}
 	return "failed"
 }
 
-// lookupMetadata finds a metadata value by key, ignoring case, as users type
-// metadata keys by hand.
-func lookupMetadata(m map[string]string, key string) (string, bool) {
-	if v, ok := m[key]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v, true
+// words turns a kind's CamelCase name into lower-case words.
+func words(camel string) string {
+	var b strings.Builder
+	for i, r := range camel {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			r = unicode.ToLower(r)
 		}
+		b.WriteRune(r)
 	}
-	return "", false
+	return b.String()
 }
 
-func metadataValue(m map[string]string, key string) string {
-	v, _ := lookupMetadata(m, key)
-	return strings.TrimSpace(v)
+// lookupMetadata finds a metadata value by key, ignoring case, as users type
+// metadata keys by hand. Two spellings of the key with different values are
+// refused rather than picked at random.
+func lookupMetadata(m map[string]string, key string) (value string, found bool, err error) {
+	for k, v := range m {
+		if !strings.EqualFold(k, key) {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if found && v != value {
+			return "", false, permanentf("conflicting metadata",
+				"object metadata has the key %q more than once, in different cases, with different values", key)
+		}
+		value, found = v, true
+	}
+	return value, found, nil
 }

@@ -3,8 +3,10 @@ package contactphoto
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -18,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/contactphoto/contactphoto/internal/eventarc"
 	"github.com/contactphoto/contactphoto/internal/funcserver"
 	"github.com/contactphoto/contactphoto/internal/localstack"
@@ -29,6 +33,7 @@ import (
 // production; it is set once, before the first event.
 var (
 	stack     *localstack.Stack
+	logFile   *os.File
 	baseURL   string
 	delivery  *eventarc.Client
 	contactID atomic.Int64
@@ -51,6 +56,17 @@ func runMain(m *testing.M) int {
 	for k, v := range stack.Env() {
 		os.Setenv(k, v)
 	}
+	// The function logs to standard output, as Cloud Logging expects; the
+	// tests read that log.
+	logFile, err = os.CreateTemp("", "contactphoto-function-*.log")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.Remove(logFile.Name())
+	stdout := os.Stdout
+	os.Stdout = logFile
+	defer func() { os.Stdout = stdout }()
 	baseURL, err = funcserver.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -63,6 +79,28 @@ func runMain(m *testing.M) int {
 	}
 	contactID.Store(8100000000000000000)
 	return m.Run()
+}
+
+// logEntry is one line of the function's Cloud Logging JSON.
+type logEntry map[string]any
+
+func (e logEntry) str(key string) string { s, _ := e[key].(string); return s }
+
+// logFor returns the function's log lines about one object.
+func logFor(t testing.TB, object string) []logEntry {
+	t.Helper()
+	data, err := os.ReadFile(logFile.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []logEntry
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		var e logEntry
+		if json.Unmarshal(line, &e) == nil && e.str("object") == object {
+			entries = append(entries, e)
+		}
+	}
+	return entries
 }
 
 // newContact adds a contact of account to the People stand-in and returns
@@ -233,3 +271,145 @@ var pngOnce = sync.OnceValue(func() []byte {
 	png.Encode(&buf, img)
 	return buf.Bytes()
 })
+
+// hugePNGHeader is a valid PNG signature and IHDR claiming 20000x20000
+// pixels, over the default pixel budget, with no pixel data behind it.
+func hugePNGHeader(t testing.TB) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()[:33] // signature and IHDR chunk
+	binary.BigEndian.PutUint32(b[16:], 20000)
+	binary.BigEndian.PutUint32(b[20:], 20000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+func TestPermanentFailuresAreAcknowledgedWithoutPeopleCall(t *testing.T) {
+	photo := testJPEG(t, 800, 600)
+	tests := []struct {
+		name     string
+		data     []byte
+		metadata func(contact string) map[string]string
+		size     int64 // overrides the event's size when set
+	}{
+		{"no contact metadata", photo, func(string) map[string]string { return map[string]string{"other": "x"} }, 0},
+		{"path traversal in resourceName", photo, func(string) map[string]string { return map[string]string{"resourceName": "people/../x"} }, 0},
+		{"query in resourceName", photo, func(string) map[string]string { return map[string]string{"resourceName": "people/c1?x=y"} }, 0},
+		{"people/me", photo, func(string) map[string]string { return map[string]string{"resourceName": "people/me"} }, 0},
+		{"empty resourceName", photo, func(string) map[string]string { return map[string]string{"resourceName": ""} }, 0},
+		{"overlong resourceName", photo, func(string) map[string]string {
+			return map[string]string{"resourceName": "people/c" + strings.Repeat("1", 10000)}
+		}, 0},
+		{"not an image", []byte("this is a text file named photo.jpg\n"), nil, 0},
+		{"pixel budget", hugePNGHeader(t), nil, 0},
+		{"over MAX_OBJECT_BYTES by the event's size", photo, nil, 50 << 20},
+		{"unknown account", photo, func(c string) map[string]string { return map[string]string{"resourceName": c, "account": "mallory"} }, 0},
+		{"revoked refresh token", photo, func(c string) map[string]string { return map[string]string{"resourceName": c, "account": "revoked"} }, 0},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			contact := newContact("")
+			md := map[string]string{"resourceName": contact}
+			if tt.metadata != nil {
+				md = tt.metadata(contact)
+			}
+			obj := upload(t, fmt.Sprintf("permanent/%d.jpg", i), tt.data, md)
+			if tt.size != 0 {
+				obj.Size = tt.size
+			}
+			before := stack.People.Stats().Requests
+			if status := deliverBinary(t, obj); status/100 != 2 {
+				t.Fatalf("function answered HTTP %d; a permanent failure must be acknowledged with 2xx", status)
+			}
+			if n := stack.People.Stats().Requests - before; n != 0 {
+				t.Errorf("the People API received %d calls for a permanent failure, want 0", n)
+			}
+			var errorLines []logEntry
+			for _, e := range logFor(t, obj.Name) {
+				if e.str("severity") == "ERROR" {
+					errorLines = append(errorLines, e)
+				}
+			}
+			if len(errorLines) != 1 {
+				t.Fatalf("logged %d ERROR lines for the failure, want exactly 1", len(errorLines))
+			}
+			if r := errorLines[0].str("reason"); r == "" || r == "failed" {
+				t.Errorf("ERROR line has reason %q; want a specific one (message %q)", r, errorLines[0].str("message"))
+			}
+		})
+	}
+}
+
+func TestPermanentPeopleAPIFailure(t *testing.T) {
+	// A contact that does not exist is only known to the People API: it is
+	// called once, answers 404, and the event is acknowledged.
+	obj := upload(t, "permanent/unknown-contact.jpg", testJPEG(t, 300, 300), map[string]string{"resourceName": "people/c4040404040"})
+	before := stack.People.Stats().Requests
+	if status := deliverBinary(t, obj); status/100 != 2 {
+		t.Fatalf("function answered HTTP %d for an unknown contact, want 2xx", status)
+	}
+	if n := stack.People.Stats().Requests - before; n != 1 {
+		t.Errorf("People API calls = %d, want exactly 1 (no retry of a 404)", n)
+	}
+}
+
+func TestTransientFailureIsRetried(t *testing.T) {
+	// Account alice's secret has not been read yet by this instance.
+	contact := newContact("alice")
+	obj := upload(t, "transient/unavailable.jpg", testJPEG(t, 640, 480),
+		map[string]string{"resourceName": contact, "account": "alice"})
+	// Secret Manager is down for longer than the function's own retries:
+	// the event must come back with an error so that Eventarc retries.
+	stack.Secrets.FailNext(1000, codes.Unavailable)
+	status := deliverBinary(t, obj)
+	stack.Secrets.FailNext(0, codes.OK)
+	if status/100 == 2 {
+		t.Fatalf("function answered HTTP %d while Secret Manager was unavailable; want an error so Eventarc retries", status)
+	}
+	if len(updatesFor(contact)) != 0 {
+		t.Fatal("a photo was sent although the token could not be read")
+	}
+	// The retry succeeds once the service is back.
+	if status := deliverBinary(t, obj); status/100 != 2 {
+		t.Fatalf("retry answered HTTP %d, want 2xx", status)
+	}
+	if n := len(updatesFor(contact)); n != 1 {
+		t.Errorf("People API received %d photos after the retry, want 1", n)
+	}
+}
+
+func TestLogsHoldNoSecrets(t *testing.T) {
+	// One success and one revoked token put every kind of secret through
+	// the code paths that log.
+	contact := newContact("")
+	ok := upload(t, "secrets/ok.jpg", testJPEG(t, 500, 500), map[string]string{"resourceName": contact})
+	revoked := upload(t, "secrets/revoked.jpg", testJPEG(t, 500, 500), map[string]string{"resourceName": contact, "account": "revoked"})
+	for _, obj := range []eventarc.Object{ok, revoked} {
+		if status := deliverBinary(t, obj); status/100 != 2 {
+			t.Fatalf("%s: HTTP %d", obj.Name, status)
+		}
+	}
+	log, err := os.ReadFile(logFile.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logFor(t, ok.Name)) == 0 || len(logFor(t, revoked.Name)) == 0 {
+		t.Fatal("the function logged nothing about the events; the check below would prove nothing")
+	}
+	forbidden := map[string]string{
+		"client secret":  localstack.ClientSecret,
+		"access token":   "ya29.",
+		"JPEG as base64": "/9j/",
+	}
+	for account, rt := range stack.RefreshTokens {
+		forbidden["refresh token of account "+account] = rt
+	}
+	for what, s := range forbidden {
+		if bytes.Contains(log, []byte(s)) {
+			t.Errorf("the function's log contains a %s", what)
+		}
+	}
+}

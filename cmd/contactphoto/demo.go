@@ -55,18 +55,26 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// The function reads its configuration from the environment on its
 	// first event, exactly as it does when deployed.
 	for k, v := range stack.Env() {
+		if old, ok := os.LookupEnv(k); ok {
+			defer os.Setenv(k, old)
+		} else {
+			defer os.Unsetenv(k)
+		}
 		os.Setenv(k, v)
 	}
 	// The function logs to standard output, as Cloud Logging expects; here
 	// that goes to the log file so that the demo's own report stays
 	// readable.
+	realStdout := os.Stdout
 	os.Stdout = logFile
+	defer func() { os.Stdout = realStdout }()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
 	served := make(chan error, 1)
 	baseURL := make(chan string, 1)
 	go func() {

@@ -23,7 +23,7 @@ const (
 	Project      = "contactphoto-local"
 	Bucket       = "contact-photos"
 	ClientID     = "local-client.apps.googleusercontent.com"
-	clientSecret = "local-client-secret"
+	ClientSecret = "local-client-secret"
 )
 
 // Options configure a Stack.
@@ -71,7 +71,7 @@ func Start(opt *Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.OAuth = oauthtest.NewServer()
-	s.OAuth.AddClient(ClientID, clientSecret)
+	s.OAuth.AddClient(ClientID, ClientSecret)
 	po := opt.People
 	po.Validate = s.OAuth.Validate
 	s.People = peopletest.NewServer(&po)
@@ -99,7 +99,7 @@ func (s *Stack) addAccount(account, secret string) (string, error) {
 	payload, err := json.Marshal(map[string]string{
 		"type":          "authorized_user",
 		"client_id":     ClientID,
-		"client_secret": clientSecret,
+		"client_secret": ClientSecret,
 		"refresh_token": refresh,
 		"token_uri":     s.OAuth.TokenURL(),
 	})
