@@ -49,8 +49,9 @@ type Options struct {
 // Store hands out one cached token source per account. It is safe for
 // concurrent use.
 type Store struct {
-	sm       *secretmanager.Client
-	versions map[string]string // account name -> secret version
+	sm       *secretmanager.Client // nil for NewFromJSON
+	versions map[string]string     // account name -> secret version, or a payload's source
+	payload  []byte                // NewFromJSON's credentials
 	log      *slog.Logger
 	// ctx outlives every request: token sources keep it for refreshes.
 	ctx context.Context
@@ -93,6 +94,25 @@ func New(sm *secretmanager.Client, opt Options) (*Store, error) {
 		}
 		versions[name] = v
 	}
+	return newStore(sm, versions, opt), nil
+}
+
+// NewFromJSON returns a Store whose default account uses payload, an
+// authorized_user or impersonated_user JSON such as the file `contactphoto
+// authorize --out` writes; source names it in errors and logs. Such a
+// Store has no other accounts and cannot rotate credentials.
+// opt.DefaultSecret and opt.Accounts are ignored. An invalid payload is an
+// *Error of kind InvalidSecret.
+func NewFromJSON(source string, payload []byte, opt Options) (*Store, error) {
+	if _, err := parseCredentials(payload); err != nil {
+		return nil, &Error{Kind: InvalidSecret, Secret: source, Hint: err.Error()}
+	}
+	s := newStore(nil, map[string]string{"": source}, opt)
+	s.payload = payload
+	return s, nil
+}
+
+func newStore(sm *secretmanager.Client, versions map[string]string, opt Options) *Store {
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
@@ -113,7 +133,7 @@ func New(sm *secretmanager.Client, opt Options) (*Store, error) {
 	} else {
 		s.delegationClient = sync.OnceValues(func() (*http.Client, error) { return defaultDelegationClient(s.ctx) })
 	}
-	return s, nil
+	return s
 }
 
 // checkAccountName accepts the names ParseAccounts can produce.
@@ -225,6 +245,9 @@ type accountSource struct {
 
 // load reads version and makes its credentials current.
 func (a *accountSource) load(ctx context.Context, version string) error {
+	if a.store.sm == nil {
+		return a.use(a.store.payload, version)
+	}
 	data, resolved, err := accessSecret(ctx, a.store.sm, version)
 	if err != nil {
 		return failure(a.name, version, err)
@@ -255,6 +278,9 @@ func (a *accountSource) Token() (*oauth2.Token, error) {
 		return nil, failure(a.name, a.resolved, err)
 	}
 	revoked := failure(a.name, a.resolved, err)
+	if a.store.sm == nil {
+		return nil, revoked
+	}
 
 	ctx, cancel := context.WithTimeout(a.store.ctx, rotationTimeout)
 	defer cancel()
