@@ -203,6 +203,9 @@ func AddSecretVersion(ctx context.Context, sm *secretmanager.Client, secret stri
 	switch status.Code(err) {
 	case codes.OK:
 		return version, created, nil
+	case codes.Unauthenticated:
+		return "", created, fmt.Errorf("add a version to %s: no usable Google credentials; sign in with "+
+			"gcloud auth application-default login: %w", secret, err)
 	case codes.PermissionDenied:
 		return "", created, fmt.Errorf("add a version to %s: this needs roles/secretmanager.secretVersionAdder on the secret "+
 			"(gcloud secrets add-iam-policy-binding %s --member user:YOU --role roles/secretmanager.secretVersionAdder): %w",
