@@ -26,8 +26,11 @@ func TestAddSecretVersion(t *testing.T) {
 			wantVersion: secret + "/versions/2",
 		},
 		{
-			name:    "may not add versions",
-			setup:   func(e *env) { e.secrets.AddVersion(secret, []byte("old")); e.secrets.FailNext(1, codes.PermissionDenied) },
+			name: "may not add versions",
+			setup: func(e *env) {
+				e.secrets.AddVersion(secret, []byte("old"))
+				e.secrets.FailNext(1, codes.PermissionDenied)
+			},
 			wantErr: "roles/secretmanager.secretVersionAdder",
 		},
 		{
