@@ -80,7 +80,7 @@ func New(sm *secretmanager.Client, opt Options) (*Store, error) {
 	if opt.DefaultSecret != "" {
 		v, err := ParseVersionName(opt.DefaultSecret)
 		if err != nil {
-			return nil, fmt.Errorf("default secret: %w", err)
+			return nil, fmt.Errorf("tokens: default secret: %w", err)
 		}
 		versions[""] = v
 	}
@@ -90,7 +90,7 @@ func New(sm *secretmanager.Client, opt Options) (*Store, error) {
 		}
 		v, err := ParseVersionName(secret)
 		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", name, err)
+			return nil, fmt.Errorf("tokens: account %q: %w", name, err)
 		}
 		versions[name] = v
 	}
@@ -165,7 +165,7 @@ func ParseAccounts(s string) (map[string]string, error) {
 		}
 		v, err := ParseVersionName(version)
 		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", name, err)
+			return nil, fmt.Errorf("tokens: account %q: %w", name, err)
 		}
 		accounts[name] = v
 	}
