@@ -210,7 +210,7 @@ func TestProcessExifContainers(t *testing.T) {
 	truncated := exif6[:len(exif6)-12]
 	outOfRange := tiffOrientation(9)
 	wrongType := append([]byte{}, exif6...)
-	wrongType[12] = 4 // LONG instead of SHORT
+	wrongType[12] = 4                                 // LONG instead of SHORT
 	loop := []byte("II*\x00\x08\x00\x00\x00\xff\xff") // claims 65535 entries
 	tests := []struct {
 		name string
