@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -19,10 +20,9 @@ import (
 
 // decodeConfig reads the dimensions from the header of data, before any pixel
 // buffer exists.
-func decodeConfig(format string, data []byte) (image.Config, error) {
+func decodeConfig(format string, data []byte) (cfg image.Config, err error) {
+	defer recoverDecoder(format, &err)
 	r := bytes.NewReader(data)
-	var cfg image.Config
-	var err error
 	switch format {
 	case formatJPEG:
 		cfg, err = jpeg.DecodeConfig(r)
@@ -49,10 +49,9 @@ func decodeConfig(format string, data []byte) (image.Config, error) {
 // decode decodes the pixels of data. cfg is what decodeConfig returned. The
 // result may be smaller than cfg says, by the same factor on both axes, but
 // its shorter side is at least minShort.
-func decode(format string, data []byte, cfg image.Config, minShort int) (image.Image, error) {
+func decode(format string, data []byte, cfg image.Config, minShort int) (m image.Image, err error) {
+	defer recoverDecoder(format, &err)
 	r := bytes.NewReader(data)
-	var m image.Image
-	var err error
 	switch format {
 	case formatJPEG:
 		m, err = decodeJPEG(data, cfg, minShort)
@@ -140,6 +139,15 @@ func decodeWebP(data []byte, cfg image.Config) (image.Image, error) {
 	canvas := image.NewNRGBA(image.Rect(0, 0, cfg.Width, cfg.Height)) // transparent, later flattened on white
 	draw.Draw(canvas, image.Rect(x, y, x+w, y+h), m, m.Bounds().Min, draw.Src)
 	return canvas, nil
+}
+
+// recoverDecoder turns a panic in a third-party decoder into a FormatError:
+// a crafted file must fail as corrupt, not take the instance down and come
+// back with the retry.
+func recoverDecoder(format string, err *error) {
+	if p := recover(); p != nil {
+		*err = &FormatError{Format: format, Err: fmt.Errorf("decoder failed: %v", p)}
+	}
 }
 
 // decodeError classifies a decoder's error: a valid file using a feature the

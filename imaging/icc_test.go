@@ -25,7 +25,7 @@ func iccProfile(colorants [3][3]float64, g float64) []byte {
 	s15 := func(b []byte, v float64) []byte { return binary.BigEndian.AppendUint32(b, uint32(int32(math.Round(v*65536)))) }
 	var curve []byte
 	if g == 0 {
-		curve = append([]byte("para\x00\x00\x00\x00\x00\x03\x00\x00"))
+		curve = []byte("para\x00\x00\x00\x00\x00\x03\x00\x00")
 		for _, v := range []float64{2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045} {
 			curve = s15(curve, v)
 		}
