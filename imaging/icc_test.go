@@ -22,7 +22,9 @@ var (
 // colorants (XYZ each) and a parametric tone curve with gamma g; g = 0
 // means the sRGB curve.
 func iccProfile(colorants [3][3]float64, g float64) []byte {
-	s15 := func(b []byte, v float64) []byte { return binary.BigEndian.AppendUint32(b, uint32(int32(math.Round(v*65536)))) }
+	s15 := func(b []byte, v float64) []byte {
+		return binary.BigEndian.AppendUint32(b, uint32(int32(math.Round(v*65536))))
+	}
 	var curve []byte
 	if g == 0 {
 		curve = []byte("para\x00\x00\x00\x00\x00\x03\x00\x00")
