@@ -2,7 +2,9 @@ package imaging
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -18,10 +20,9 @@ import (
 
 // decodeConfig reads the dimensions from the header of data, before any pixel
 // buffer exists.
-func decodeConfig(format string, data []byte) (image.Config, error) {
+func decodeConfig(format string, data []byte) (cfg image.Config, err error) {
+	defer recoverDecoder(format, &err)
 	r := bytes.NewReader(data)
-	var cfg image.Config
-	var err error
 	switch format {
 	case formatJPEG:
 		cfg, err = jpeg.DecodeConfig(r)
@@ -48,10 +49,9 @@ func decodeConfig(format string, data []byte) (image.Config, error) {
 // decode decodes the pixels of data. cfg is what decodeConfig returned. The
 // result may be smaller than cfg says, by the same factor on both axes, but
 // its shorter side is at least minShort.
-func decode(format string, data []byte, cfg image.Config, minShort int) (image.Image, error) {
+func decode(format string, data []byte, cfg image.Config, minShort int) (m image.Image, err error) {
+	defer recoverDecoder(format, &err)
 	r := bytes.NewReader(data)
-	var m image.Image
-	var err error
 	switch format {
 	case formatJPEG:
 		m, err = decodeJPEG(data, cfg, minShort)
@@ -60,7 +60,7 @@ func decode(format string, data []byte, cfg image.Config, minShort int) (image.I
 	case formatGIF:
 		m, err = decodeGIF(data, cfg)
 	case formatWebP:
-		m, err = webp.Decode(r)
+		m, err = decodeWebP(data, cfg)
 	case formatBMP:
 		m, err = bmp.Decode(r)
 	case formatTIFF:
@@ -101,6 +101,55 @@ func decodeGIF(data []byte, cfg image.Config) (image.Image, error) {
 	return canvas, nil
 }
 
+// webpAnimation is the animation flag of the VP8X chunk's first byte.
+const webpAnimation = 1 << 1
+
+// decodeWebP decodes a still WebP, or the first frame of an animated one,
+// which x/image/webp does not read: the frame's chunks are rewrapped as a
+// still image and placed on the canvas. Later frames are never looked at.
+func decodeWebP(data []byte, cfg image.Config) (image.Image, error) {
+	vp8x := riffChunk(data, "VP8X")
+	if len(vp8x) < 10 || vp8x[0]&webpAnimation == 0 {
+		return webp.Decode(bytes.NewReader(data))
+	}
+	frame := riffChunk(data, "ANMF")
+	if len(frame) < 16 {
+		return nil, errors.New("webp: animation without frames")
+	}
+	le24 := func(b []byte) int { return int(b[0]) | int(b[1])<<8 | int(b[2])<<16 }
+	x, y := 2*le24(frame[0:]), 2*le24(frame[3:])
+	w, h := le24(frame[6:])+1, le24(frame[9:])+1
+	sub := frame[16:]
+	if x+w > cfg.Width || y+h > cfg.Height {
+		return nil, errors.New("webp: frame outside the canvas")
+	}
+	var flags byte
+	if len(sub) >= 4 && string(sub[:4]) == "ALPH" {
+		flags |= 1 << 4
+	}
+	still := []byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00")
+	still = append(still, flags, 0, 0, 0,
+		byte(w-1), byte((w-1)>>8), byte((w-1)>>16), byte(h-1), byte((h-1)>>8), byte((h-1)>>16))
+	still = append(still, sub...)
+	binary.LittleEndian.PutUint32(still[4:], uint32(len(still)-8))
+	m, err := webp.Decode(bytes.NewReader(still))
+	if err != nil {
+		return nil, err
+	}
+	canvas := image.NewNRGBA(image.Rect(0, 0, cfg.Width, cfg.Height)) // transparent, later flattened on white
+	draw.Draw(canvas, image.Rect(x, y, x+w, y+h), m, m.Bounds().Min, draw.Src)
+	return canvas, nil
+}
+
+// recoverDecoder turns a panic in a third-party decoder into a FormatError:
+// a crafted file must fail as corrupt, not take the instance down and come
+// back with the retry.
+func recoverDecoder(format string, err *error) {
+	if p := recover(); p != nil {
+		*err = &FormatError{Format: format, Err: fmt.Errorf("decoder failed: %v", p)}
+	}
+}
+
 // decodeError classifies a decoder's error: a valid file using a feature the
 // decoder lacks is unsupported, anything else is corrupt data.
 func decodeError(format string, err error) error {
@@ -112,7 +161,7 @@ func decodeError(format string, err error) error {
 	switch {
 	case errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
 		errors.Is(err, bmp.ErrUnsupported):
-		return unsupportedf("%s variant: %v", strings.ToUpper(format), err)
+		return unsupportedf("this %s uses a feature the decoder lacks (%v); save it as JPEG or PNG", strings.ToUpper(format), err)
 	}
 	return &FormatError{Format: format, Err: err}
 }

@@ -23,8 +23,8 @@
 //   - *FormatError (errors.As): the data is corrupt or truncated; it wraps
 //     the decoder's error.
 //   - errors.Is(err, ErrTooLarge): the image is over the pixel budget, its
-//     Exif block is over MaxExifBytes, or the photo cannot be made to fit
-//     Options.MaxBytes.
+//     Exif block is over MaxExifBytes, a progressive JPEG has more than 100
+//     scans, or the photo cannot be made to fit Options.MaxBytes.
 //
 // Invalid Options are reported with an error of none of these kinds.
 package imaging

@@ -13,8 +13,9 @@ var ErrUnsupportedFormat = errors.New("unsupported image format")
 
 // ErrTooLarge is matched (with errors.Is) by errors for input over one of the
 // limits that keep a hostile file from exhausting memory or time: the pixel
-// budget (Options.MaxPixels) or the Exif size bound (MaxExifBytes). It also
-// matches when the photo cannot be made to fit Options.MaxBytes.
+// budget (Options.MaxPixels), the Exif size bound (MaxExifBytes) or the
+// bound on progressive JPEG scans. It also matches when the photo cannot be
+// made to fit Options.MaxBytes.
 var ErrTooLarge = errors.New("image too large")
 
 // A FormatError reports that the input claims to be in a supported format but

@@ -78,6 +78,33 @@ func walkJPEG(data []byte, fn func(marker byte, seg []byte) bool) {
 	}
 }
 
+// countJPEGScans counts the scans (SOS markers) of a JPEG, skipping the
+// entropy-coded data between them, and stops counting past limit.
+func countJPEGScans(data []byte, limit int) int {
+	scans := 0
+	for i := 2; i+1 < len(data) && scans <= limit; i++ {
+		if data[i] != 0xff {
+			continue
+		}
+		switch m := data[i+1]; {
+		case m == 0xda:
+			scans++
+		case m == 0xd9:
+			return scans
+		case m == 0x00 || m == 0xff || m >= 0xd0 && m <= 0xd7:
+			// Stuffed zero, fill byte or restart marker: no length.
+			continue
+		default:
+			// A segment with a length before the next scan: skip it so
+			// its payload (an Exif thumbnail, say) is not scanned.
+			if i+4 <= len(data) && (m < 0xd0 || m > 0xd9) {
+				i += 1 + int(binary.BigEndian.Uint16(data[i+2:]))
+			}
+		}
+	}
+	return scans
+}
+
 // pngChunk returns the data of the first PNG chunk of the given type.
 func pngChunk(data []byte, typ string) []byte {
 	for off := 8; off+8 <= len(data); {

@@ -5,18 +5,12 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"image/gif"
 	"image/png"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-	"golang.org/x/image/bmp"
-	"golang.org/x/image/tiff"
 )
 
 func TestProcessOrientation(t *testing.T) {
@@ -35,62 +29,6 @@ func TestProcessOrientation(t *testing.T) {
 			}
 			if p := psnr(decodeOutput(t, res.JPEG), want); p < 30 {
 				t.Errorf("PSNR against the upright image = %.1f dB, want >= 30", p)
-			}
-		})
-	}
-}
-
-func TestProcessFormats(t *testing.T) {
-	src := quadrants(64, 48)
-	encode := func(enc func(*bytes.Buffer) error) []byte {
-		var buf bytes.Buffer
-		if err := enc(&buf); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
-	pal := image.NewPaletted(src.Bounds(), color.Palette{src.At(0, 0), src.At(63, 0), src.At(0, 47), src.At(63, 47)})
-	for y := range 48 {
-		for x := range 64 {
-			pal.Set(x, y, src.At(x, y))
-		}
-	}
-	readFile := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	tests := []struct {
-		name    string
-		data    []byte
-		format  string
-		minPSNR float64
-	}{
-		{"jpeg", encodeJPEG(t, src, 95), "jpeg", 30},
-		{"png", encode(func(b *bytes.Buffer) error { return png.Encode(b, src) }), "png", 30},
-		{"gif", encode(func(b *bytes.Buffer) error { return gif.Encode(b, pal, nil) }), "gif", 30},
-		{"bmp", encode(func(b *bytes.Buffer) error { return bmp.Encode(b, src) }), "bmp", 30},
-		{"tiff", encode(func(b *bytes.Buffer) error { return tiff.Encode(b, src, nil) }), "tiff", 30},
-		// Lossy WebP smears chroma across the hard colour edges twice as far
-		// as JPEG, and the output is a second lossy generation.
-		{"webp lossy", readFile("quadrants-lossy.webp"), "webp", 24},
-		{"webp lossless", readFile("quadrants-lossless.webp"), "webp", 30},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := Process(bytes.NewReader(tt.data), &Options{Crop: CropNone})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := &Result{Format: tt.format, SourceWidth: 64, SourceHeight: 48, Orientation: 1,
-				Crop: image.Rect(0, 0, 64, 48), Width: 64, Height: 48, Quality: DefaultQuality}
-			if diff := cmp.Diff(want, res, cmpopts.IgnoreFields(Result{}, "JPEG")); diff != "" {
-				t.Errorf("Result mismatch (-want +got):\n%s", diff)
-			}
-			if p := psnr(decodeOutput(t, res.JPEG), src); p < tt.minPSNR {
-				t.Errorf("PSNR = %.1f dB, want >= %.0f", p, tt.minPSNR)
 			}
 		})
 	}

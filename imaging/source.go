@@ -5,6 +5,9 @@ import (
 	"math"
 )
 
+// maxJPEGScans bounds the scans of a progressive JPEG.
+const maxJPEGScans = 100
+
 // A source is a decoded image with what its container said about it.
 type source struct {
 	format        string
@@ -28,6 +31,13 @@ func load(data []byte, s settings) (*source, error) {
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > s.maxPixels {
 		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, s.maxPixels)
+	}
+	if format == formatJPEG {
+		// Each progressive scan is a pass over the whole image; a small
+		// crafted file can hold thousands. Encoders write about ten.
+		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
+			return nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
+		}
 	}
 	exif, err := findExif(format, data)
 	if err != nil {

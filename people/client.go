@@ -374,7 +374,8 @@ func (c *Client) mutate(ctx context.Context, a *accountState, op, contact string
 	select {
 	case a.slot <- struct{}{}:
 	case <-ctx.Done():
-		return classify(op, a.name, contact, ctx.Err())
+		return &Error{Kind: Unavailable, Op: op, Account: a.name, Contact: contact, Err: ctx.Err(),
+			detail: "gave up waiting for this account's earlier writes: " + ctx.Err().Error()}
 	}
 	defer func() { <-a.slot }()
 	return c.retry(ctx, a, op, contact, call)

@@ -128,6 +128,12 @@ func TestErrorKinds(t *testing.T) {
 				tt.tokenErr = map[string]error{"": &oauth2.RetrieveError{ErrorCode: "invalid_grant", ErrorDescription: "Token has been expired or revoked."}}
 			},
 			wantKind: AuthRevoked, wantPerm: true, wantMsg: []string{"contactphoto authorize", "invalid_grant"}, wantCalls: 0},
+		{name: "refresh token revoked, adapter message",
+			setup: func(_ *peopletest.Server, tt *testTokens) {
+				tt.tokenErr = map[string]error{"": revokedError{&oauth2.RetrieveError{ErrorCode: "invalid_grant"}}}
+			},
+			wantKind: AuthRevoked, wantPerm: true,
+			wantMsg: []string{"contactphoto authorize --client-secret client_secret.json --secret projects/P/secrets/S"}, wantCalls: 0},
 		{name: "token source fails permanently",
 			setup: func(_ *peopletest.Server, tt *testTokens) {
 				tt.errs = map[string]error{"": permanentError{"account \"\" has no secret: set TOKEN_SECRET", true}}
@@ -217,6 +223,15 @@ type permanentError struct {
 
 func (e permanentError) Error() string   { return e.msg }
 func (e permanentError) Permanent() bool { return e.perm }
+
+// revokedError is the token adapter's error for a revoked refresh token.
+type revokedError struct{ err *oauth2.RetrieveError }
+
+func (e revokedError) Error() string {
+	return "tokens: refresh token revoked; run contactphoto authorize --client-secret client_secret.json --secret projects/P/secrets/S"
+}
+func (e revokedError) Unwrap() error   { return e.err }
+func (e revokedError) Permanent() bool { return true }
 
 // forgedTokens hands out a token the stand-in does not accept.
 type forgedTokens struct{}

@@ -149,7 +149,13 @@ func classify(op, account, contact string, err error) *Error {
 	e := &Error{Op: op, Account: account, Contact: contact, Err: err}
 	var gerr *googleapi.Error
 	var rerr *oauth2.RetrieveError
-	var perm interface{ Permanent() bool }
+	// The token adapter's errors carry their own decision, and a message
+	// that names the fix.
+	var perm interface {
+		error
+		Permanent() bool
+	}
+	hasPerm := errors.As(err, &perm)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		e.Kind = Unavailable
@@ -157,20 +163,21 @@ func classify(op, account, contact string, err error) *Error {
 	case errors.As(err, &rerr) && rerr.ErrorCode == "invalid_grant":
 		e.Kind = AuthRevoked
 		e.detail = "the refresh token was revoked or has expired (invalid_grant): run `contactphoto authorize` to store a new one"
+		if hasPerm {
+			e.detail = "get an access token: " + perm.Error()
+		}
 	case errors.As(err, &gerr):
 		classifyAPIError(e, gerr)
-	case errors.As(err, &perm):
-		// The token source already decided; keep its decision and message,
-		// which names the fix.
+	case hasPerm:
 		if perm.Permanent() {
 			e.Kind = AuthRevoked
 		} else {
 			e.Kind = Unavailable
 		}
-		e.detail = "get an access token: " + err.Error()
+		e.detail = "get an access token: " + perm.Error()
 	case rerr != nil:
 		e.Kind = Unavailable
-		e.detail = "get an access token: " + err.Error()
+		e.detail = "get an access token: " + rerr.Error()
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		e.Kind = Unavailable
 		e.retry = true

@@ -105,6 +105,9 @@ func failure(account, secret string, err error) *Error {
 	}
 	e := &Error{Kind: classify(err), Account: account, Secret: secret, Err: err}
 	name := secretName(secret)
+	if name == "" {
+		name = secret // a payload's source, such as a file
+	}
 	switch e.Kind {
 	case SecretNotFound:
 		e.Hint = "the secret or version does not exist or is disabled; check TOKEN_SECRET and ACCOUNTS, or create it with " + authorizeCommand(name)
@@ -128,12 +131,17 @@ func failure(account, secret string, err error) *Error {
 }
 
 // authorizeCommand is the command that writes a fresh refresh token to
-// secret, a secret name without version.
-func authorizeCommand(secret string) string {
-	if secret == "" {
-		secret = "projects/PROJECT/secrets/SECRET"
+// target: a secret name without version, or a file.
+func authorizeCommand(target string) string {
+	switch {
+	case target == "":
+		target = "--secret projects/PROJECT/secrets/SECRET"
+	case secretNameRE.MatchString(target):
+		target = "--secret " + target
+	default:
+		target = "--out " + target
 	}
-	return "contactphoto authorize --client-secret client_secret.json --secret " + secret
+	return "contactphoto authorize --client-secret client_secret.json " + target
 }
 
 // classify maps an error from Secret Manager, the token endpoint or the IAM

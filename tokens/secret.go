@@ -96,7 +96,7 @@ func ParseVersionName(name string) (string, error) {
 	if versionNameRE.MatchString(name) {
 		return name, nil
 	}
-	return "", fmt.Errorf("tokens: %q is not a secret version name like projects/PROJECT/secrets/SECRET/versions/latest", name)
+	return "", fmt.Errorf("%q is not a secret version name like projects/PROJECT/secrets/SECRET/versions/latest", name)
 }
 
 // ParseSecretName checks a secret name such as projects/P/secrets/S.
@@ -105,9 +105,9 @@ func ParseSecretName(name string) (string, error) {
 		return name, nil
 	}
 	if versionNameRE.MatchString(name) {
-		return "", fmt.Errorf("tokens: %q is a secret version; give the secret, projects/PROJECT/secrets/SECRET", name)
+		return "", fmt.Errorf("%q is a secret version; give the secret, projects/PROJECT/secrets/SECRET", name)
 	}
-	return "", fmt.Errorf("tokens: %q is not a secret name like projects/PROJECT/secrets/SECRET", name)
+	return "", fmt.Errorf("%q is not a secret name like projects/PROJECT/secrets/SECRET", name)
 }
 
 // secretName returns the secret a version name belongs to.
@@ -162,7 +162,7 @@ func accessSecret(ctx context.Context, sm *secretmanager.Client, version string)
 // project. A PermissionDenied error says which.
 func AddSecretVersion(ctx context.Context, sm *secretmanager.Client, secret string, payload []byte) (version string, created bool, err error) {
 	if _, err := ParseSecretName(secret); err != nil {
-		return "", false, err
+		return "", false, fmt.Errorf("tokens: %w", err)
 	}
 	sum := int64(crc32.Checksum(payload, crc32c))
 	add := func() (string, error) {
@@ -203,6 +203,9 @@ func AddSecretVersion(ctx context.Context, sm *secretmanager.Client, secret stri
 	switch status.Code(err) {
 	case codes.OK:
 		return version, created, nil
+	case codes.Unauthenticated:
+		return "", created, fmt.Errorf("add a version to %s: no usable Google credentials; sign in with "+
+			"gcloud auth application-default login: %w", secret, err)
 	case codes.PermissionDenied:
 		return "", created, fmt.Errorf("add a version to %s: this needs roles/secretmanager.secretVersionAdder on the secret "+
 			"(gcloud secrets add-iam-policy-binding %s --member user:YOU --role roles/secretmanager.secretVersionAdder): %w",

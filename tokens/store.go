@@ -49,8 +49,9 @@ type Options struct {
 // Store hands out one cached token source per account. It is safe for
 // concurrent use.
 type Store struct {
-	sm       *secretmanager.Client
-	versions map[string]string // account name -> secret version
+	sm       *secretmanager.Client // nil for NewFromJSON
+	versions map[string]string     // account name -> secret version, or a payload's source
+	payload  []byte                // NewFromJSON's credentials
 	log      *slog.Logger
 	// ctx outlives every request: token sources keep it for refreshes.
 	ctx context.Context
@@ -79,7 +80,7 @@ func New(sm *secretmanager.Client, opt Options) (*Store, error) {
 	if opt.DefaultSecret != "" {
 		v, err := ParseVersionName(opt.DefaultSecret)
 		if err != nil {
-			return nil, fmt.Errorf("default secret: %w", err)
+			return nil, fmt.Errorf("tokens: default secret: %w", err)
 		}
 		versions[""] = v
 	}
@@ -89,10 +90,29 @@ func New(sm *secretmanager.Client, opt Options) (*Store, error) {
 		}
 		v, err := ParseVersionName(secret)
 		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", name, err)
+			return nil, fmt.Errorf("tokens: account %q: %w", name, err)
 		}
 		versions[name] = v
 	}
+	return newStore(sm, versions, opt), nil
+}
+
+// NewFromJSON returns a Store whose default account uses payload, an
+// authorized_user or impersonated_user JSON such as the file `contactphoto
+// authorize --out` writes; source names it in errors and logs. Such a
+// Store has no other accounts and cannot rotate credentials.
+// opt.DefaultSecret and opt.Accounts are ignored. An invalid payload is an
+// *Error of kind InvalidSecret.
+func NewFromJSON(source string, payload []byte, opt Options) (*Store, error) {
+	if _, err := parseCredentials(payload); err != nil {
+		return nil, &Error{Kind: InvalidSecret, Secret: source, Hint: err.Error()}
+	}
+	s := newStore(nil, map[string]string{"": source}, opt)
+	s.payload = payload
+	return s, nil
+}
+
+func newStore(sm *secretmanager.Client, versions map[string]string, opt Options) *Store {
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
@@ -113,7 +133,7 @@ func New(sm *secretmanager.Client, opt Options) (*Store, error) {
 	} else {
 		s.delegationClient = sync.OnceValues(func() (*http.Client, error) { return defaultDelegationClient(s.ctx) })
 	}
-	return s, nil
+	return s
 }
 
 // checkAccountName accepts the names ParseAccounts can produce.
@@ -145,7 +165,7 @@ func ParseAccounts(s string) (map[string]string, error) {
 		}
 		v, err := ParseVersionName(version)
 		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", name, err)
+			return nil, fmt.Errorf("tokens: account %q: %w", name, err)
 		}
 		accounts[name] = v
 	}
@@ -225,6 +245,9 @@ type accountSource struct {
 
 // load reads version and makes its credentials current.
 func (a *accountSource) load(ctx context.Context, version string) error {
+	if a.store.sm == nil {
+		return a.use(a.store.payload, version)
+	}
 	data, resolved, err := accessSecret(ctx, a.store.sm, version)
 	if err != nil {
 		return failure(a.name, version, err)
@@ -255,6 +278,9 @@ func (a *accountSource) Token() (*oauth2.Token, error) {
 		return nil, failure(a.name, a.resolved, err)
 	}
 	revoked := failure(a.name, a.resolved, err)
+	if a.store.sm == nil {
+		return nil, revoked
+	}
 
 	ctx, cancel := context.WithTimeout(a.store.ctx, rotationTimeout)
 	defer cancel()

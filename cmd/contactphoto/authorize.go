@@ -69,7 +69,7 @@ func runAuthorize(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *secret != "" {
 		sm, err := tokens.NewSecretClient(ctx, os.Getenv("SECRET_MANAGER_EMULATOR_HOST"))
 		if err != nil {
-			return err
+			return fmt.Errorf("%w (sign in for Secret Manager with: gcloud auth application-default login)", err)
 		}
 		defer sm.Close()
 		store = func(ctx context.Context, payload []byte) error {

@@ -480,11 +480,8 @@ func (s *Server) updateContactPhoto(w http.ResponseWriter, r *http.Request, acco
 		s.invalidArgument(w, "Invalid photo format")
 		return
 	}
-	s.mu.Lock()
-	c, ok := s.contacts[contactKey{account, name}]
+	c, ok := s.lookup(w, account, name)
 	if !ok {
-		s.mu.Unlock()
-		s.notFound(w)
 		return
 	}
 	u := Update{Account: account, ResourceName: name, Photo: data, Format: format, Width: width, Height: height}
@@ -494,10 +491,7 @@ func (s *Server) updateContactPhoto(w http.ResponseWriter, r *http.Request, acco
 	c.photo = &u
 	c.etag++
 	s.stats.Updates++
-	resp := map[string]any{}
-	if req.PersonFields != "" {
-		resp["person"] = s.person(account, c, req.PersonFields)
-	}
+	resp := s.mutationResponse(c, req.PersonFields)
 	s.mu.Unlock()
 	writeJSON(w, resp)
 }
@@ -508,22 +502,38 @@ func (s *Server) deleteContactPhoto(w http.ResponseWriter, r *http.Request, acco
 		s.invalidArgument(w, "%v", err)
 		return
 	}
-	s.mu.Lock()
-	c, ok := s.contacts[contactKey{account, name}]
+	c, ok := s.lookup(w, account, name)
 	if !ok {
-		s.mu.Unlock()
-		s.notFound(w)
 		return
 	}
 	c.photo = nil
 	c.etag++
 	s.stats.Deletes++
-	resp := map[string]any{}
-	if mask != "" {
-		resp["person"] = s.person(account, c, mask)
-	}
+	resp := s.mutationResponse(c, mask)
 	s.mu.Unlock()
 	writeJSON(w, resp)
+}
+
+// lookup locks s.mu and returns the contact. When there is none it answers
+// 404 and leaves s.mu unlocked.
+func (s *Server) lookup(w http.ResponseWriter, account, name string) (*contact, bool) {
+	s.mu.Lock()
+	c, ok := s.contacts[contactKey{account, name}]
+	if !ok {
+		s.mu.Unlock()
+		s.notFound(w)
+	}
+	return c, ok
+}
+
+// mutationResponse is the body of a photo update or delete: the person only
+// when personFields asks for the post-mutate read. s.mu is held.
+func (s *Server) mutationResponse(c *contact, mask string) map[string]any {
+	resp := map[string]any{}
+	if mask != "" {
+		resp["person"] = s.person(c, mask)
+	}
+	return resp
 }
 
 func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name string) {
@@ -536,15 +546,12 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name
 		s.invalidArgument(w, "%v", err)
 		return
 	}
-	s.mu.Lock()
-	c, ok := s.contacts[contactKey{account, name}]
+	c, ok := s.lookup(w, account, name)
 	if !ok {
-		s.mu.Unlock()
-		s.notFound(w)
 		return
 	}
 	s.stats.Gets++
-	p := s.person(account, c, mask)
+	p := s.person(c, mask)
 	s.mu.Unlock()
 	writeJSON(w, p)
 }
@@ -599,7 +606,7 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account 
 		}
 		slices.Sort(names)
 		for _, n := range names[:min(len(names), pageSize)] {
-			results = append(results, map[string]any{"person": s.person(account, s.contacts[contactKey{account, n}], mask)})
+			results = append(results, map[string]any{"person": s.person(s.contacts[contactKey{account, n}], mask)})
 		}
 	}
 	s.mu.Unlock()
@@ -611,7 +618,7 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account 
 }
 
 // person renders a contact with the fields of mask. s.mu is held.
-func (s *Server) person(account string, c *contact, mask string) map[string]any {
+func (s *Server) person(c *contact, mask string) map[string]any {
 	id := strings.TrimPrefix(c.resourceName, "people/")
 	source := map[string]any{"type": "CONTACT", "id": strings.TrimPrefix(id, "c"), "etag": fmt.Sprintf("#%d", c.etag)}
 	p := map[string]any{"resourceName": c.resourceName, "etag": fmt.Sprintf("%%Eg%s%d", id, c.etag)}
@@ -662,7 +669,8 @@ func (s *Server) servePhoto(w http.ResponseWriter, index string) {
 	w.Write(u.Photo)
 }
 
-// maskFields are the paths a person field mask may name.
+// maskFields are the paths a person field mask may name. The client keeps
+// its own copy on purpose: the stand-in is there to check the client.
 var maskFields = []string{
 	"addresses", "ageRanges", "biographies", "birthdays", "calendarUrls", "clientData", "coverPhotos",
 	"emailAddresses", "events", "externalIds", "genders", "imClients", "interests", "locales", "locations",

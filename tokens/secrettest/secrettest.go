@@ -17,6 +17,7 @@ import (
 	"hash/crc32"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -48,11 +49,12 @@ type Server struct {
 
 	grpc *grpc.Server
 
-	mu       sync.Mutex
-	secrets  map[string]*secret
-	failN    int
-	failCode codes.Code
-	calls    map[string]int
+	mu          sync.Mutex
+	secrets     map[string]*secret
+	failN       int
+	failCode    codes.Code
+	failMethods []string
+	calls       map[string]int
 
 	secretmanagerpb.UnimplementedSecretManagerServiceServer
 }
@@ -107,11 +109,12 @@ func (s *Server) AddVersion(secretName string, payload []byte) (string, error) {
 	return s.addVersion(sec, payload).meta.Name, nil
 }
 
-// FailNext makes the next n calls, of any method, fail with code (such as
-// codes.Unavailable) before doing anything.
-func (s *Server) FailNext(n int, code codes.Code) {
+// FailNext makes the next n calls fail with code (such as
+// codes.Unavailable) before doing anything. With methods (such as
+// "CreateSecret"), only calls of those methods fail, and count.
+func (s *Server) FailNext(n int, code codes.Code, methods ...string) {
 	s.mu.Lock()
-	s.failN, s.failCode = n, code
+	s.failN, s.failCode, s.failMethods = n, code, methods
 	s.mu.Unlock()
 }
 
@@ -144,7 +147,7 @@ func (s *Server) Calls(method string) int {
 // s.mu.
 func (s *Server) begin(method string) error {
 	s.calls[method]++
-	if s.failN > 0 {
+	if s.failN > 0 && (len(s.failMethods) == 0 || slices.Contains(s.failMethods, method)) {
 		s.failN--
 		return status.Errorf(s.failCode, "secrettest: injected %s", s.failCode)
 	}

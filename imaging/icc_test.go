@@ -1,0 +1,156 @@
+package imaging
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"testing"
+)
+
+// displayP3 and srgbPrimaries are the D50-adapted colorants of Apple's
+// Display P3 profile and of the sRGB IEC61966-2.1 profile.
+var (
+	displayP3     = [3][3]float64{{0.515102, 0.241182, -0.001050}, {0.291965, 0.692236, 0.041882}, {0.157153, 0.066582, 0.784378}}
+	srgbPrimaries = [3][3]float64{{0.436066, 0.222488, 0.013916}, {0.385147, 0.716873, 0.097076}, {0.143066, 0.060608, 0.714096}}
+)
+
+// iccProfile builds a matrix/TRC display profile with the given r, g and b
+// colorants (XYZ each) and a parametric tone curve with gamma g; g = 0
+// means the sRGB curve.
+func iccProfile(colorants [3][3]float64, g float64) []byte {
+	s15 := func(b []byte, v float64) []byte {
+		return binary.BigEndian.AppendUint32(b, uint32(int32(math.Round(v*65536))))
+	}
+	var curve []byte
+	if g == 0 {
+		curve = []byte("para\x00\x00\x00\x00\x00\x03\x00\x00")
+		for _, v := range []float64{2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045} {
+			curve = s15(curve, v)
+		}
+	} else {
+		curve = s15([]byte("para\x00\x00\x00\x00\x00\x00\x00\x00"), g)
+	}
+	type tag struct {
+		sig  string
+		data []byte
+	}
+	var tags []tag
+	for i, sig := range []string{"rXYZ", "gXYZ", "bXYZ"} {
+		d := []byte("XYZ \x00\x00\x00\x00")
+		for _, v := range colorants[i] {
+			d = s15(d, v)
+		}
+		tags = append(tags, tag{sig, d})
+	}
+	for _, sig := range []string{"rTRC", "gTRC", "bTRC"} {
+		tags = append(tags, tag{sig, curve})
+	}
+	p := make([]byte, 128)
+	copy(p[8:], "\x04\x30\x00\x00mntrRGB XYZ ")
+	copy(p[36:], "acsp")
+	p = binary.BigEndian.AppendUint32(p, uint32(len(tags)))
+	off := 128 + 4 + 12*len(tags)
+	var body []byte
+	for _, t := range tags {
+		p = append(p, t.sig...)
+		p = binary.BigEndian.AppendUint32(p, uint32(off+len(body)))
+		p = binary.BigEndian.AppendUint32(p, uint32(len(t.data)))
+		body = append(body, t.data...)
+	}
+	p = append(p, body...)
+	binary.BigEndian.PutUint32(p, uint32(len(p)))
+	return p
+}
+
+func TestProfileMatrix(t *testing.T) {
+	// The P3-D65 to sRGB matrix as published (e.g. by the CSS Color 4
+	// sample code), independent of the ICC colorants above.
+	p3ToSRGB := [3][3]float64{{1.2249401, -0.2249404, 0}, {-0.0420569, 1.0420571, 0}, {-0.0196376, -0.0786361, 1.0982735}}
+	m := profileMatrix(iccProfile(displayP3, 0))
+	if m == nil {
+		t.Fatal("profileMatrix(Display P3) = nil, want a conversion")
+	}
+	for r := range 3 {
+		for c := range 3 {
+			if d := math.Abs(float64(m[r][c]) - p3ToSRGB[r][c]); d > 0.003 {
+				t.Errorf("m[%d][%d] = %.4f, want %.4f", r, c, m[r][c], p3ToSRGB[r][c])
+			}
+		}
+	}
+	for name, p := range map[string][]byte{
+		"sRGB":               iccProfile(srgbPrimaries, 0),
+		"ProPhoto-like 1.8":  iccProfile(displayP3, 1.8),
+		"truncated":          iccProfile(displayP3, 0)[:200],
+		"not a profile":      []byte("hello"),
+		"tag offsets beyond": append(iccProfile(displayP3, 0)[:140], make([]byte, 100)...),
+	} {
+		if m := profileMatrix(p); m != nil {
+			t.Errorf("profileMatrix(%s) = %v, want nil", name, m)
+		}
+	}
+}
+
+// TestProcessDisplayP3 checks that a Display P3 photo comes out with the
+// colours it shows on a phone, not as if its numbers were sRGB.
+func TestProcessDisplayP3(t *testing.T) {
+	p3 := color.RGBA{200, 120, 80, 255} // a skin tone
+	flat := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	for i := 0; i < len(flat.Pix); i += 4 {
+		copy(flat.Pix[i:], []byte{p3.R, p3.G, p3.B, 255})
+	}
+	pngData := encodeWith(t, func(b *bytes.Buffer) error { return png.Encode(b, flat) })
+	iccp := func(profile []byte) []byte {
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		zw.Write(profile)
+		zw.Close()
+		return append([]byte("Display P3\x00\x00"), z.Bytes()...)
+	}
+	app2 := func(profile []byte) []byte { return append([]byte("ICC_PROFILE\x00\x01\x01"), profile...) }
+	withAPP2 := func(jpg, payload []byte) []byte {
+		out := withAPP1(jpg, payload)
+		out[3] = 0xe2
+		return out
+	}
+	// Expected: P3 to linear, the published P3-D65 to sRGB matrix, to sRGB.
+	lin := [3]float64{srgbToLinear(200.0 / 255), srgbToLinear(120.0 / 255), srgbToLinear(80.0 / 255)}
+	enc := func(v float64) int { return int(math.Round(255 * linearToSRGB(min(1, max(0, v))))) }
+	want := [3]int{
+		enc(1.2249401*lin[0] - 0.2249404*lin[1]),
+		enc(-0.0420569*lin[0] + 1.0420571*lin[1]),
+		enc(-0.0196376*lin[0] - 0.0786361*lin[1] + 1.0982735*lin[2]),
+	}
+	asIs := [3]int{200, 120, 80}
+	p3Profile, srgbProfile := iccProfile(displayP3, 0), iccProfile(srgbPrimaries, 0)
+	tests := []struct {
+		name string
+		data []byte
+		want [3]int
+	}{
+		{"png iCCP Display P3", pngWithChunk(pngData, "iCCP", iccp(p3Profile)), want},
+		{"jpeg APP2 Display P3", withAPP2(encodeJPEG(t, flat, 100), app2(p3Profile)), want},
+		{"png iCCP sRGB", pngWithChunk(pngData, "iCCP", iccp(srgbProfile)), asIs},
+		{"png without profile", pngData, asIs},
+		{"png iCCP corrupt", pngWithChunk(pngData, "iCCP", []byte("x\x00\x00garbage")), asIs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Process(bytes.NewReader(tt.data), &Options{Crop: CropNone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, g, b, _ := decodeOutput(t, res.JPEG).At(16, 16).RGBA()
+			got := [3]int{int(r >> 8), int(g >> 8), int(b >> 8)}
+			for c := range 3 {
+				if d := got[c] - tt.want[c]; d < -3 || d > 3 {
+					t.Errorf("centre pixel = %v, want %v ± 3", got, tt.want)
+					break
+				}
+			}
+		})
+	}
+}
