@@ -104,11 +104,31 @@ func parseEmail(s string) (ContactRef, string) {
 		return ContactRef{}, "not a plain email address such as alice@example.com"
 	}
 	at := strings.LastIndexByte(s, '@')
-	local, domain := s[:at], s[at+1:]
-	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+	if s[:at] == "" || !isHostname(s[at+1:]) {
 		return ContactRef{}, "not a plain email address such as alice@example.com"
 	}
 	return ContactRef{Email: s}, ""
+}
+
+// isHostname reports whether domain is a dotted host name: at least two
+// labels of letters, digits and inner hyphens. Letters may be non-ASCII, for
+// internationalized domains.
+func isHostname(domain string) bool {
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return false
+		}
+		for _, r := range l {
+			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // photoExtensions are the extensions ContactRefFromFilename strips. Only

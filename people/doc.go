@@ -23,9 +23,9 @@
 // generated client sends "people/../x" verbatim.
 //
 // Create one Client per process and share it: the guarantees above hold
-// within one Client. Across instances of a function, only the server's quota
-// applies, so deploy with a maximum of one instance per account's traffic if
-// bulk uploads must never see a 429.
+// within one Client. Instances of a function don't coordinate, so to keep a
+// bulk upload clear of 429s either cap the function at one instance or set
+// WritesPerMinute to the quota divided by the number of instances.
 //
 // # Contacts
 //
@@ -41,8 +41,9 @@
 //
 // # Errors
 //
-// Every error returned is an *Error whose Kind is one of a closed set, and
-// whose Permanent method tells the caller whether to acknowledge the event
+// Every error of the Client's methods and of the parsers is an *Error (New
+// alone returns plain configuration errors). Its Kind is one of a closed set,
+// and its Permanent method tells the caller whether to acknowledge the event
 // (permanent) or ask for a redelivery (transient):
 //
 //	InvalidContact    permanent  malformed contact reference

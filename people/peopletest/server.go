@@ -462,8 +462,8 @@ func (s *Server) updateContactPhoto(w http.ResponseWriter, r *http.Request, acco
 		s.invalidArgument(w, "Invalid JSON payload received. Unexpected token.")
 		return
 	}
-	if err := checkMask(req.PersonFields); err != nil {
-		s.invalidArgument(w, "%v", err)
+	if msg := checkMask(req.PersonFields); msg != "" {
+		s.invalidArgument(w, "%s", msg)
 		return
 	}
 	if req.PhotoBytes == nil {
@@ -498,8 +498,8 @@ func (s *Server) updateContactPhoto(w http.ResponseWriter, r *http.Request, acco
 
 func (s *Server) deleteContactPhoto(w http.ResponseWriter, r *http.Request, account, name string) {
 	mask := r.URL.Query().Get("personFields")
-	if err := checkMask(mask); err != nil {
-		s.invalidArgument(w, "%v", err)
+	if msg := checkMask(mask); msg != "" {
+		s.invalidArgument(w, "%s", msg)
 		return
 	}
 	c, ok := s.lookup(w, account, name)
@@ -542,8 +542,8 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name
 		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/get.")
 		return
 	}
-	if err := checkMask(mask); err != nil {
-		s.invalidArgument(w, "%v", err)
+	if msg := checkMask(mask); msg != "" {
+		s.invalidArgument(w, "%s", msg)
 		return
 	}
 	c, ok := s.lookup(w, account, name)
@@ -563,8 +563,8 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account 
 		s.invalidArgument(w, "readMask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/searchContacts.")
 		return
 	}
-	if err := checkMask(mask); err != nil {
-		s.invalidArgument(w, "%v", err)
+	if msg := checkMask(mask); msg != "" {
+		s.invalidArgument(w, "%s", msg)
 		return
 	}
 	if !q.Has("query") {
@@ -678,16 +678,17 @@ var maskFields = []string{
 	"phoneNumbers", "photos", "relations", "sipAddresses", "skills", "urls", "userDefined",
 }
 
-func checkMask(mask string) error {
+// checkMask returns the API's complaint about a field mask, or "".
+func checkMask(mask string) string {
 	if mask == "" {
-		return nil
+		return ""
 	}
 	for f := range strings.SplitSeq(mask, ",") {
 		if !slices.Contains(maskFields, f) {
-			return fmt.Errorf("Invalid personFields mask path: %q. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/get.", f)
+			return fmt.Sprintf("Invalid personFields mask path: %q. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/get.", f)
 		}
 	}
-	return nil
+	return ""
 }
 
 // decodeBase64 accepts the encodings Google's JSON mapping of bytes accepts:
