@@ -55,6 +55,20 @@ type Config struct {
 	// MaxEventAge acknowledges older events without processing them, so that
 	// nothing is retried forever (MAX_EVENT_AGE).
 	MaxEventAge time.Duration
+	// StatusWriteback records each object's outcome in its own metadata and
+	// skips generations already recorded (STATUS_WRITEBACK). Without it,
+	// duplicates are only recognised within one instance.
+	StatusWriteback bool
+	// WebhookSecret is the secret version holding the webhook's HMAC key
+	// (WEBHOOK_SECRET). Empty disables the webhook.
+	WebhookSecret string
+	// WebhookBuckets lists the buckets whose objects the webhook may re-run
+	// (WEBHOOK_BUCKETS, comma-separated). Empty disables re-runs.
+	WebhookBuckets []string
+
+	// Service and Version name the deployment in Error Reporting; Cloud Run
+	// sets K_SERVICE and K_REVISION.
+	Service, Version string
 }
 
 // Environment variable names read by LoadConfig.
@@ -74,17 +88,33 @@ const (
 	EnvSecretManagerEmulatorHost = "SECRET_MANAGER_EMULATOR_HOST"
 	EnvStorageEmulatorHost       = "STORAGE_EMULATOR_HOST"
 	EnvMaxEventAge               = "MAX_EVENT_AGE"
+	EnvStatusWriteback           = "STATUS_WRITEBACK"
+	EnvWebhookSecret             = "WEBHOOK_SECRET"
+	EnvWebhookBuckets            = "WEBHOOK_BUCKETS"
 )
 
-// ConfigVariables lists every environment variable LoadConfig reads.
+// ConfigVariables lists every environment variable a deployment sets for
+// LoadConfig.
 var ConfigVariables = []string{
 	EnvContactMetadataKey, EnvContactFromFilename, EnvMaxObjectBytes,
 	EnvPhotoSize, EnvCrop, EnvMaxPixels, EnvMaxPhotoBytes,
 	EnvTokenSecret, EnvAccounts,
-	EnvPeopleEndpoint, EnvWritesPerMinute, EnvPersonFields,
-	EnvSecretManagerEmulatorHost, EnvStorageEmulatorHost,
-	EnvMaxEventAge,
+	EnvWritesPerMinute, EnvPersonFields,
+	EnvMaxEventAge, EnvStatusWriteback,
+	EnvWebhookSecret, EnvWebhookBuckets,
 }
+
+// EmulatorVariables point the clients at local stand-ins; LoadConfig reads
+// them too, but a deployment never sets them.
+var EmulatorVariables = []string{
+	EnvPeopleEndpoint, EnvSecretManagerEmulatorHost, EnvStorageEmulatorHost,
+}
+
+// PlatformVariables are set by Cloud Run itself and read by LoadConfig.
+var PlatformVariables = []string{"K_SERVICE", "K_REVISION"}
+
+// DefaultService names the function in Error Reporting outside Cloud Run.
+const DefaultService = "contactphoto"
 
 // Defaults for the optional variables.
 const (
@@ -101,6 +131,7 @@ const (
 
 var (
 	metadataKeyRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	bucketNameRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$`)
 )
 
 // LoadConfig reads and validates the configuration. getenv is os.Getenv in
@@ -119,6 +150,27 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		SecretManagerEmulatorHost: strings.TrimSpace(getenv(EnvSecretManagerEmulatorHost)),
 		StorageEmulatorHost:       strings.TrimSpace(getenv(EnvStorageEmulatorHost)),
 		MaxEventAge:               p.duration(EnvMaxEventAge, DefaultMaxEventAge),
+		StatusWriteback:           p.boolean(EnvStatusWriteback, true),
+		WebhookSecret:             strings.TrimSpace(getenv(EnvWebhookSecret)),
+		Service:                   p.str("K_SERVICE", DefaultService),
+		Version:                   strings.TrimSpace(getenv("K_REVISION")),
+	}
+	if c.WebhookSecret != "" {
+		if v, err := tokens.ParseVersionName(c.WebhookSecret); err != nil {
+			p.fail(EnvWebhookSecret, err.Error())
+		} else {
+			c.WebhookSecret = v
+		}
+	}
+	for _, b := range strings.Split(getenv(EnvWebhookBuckets), ",") {
+		if b = strings.TrimSpace(b); b == "" {
+			continue
+		}
+		if !bucketNameRE.MatchString(b) {
+			p.fail(EnvWebhookBuckets, fmt.Sprintf("%q is not a bucket name", b))
+			continue
+		}
+		c.WebhookBuckets = append(c.WebhookBuckets, b)
 	}
 	c.Imaging = imaging.Options{
 		Size:      int(p.integer(EnvPhotoSize, imaging.DefaultSize, 16, maxPhotoSize)),

@@ -30,6 +30,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		TokenSecret:     testSecret,
 		WritesPerMinute: 50,
 		MaxEventAge:     24 * time.Hour,
+		StatusWriteback: true,
+		Service:         "contactphoto",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("LoadConfig defaults (-want +got):\n%s", diff)
@@ -53,6 +55,11 @@ func TestLoadConfigValues(t *testing.T) {
 		EnvSecretManagerEmulatorHost: "127.0.0.1:9001",
 		EnvStorageEmulatorHost:       "127.0.0.1:9002",
 		EnvMaxEventAge:               "90m",
+		EnvStatusWriteback:           "false",
+		EnvWebhookSecret:             "projects/p/secrets/webhook-key/versions/2",
+		EnvWebhookBuckets:            "photos-a, photos.b",
+		"K_SERVICE":                  "contactphoto-fn",
+		"K_REVISION":                 "contactphoto-fn-00003-abc",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +80,10 @@ func TestLoadConfigValues(t *testing.T) {
 		SecretManagerEmulatorHost: "127.0.0.1:9001",
 		StorageEmulatorHost:       "127.0.0.1:9002",
 		MaxEventAge:               90 * time.Minute,
+		WebhookSecret:             "projects/p/secrets/webhook-key/versions/2",
+		WebhookBuckets:            []string{"photos-a", "photos.b"},
+		Service:                   "contactphoto-fn",
+		Version:                   "contactphoto-fn-00003-abc",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("LoadConfig (-want +got):\n%s", diff)
@@ -101,6 +112,9 @@ func TestLoadConfigErrorsNameTheirVariable(t *testing.T) {
 		{EnvSecretManagerEmulatorHost, "localhost"},
 		{EnvMaxEventAge, "1 day"},
 		{EnvMaxEventAge, "-1h"},
+		{EnvStatusWriteback, "sometimes"},
+		{EnvWebhookSecret, "webhook-key"},
+		{EnvWebhookBuckets, "Bad_Bucket!"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variable+"="+tt.value, func(t *testing.T) {

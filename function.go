@@ -38,6 +38,7 @@ import (
 
 	"github.com/contactphoto/contactphoto/gcs"
 	"github.com/contactphoto/contactphoto/imaging"
+	"github.com/contactphoto/contactphoto/internal/cloudlog"
 	"github.com/contactphoto/contactphoto/people"
 	"github.com/contactphoto/contactphoto/tokens"
 )
@@ -45,8 +46,15 @@ import (
 // FinalizedEventType is the CloudEvent type the function handles.
 const FinalizedEventType = "google.cloud.storage.object.v1.finalized"
 
+// The names the functions are registered under: the entry points of a
+// deployment.
+const (
+	EventFunctionName   = "UpdateContactPhoto"
+	WebhookFunctionName = "UpdateContactPhotoWebhook"
+)
+
 func init() {
-	functions.CloudEvent("UpdateContactPhoto", UpdateContactPhoto)
+	functions.CloudEvent(EventFunctionName, UpdateContactPhoto)
 }
 
 // defaultPipeline builds the configuration and clients on first use and
@@ -70,9 +78,19 @@ func UpdateContactPhoto(ctx context.Context, e event.Event) error {
 	return p.HandleEvent(ctx, e)
 }
 
+// defaultEventDeadline bounds an event's work when the platform gives no
+// deadline, a little under the deployment's 300 s timeout, so that waits
+// for the People API's pace give up cleanly and the event is retried.
+const defaultEventDeadline = 280 * time.Second
+
 // HandleEvent runs the pipeline for one event and decides its outcome: nil
 // when done or failed for good, an error when Eventarc should retry.
 func (p *Pipeline) HandleEvent(ctx context.Context, e event.Event) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultEventDeadline)
+		defer cancel()
+	}
 	log := p.log.With("eventId", e.ID(), "eventType", e.Type())
 
 	// Event.
@@ -90,11 +108,11 @@ func (p *Pipeline) HandleEvent(ctx context.Context, e event.Event) error {
 			"age", age.Round(time.Second).String(), "maxEventAge", p.cfg.MaxEventAge.String())
 		return nil
 	}
-	if size := obj.GetSize(); size > p.cfg.MaxObjectBytes {
-		return p.finish(log, permanentf("too large",
-			"object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, p.cfg.MaxObjectBytes))
+	run, err := p.runObject(ctx, log, obj.GetBucket(), obj.GetName(), obj.GetGeneration(), obj.GetSize(), false)
+	if err == nil && run.Skipped != "" {
+		log.Info("skipped: " + run.Skipped)
 	}
-	return p.finish(log, p.updateFromObject(ctx, log, obj.GetBucket(), obj.GetName(), obj.GetGeneration()))
+	return p.finish(log, err)
 }
 
 // decodeObjectEvent reads the event data with protojson, which understands
@@ -115,37 +133,123 @@ func decodeObjectEvent(data []byte) (*storagedata.StorageObjectData, error) {
 	return &obj, nil
 }
 
-// updateFromObject is the pipeline for one stored object generation.
-func (p *Pipeline) updateFromObject(ctx context.Context, log *slog.Logger, bucket, name string, generation int64) error {
+// objectRun says what running the pipeline on an object did.
+type objectRun struct {
+	Updated *Updated // the photo that was set; nil when skipped
+	Skipped string   // why nothing was sent, when it was skipped
+}
+
+// runObject is the pipeline for one stored object generation (0 means the
+// latest). Unless force is set, a generation whose outcome is already
+// recorded is skipped, so that a redelivered event does no work twice. The
+// outcome of the work is recorded on the object.
+func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name string, generation, sizeHint int64, force bool) (*objectRun, error) {
 	// Object.
-	attrs, err := p.objects.Attrs(ctx, bucket, name)
-	if err != nil {
-		return err
+	attrs, skip, err := p.currentGeneration(ctx, bucket, name, generation)
+	if err != nil || skip != "" {
+		return &objectRun{Skipped: skip}, err
 	}
-	if attrs.Generation != generation {
-		log.Info("skipping: the object has been overwritten since this event; the newer generation's event sets the photo",
-			"currentGeneration", attrs.Generation)
-		return nil
+	generation = attrs.Generation
+	// One delivery of a generation at a time in this instance: a duplicate
+	// arriving meanwhile waits, then finds the outcome recorded.
+	unlock, err := p.inflight.lock(ctx, objectKey(bucket, name, generation))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if attrs, skip, err = p.currentGeneration(ctx, bucket, name, generation); err != nil || skip != "" {
+		return &objectRun{Skipped: skip}, err
+	}
+	if !force {
+		if done := p.alreadyDone(attrs); done != "" {
+			return &objectRun{Skipped: done}, nil
+		}
+		if prev, ok := p.recent.get(objectKey(bucket, name, generation)); ok {
+			// This instance did the work, but recording it failed; record
+			// it now instead of sending the photo again.
+			return &objectRun{Skipped: "already " + prev.status + " by this instance"}, p.recordStatus(ctx, log, attrs, prev)
+		}
+	}
+
+	run, err := p.processObject(ctx, log, attrs, sizeHint)
+	var st status
+	switch {
+	case err == nil:
+		st = status{status: statusUpdated, contact: run.Updated.ResourceName}
+	case isPermanent(err):
+		st = status{status: statusFailedPrefix + failureReason(err)}
+	default:
+		return nil, err
+	}
+	p.recent.add(objectKey(bucket, name, generation), st)
+	if werr := p.recordStatus(ctx, log, attrs, st); werr != nil {
+		if err != nil {
+			// The failure is permanent whatever happens to its record.
+			log.Warn("could not record the failure on the object", "error", werr.Error())
+			return nil, err
+		}
+		return run, fmt.Errorf("photo updated, but recording it on the object failed: %w", werr)
+	}
+	return run, err
+}
+
+// currentGeneration reads the object's attributes and says why to skip it
+// when the wanted generation is no longer the live one: a stale event must
+// never send an old photo.
+func (p *Pipeline) currentGeneration(ctx context.Context, bucket, name string, generation int64) (*gcs.Object, string, error) {
+	attrs, err := p.objects.Attrs(ctx, bucket, name)
+	var ge *gcs.Error
+	switch {
+	case errors.As(err, &ge) && ge.Kind == gcs.NotFound:
+		return nil, "the object no longer exists", nil
+	case err != nil:
+		return nil, "", err
+	case generation == 0 || attrs.Generation == generation:
+		return attrs, "", nil
+	case attrs.Generation > generation:
+		return nil, fmt.Sprintf("the object was overwritten by generation %d, whose own event sets the photo", attrs.Generation), nil
+	}
+	return nil, "", fmt.Errorf("gs://%s/%s: generation %d is not visible yet (latest is %d)", bucket, name, generation, attrs.Generation)
+}
+
+// processObject takes one object generation from its metadata to the People
+// API.
+func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *gcs.Object, sizeHint int64) (*objectRun, error) {
+	if size := max(attrs.Size, sizeHint); size > p.cfg.MaxObjectBytes {
+		return nil, permanentf("too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, p.cfg.MaxObjectBytes)
 	}
 
 	// Contact.
-	ref, err := p.contactOf(name, attrs.Metadata)
+	ref, err := p.contactOf(attrs.Name, attrs.Metadata)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	account, _, err := lookupMetadata(attrs.Metadata, AccountMetadataKey)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log = log.With("contact", ref.String(), "account", account)
 
-	data, err := p.objects.Read(ctx, bucket, name, generation, p.cfg.MaxObjectBytes)
+	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, p.cfg.MaxObjectBytes)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = p.updatePhoto(ctx, log, account, ref, data)
-	return err
+	// A contact's resource name changes when it is linked to a profile; an
+	// email in the metadata lets the People adapter find it again.
+	email, _, err := lookupMetadata(attrs.Metadata, EmailMetadataKey)
+	if err != nil {
+		return nil, err
+	}
+	updated, err := p.updatePhoto(ctx, log, account, ref, email, data)
+	if err != nil {
+		return nil, err
+	}
+	return &objectRun{Updated: updated}, nil
 }
+
+// EmailMetadataKey is the object metadata key with the contact's email
+// address, used to find the contact again when its resource name changed.
+const EmailMetadataKey = "email"
 
 // AccountMetadataKey is the object metadata key that picks the account whose
 // contacts are updated, matched case-insensitively.
@@ -176,7 +280,7 @@ type Updated struct {
 
 // updatePhoto is the part of the pipeline shared by every way in: pixels,
 // token, contact resolution and the People API call.
-func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account string, ref people.ContactRef, data []byte) (*Updated, error) {
+func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account string, ref people.ContactRef, fallbackEmail string, data []byte) (*Updated, error) {
 	// Pixels.
 	img, err := imaging.Process(bytes.NewReader(data), &p.cfg.Imaging)
 	if err != nil {
@@ -190,16 +294,12 @@ func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account st
 	}
 
 	// API.
-	resourceName, err := p.people.Resolve(ctx, account, ref)
+	photo, err := p.people.UpdatePhotoByRef(ctx, account, ref, fallbackEmail, img.JPEG)
 	if err != nil {
 		return nil, err
 	}
-	if ref.ResourceName == "" {
-		log = log.With("resourceName", resourceName)
-	}
-	photo, err := p.people.UpdatePhoto(ctx, account, resourceName, img.JPEG)
-	if err != nil {
-		return nil, err
+	if photo.ResourceName != ref.ResourceName {
+		log = log.With("resourceName", photo.ResourceName)
 	}
 
 	// Outcome.
@@ -208,7 +308,7 @@ func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account st
 		attrs = append(attrs, "photoUrl", photo.URL)
 	}
 	log.Info("contact photo updated", attrs...)
-	return &Updated{ResourceName: resourceName, Photo: img, PhotoURL: photo.URL}, nil
+	return &Updated{ResourceName: photo.ResourceName, Photo: img, PhotoURL: photo.URL}, nil
 }
 
 // checkToken gets the account's access token before the API call, so that
@@ -244,7 +344,8 @@ func (p *Pipeline) finish(log *slog.Logger, err error) error {
 		return nil
 	}
 	if isPermanent(err) {
-		log.Error("contact photo not updated: "+err.Error(), "reason", failureReason(err))
+		log.Error("contact photo not updated: "+err.Error(), "reason", failureReason(err),
+			cloudlog.ErrorReport(p.cfg.Service, p.cfg.Version, 1))
 		return nil
 	}
 	return err

@@ -22,6 +22,9 @@ type Pipeline struct {
 	tokens  *tokens.Store
 	people  *people.Client
 	now     func() time.Time
+
+	inflight keyedMutex     // one delivery per object generation at a time
+	recent   recentOutcomes // generations this instance finished
 }
 
 // NewPipeline builds the clients for cfg. A nil logger logs Cloud Logging

@@ -7,6 +7,7 @@ package cloudlog
 import (
 	"io"
 	"log/slog"
+	"runtime"
 )
 
 // Keys Cloud Logging gives a meaning to in a JSON log line.
@@ -61,4 +62,32 @@ func severity(l slog.Level) string {
 	default:
 		return "DEBUG"
 	}
+}
+
+// ReportedErrorEventType marks a log entry for Cloud Error Reporting.
+const ReportedErrorEventType = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
+
+// ErrorReport returns the attributes that make Cloud Error Reporting pick up
+// an ERROR log entry that carries no stack trace: the event type, the
+// service that failed and the place in the code that reported it. skip is
+// the number of callers above ErrorReport's caller to attribute it to.
+func ErrorReport(service, version string, skip int) slog.Attr {
+	var pcs [1]uintptr
+	runtime.Callers(skip+2, pcs[:])
+	frame, _ := runtime.CallersFrames(pcs[:]).Next()
+	ctx := []any{
+		slog.String("service", service),
+	}
+	if version != "" {
+		ctx = append(ctx, slog.String("version", version))
+	}
+	return slog.Group("",
+		slog.String("@type", ReportedErrorEventType),
+		slog.Group("serviceContext", ctx...),
+		slog.Group("context", slog.Group("reportLocation",
+			slog.String("filePath", frame.File),
+			slog.Int("lineNumber", frame.Line),
+			slog.String("functionName", frame.Function),
+		)),
+	)
 }
