@@ -138,6 +138,21 @@ var (
 // production and a map lookup in tests. All problems are reported together,
 // each naming its variable.
 func LoadConfig(getenv func(string) string) (*Config, error) {
+	return loadConfig(getenv, true)
+}
+
+// DefaultConfig returns the configuration of an empty environment, for the
+// command-line tools, which take their credentials from flags: it names no
+// token secret.
+func DefaultConfig() *Config {
+	c, err := loadConfig(func(string) string { return "" }, false)
+	if err != nil {
+		panic(err) // the defaults are valid; a failure is a bug here
+	}
+	return c
+}
+
+func loadConfig(getenv func(string) string, requireToken bool) (*Config, error) {
 	p := &envParser{getenv: getenv}
 	c := &Config{
 		ContactMetadataKey:        p.str(EnvContactMetadataKey, DefaultContactMetadataKey),
@@ -191,7 +206,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		p.fail(EnvContactMetadataKey, fmt.Sprintf("%q is not a metadata key (letters, digits, '.', '_', '-')", c.ContactMetadataKey))
 	}
 	if c.TokenSecret == "" {
-		p.fail(EnvTokenSecret, "is required: the Secret Manager secret version holding the refresh token, such as projects/PROJECT/secrets/contactphoto-token/versions/latest")
+		if requireToken {
+			p.fail(EnvTokenSecret, "is required: the Secret Manager secret version holding the refresh token, such as projects/PROJECT/secrets/contactphoto-token/versions/latest")
+		}
 	} else if v, err := tokens.ParseVersionName(c.TokenSecret); err != nil {
 		p.fail(EnvTokenSecret, err.Error())
 	} else {

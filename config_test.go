@@ -142,3 +142,14 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultConfigMatchesEmptyEnvironment(t *testing.T) {
+	want, err := LoadConfig(env(map[string]string{EnvTokenSecret: testSecret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.TokenSecret = ""
+	if diff := cmp.Diff(want, DefaultConfig()); diff != "" {
+		t.Errorf("DefaultConfig (-want +got):\n%s", diff)
+	}
+}

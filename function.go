@@ -133,21 +133,37 @@ func decodeObjectEvent(data []byte) (*storagedata.StorageObjectData, error) {
 	return &obj, nil
 }
 
-// objectRun says what running the pipeline on an object did.
-type objectRun struct {
+// ObjectResult says what running the pipeline on an object did.
+type ObjectResult struct {
 	Updated *Updated // the photo that was set; nil when skipped
 	Skipped string   // why nothing was sent, when it was skipped
+}
+
+// UpdateObject runs the pipeline on one stored object generation (0 means
+// the latest) as an upload event does, for tools that process objects that
+// were not just uploaded. A generation whose outcome is already recorded is
+// skipped. Permanent failures are recorded on the object and returned; see
+// IsPermanent.
+func (p *Pipeline) UpdateObject(ctx context.Context, bucket, name string, generation int64) (*ObjectResult, error) {
+	log := p.log.With("bucket", bucket, "object", name, "generation", generation)
+	return p.runObject(ctx, log, bucket, name, generation, 0, false)
+}
+
+// UpdatePhoto sets a contact's photo from image bytes, through the same
+// imaging, token and People API steps as an upload.
+func (p *Pipeline) UpdatePhoto(ctx context.Context, account string, ref people.ContactRef, data []byte) (*Updated, error) {
+	return p.updatePhoto(ctx, p.log.With("contact", ref.String(), "account", account), account, ref, "", data)
 }
 
 // runObject is the pipeline for one stored object generation (0 means the
 // latest). Unless force is set, a generation whose outcome is already
 // recorded is skipped, so that a redelivered event does no work twice. The
 // outcome of the work is recorded on the object.
-func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name string, generation, sizeHint int64, force bool) (*objectRun, error) {
+func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name string, generation, sizeHint int64, force bool) (*ObjectResult, error) {
 	// Object.
 	attrs, skip, err := p.currentGeneration(ctx, bucket, name, generation)
 	if err != nil || skip != "" {
-		return &objectRun{Skipped: skip}, err
+		return &ObjectResult{Skipped: skip}, err
 	}
 	generation = attrs.Generation
 	// One delivery of a generation at a time in this instance: a duplicate
@@ -158,16 +174,16 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 	}
 	defer unlock()
 	if attrs, skip, err = p.currentGeneration(ctx, bucket, name, generation); err != nil || skip != "" {
-		return &objectRun{Skipped: skip}, err
+		return &ObjectResult{Skipped: skip}, err
 	}
 	if !force {
 		if done := p.alreadyDone(attrs); done != "" {
-			return &objectRun{Skipped: done}, nil
+			return &ObjectResult{Skipped: done}, nil
 		}
 		if prev, ok := p.recent.get(objectKey(bucket, name, generation)); ok {
 			// This instance did the work, but recording it failed; record
 			// it now instead of sending the photo again.
-			return &objectRun{Skipped: "already " + prev.status + " by this instance"}, p.recordStatus(ctx, log, attrs, prev)
+			return &ObjectResult{Skipped: "already " + prev.status + " by this instance"}, p.recordStatus(ctx, log, attrs, prev)
 		}
 	}
 
@@ -176,8 +192,8 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 	switch {
 	case err == nil:
 		st = status{status: statusUpdated, contact: run.Updated.ResourceName}
-	case isPermanent(err):
-		st = status{status: statusFailedPrefix + failureReason(err)}
+	case IsPermanent(err):
+		st = status{status: statusFailedPrefix + FailureReason(err)}
 	default:
 		return nil, err
 	}
@@ -214,7 +230,7 @@ func (p *Pipeline) currentGeneration(ctx context.Context, bucket, name string, g
 
 // processObject takes one object generation from its metadata to the People
 // API.
-func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *gcs.Object, sizeHint int64) (*objectRun, error) {
+func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *gcs.Object, sizeHint int64) (*ObjectResult, error) {
 	if size := max(attrs.Size, sizeHint); size > p.cfg.MaxObjectBytes {
 		return nil, permanentf("too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, p.cfg.MaxObjectBytes)
 	}
@@ -244,7 +260,7 @@ func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *g
 	if err != nil {
 		return nil, err
 	}
-	return &objectRun{Updated: updated}, nil
+	return &ObjectResult{Updated: updated}, nil
 }
 
 // EmailMetadataKey is the object metadata key with the contact's email
@@ -343,17 +359,17 @@ func (p *Pipeline) finish(log *slog.Logger, err error) error {
 	if err == nil {
 		return nil
 	}
-	if isPermanent(err) {
-		log.Error("contact photo not updated: "+err.Error(), "reason", failureReason(err),
+	if IsPermanent(err) {
+		log.Error("contact photo not updated: "+err.Error(), "reason", FailureReason(err),
 			cloudlog.ErrorReport(p.cfg.Service, p.cfg.Version, 1))
 		return nil
 	}
 	return err
 }
 
-// isPermanent reports whether err says that retrying cannot help. Each
+// IsPermanent reports whether err says that retrying cannot help. Each
 // adapter marks its own errors; anything unmarked is retried.
-func isPermanent(err error) bool {
+func IsPermanent(err error) bool {
 	var pe interface{ Permanent() bool }
 	return errors.As(err, &pe) && pe.Permanent()
 }
@@ -372,9 +388,9 @@ func (e *permanentError) Error() string   { return e.err.Error() }
 func (e *permanentError) Unwrap() error   { return e.err }
 func (e *permanentError) Permanent() bool { return true }
 
-// failureReason gives a short reason for a permanent failure, for the log
-// and the object's status.
-func failureReason(err error) string {
+// FailureReason gives a short reason for a failure, for the log and the
+// object's status: "invalid contact", "corrupt image", "auth revoked".
+func FailureReason(err error) string {
 	var (
 		fe  *imaging.FormatError
 		pe  *people.Error

@@ -19,7 +19,7 @@ type Pipeline struct {
 	cfg     *Config
 	log     *slog.Logger
 	objects *gcs.Client
-	tokens  *tokens.Store
+	tokens  people.TokenSources
 	people  *people.Client
 	now     func() time.Time
 
@@ -27,30 +27,44 @@ type Pipeline struct {
 	recent   recentOutcomes // generations this instance finished
 }
 
-// NewPipeline builds the clients for cfg. A nil logger logs Cloud Logging
-// JSON to standard output. ctx only bounds client creation: the clients
-// outlive it.
-func NewPipeline(ctx context.Context, cfg *Config, log *slog.Logger) (*Pipeline, error) {
+// PipelineOptions adjust NewPipeline for the command-line tools.
+type PipelineOptions struct {
+	// Logger receives the pipeline's log; nil means Cloud Logging JSON on
+	// standard output.
+	Logger *slog.Logger
+	// Tokens gives each account's token source; nil means reading the
+	// refresh tokens from Secret Manager as the Config says.
+	Tokens people.TokenSources
+}
+
+// NewPipeline builds the clients for cfg. ctx only bounds client creation:
+// the clients outlive it. Cloud Storage is only contacted when an object is
+// processed.
+func NewPipeline(ctx context.Context, cfg *Config, opt *PipelineOptions) (*Pipeline, error) {
+	if opt == nil {
+		opt = &PipelineOptions{}
+	}
+	log := opt.Logger
 	if log == nil {
 		log = cloudlog.New(os.Stdout, slog.LevelInfo)
 	}
-	objects, err := gcs.New(ctx)
-	if err != nil {
-		return nil, err
+	ts := opt.Tokens
+	if ts == nil {
+		sm, err := tokens.NewSecretClient(ctx, cfg.SecretManagerEmulatorHost)
+		if err != nil {
+			return nil, fmt.Errorf("create Secret Manager client: %w", err)
+		}
+		store, err := tokens.New(sm, tokens.Options{
+			DefaultSecret: cfg.TokenSecret,
+			Accounts:      cfg.Accounts,
+			Logger:        log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		ts = store
 	}
-	sm, err := tokens.NewSecretClient(ctx, cfg.SecretManagerEmulatorHost)
-	if err != nil {
-		return nil, fmt.Errorf("create Secret Manager client: %w", err)
-	}
-	store, err := tokens.New(sm, tokens.Options{
-		DefaultSecret: cfg.TokenSecret,
-		Accounts:      cfg.Accounts,
-		Logger:        log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	pc, err := people.New(store, &people.Options{
+	pc, err := people.New(ts, &people.Options{
 		Endpoint:        cfg.PeopleEndpoint,
 		WritesPerMinute: cfg.WritesPerMinute,
 		PersonFields:    cfg.PersonFields,
@@ -59,5 +73,5 @@ func NewPipeline(ctx context.Context, cfg *Config, log *slog.Logger) (*Pipeline,
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{cfg: cfg, log: log, objects: objects, tokens: store, people: pc, now: time.Now}, nil
+	return &Pipeline{cfg: cfg, log: log, objects: gcs.New(), tokens: ts, people: pc, now: time.Now}, nil
 }

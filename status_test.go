@@ -153,7 +153,7 @@ func TestWithoutStatusWriteback(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	p, err := NewPipeline(context.Background(), cfg, cloudlog.New(&logs, slog.LevelInfo))
+	p, err := NewPipeline(context.Background(), cfg, &PipelineOptions{Logger: cloudlog.New(&logs, slog.LevelInfo)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/storage"
@@ -38,28 +39,50 @@ type Object struct {
 	Updated         time.Time
 }
 
-// Client wraps a storage.Client.
+// Client wraps a storage.Client, created on first use so that callers that
+// never touch Cloud Storage need no credentials for it.
 type Client struct {
-	sc *storage.Client
+	client func() (*storage.Client, error)
 }
 
 // New returns a Client. Against an emulator (STORAGE_EMULATOR_HOST) the
 // storage library disables authentication itself; JSON reads are used
 // everywhere because the emulators only serve those faithfully.
-func New(ctx context.Context, opts ...option.ClientOption) (*Client, error) {
-	sc, err := storage.NewClient(ctx, append([]option.ClientOption{storage.WithJSONReads()}, opts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("create Cloud Storage client: %w", err)
-	}
-	return &Client{sc: sc}, nil
+func New(opts ...option.ClientOption) *Client {
+	return &Client{client: sync.OnceValues(func() (*storage.Client, error) {
+		sc, err := storage.NewClient(context.Background(), append([]option.ClientOption{storage.WithJSONReads()}, opts...)...)
+		if err != nil {
+			return nil, fmt.Errorf("create Cloud Storage client: %w", err)
+		}
+		return sc, nil
+	})}
 }
 
 // Close releases the client's connections.
-func (c *Client) Close() error { return c.sc.Close() }
+func (c *Client) Close() error {
+	if sc, err := c.client(); err == nil {
+		return sc.Close()
+	}
+	return nil
+}
+
+// bucket returns a handle, or an error classified like any other failure
+// (missing credentials can be fixed while events are retried).
+func (c *Client) bucket(op, bucket, name string) (*storage.BucketHandle, error) {
+	sc, err := c.client()
+	if err != nil {
+		return nil, &Error{Kind: Unavailable, Op: op, Bucket: bucket, Name: name, Err: err}
+	}
+	return sc.Bucket(bucket), nil
+}
 
 // Attrs returns the current (latest) generation's attributes of an object.
 func (c *Client) Attrs(ctx context.Context, bucket, name string) (*Object, error) {
-	a, err := c.sc.Bucket(bucket).Object(name).Attrs(ctx)
+	b, err := c.bucket("read attributes of", bucket, name)
+	if err != nil {
+		return nil, err
+	}
+	a, err := b.Object(name).Attrs(ctx)
 	if err != nil {
 		return nil, classify("read attributes of", bucket, name, err)
 	}
@@ -86,7 +109,11 @@ func fromAttrs(a *storage.ObjectAttrs) *Object {
 // decompressive transcoding of gzip-encoded objects can deliver more than
 // the stored size.
 func (c *Client) Read(ctx context.Context, bucket, name string, generation, maxBytes int64) ([]byte, error) {
-	o := c.sc.Bucket(bucket).Object(name)
+	b, err := c.bucket("read", bucket, name)
+	if err != nil {
+		return nil, err
+	}
+	o := b.Object(name)
 	if generation > 0 {
 		o = o.Generation(generation)
 	}
@@ -125,7 +152,11 @@ func (c *Client) UpdateMetadata(ctx context.Context, obj *Object, set map[string
 	// The whole map is sent, not just the new keys: JSON PATCH merges keys on
 	// Cloud Storage, while emulators replace the map, and the precondition
 	// makes the full map safe.
-	h := c.sc.Bucket(obj.Bucket).Object(obj.Name).Generation(obj.Generation).If(storage.Conditions{
+	b, err := c.bucket("update metadata of", obj.Bucket, obj.Name)
+	if err != nil {
+		return nil, err
+	}
+	h := b.Object(obj.Name).Generation(obj.Generation).If(storage.Conditions{
 		GenerationMatch:     obj.Generation,
 		MetagenerationMatch: obj.Metageneration,
 	})

@@ -21,10 +21,7 @@ func newClient(t *testing.T) (*gcs.Client, *gcstest.Server) {
 	}
 	t.Cleanup(srv.Close)
 	t.Setenv("STORAGE_EMULATOR_HOST", srv.Host)
-	c, err := gcs.New(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := gcs.New()
 	t.Cleanup(func() { c.Close() })
 	return c, srv
 }
@@ -113,10 +110,7 @@ func TestUnavailableIsTransient(t *testing.T) {
 	host := srv.Host
 	srv.Close() // nothing listens there any more
 	t.Setenv("STORAGE_EMULATOR_HOST", host)
-	c, err := gcs.New(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := gcs.New()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, err = c.Attrs(ctx, "b", "a.jpg")
