@@ -141,15 +141,10 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	return loadConfig(getenv, true)
 }
 
-// DefaultConfig returns the configuration of an empty environment, for the
-// command-line tools, which take their credentials from flags: it names no
-// token secret.
-func DefaultConfig() *Config {
-	c, err := loadConfig(func(string) string { return "" }, false)
-	if err != nil {
-		panic(err) // the defaults are valid; a failure is a bug here
-	}
-	return c
+// LoadToolConfig is LoadConfig for the command-line tools, which may take
+// their credentials from a flag instead: TOKEN_SECRET is optional.
+func LoadToolConfig(getenv func(string) string) (*Config, error) {
+	return loadConfig(getenv, false)
 }
 
 func loadConfig(getenv func(string) string, requireToken bool) (*Config, error) {

@@ -143,13 +143,20 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 	}
 }
 
-func TestDefaultConfigMatchesEmptyEnvironment(t *testing.T) {
+func TestLoadToolConfigNeedsNoTokenSecret(t *testing.T) {
 	want, err := LoadConfig(env(map[string]string{EnvTokenSecret: testSecret}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want.TokenSecret = ""
-	if diff := cmp.Diff(want, DefaultConfig()); diff != "" {
-		t.Errorf("DefaultConfig (-want +got):\n%s", diff)
+	got, err := LoadToolConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LoadToolConfig (-want +got):\n%s", diff)
+	}
+	if _, err := LoadToolConfig(env(map[string]string{EnvPhotoSize: "huge"})); err == nil {
+		t.Error("LoadToolConfig accepted an invalid PHOTO_SIZE")
 	}
 }
