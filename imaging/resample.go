@@ -33,7 +33,9 @@ type axisWeights struct {
 
 // makeWeights maps the source span [s0, s1) onto n output pixels. The filter
 // widens with the reduction so every source pixel contributes and fine
-// patterns cannot alias; samples beyond the image edge repeat the edge.
+// patterns cannot alias. At the image edge the weights of the pixels that
+// exist are renormalized; repeating the edge pixel instead would give it
+// up to half the weight and tint the border.
 func makeWeights(s0, s1 float64, n, limit int) axisWeights {
 	scale := (s1 - s0) / float64(n)
 	fs := max(scale, 1)
@@ -56,9 +58,9 @@ func makeWeights(s0, s1 float64, n, limit int) axisWeights {
 		}
 		w := aw.w[i*taps : i*taps+hi-lo+1]
 		var sum float64
-		for j := left; j <= right; j++ {
+		for j := lo; j <= hi; j++ {
 			k := catmullRom((float64(j) + 0.5 - c) / fs)
-			w[min(max(j, lo), hi)-lo] += float32(k)
+			w[j-lo] = float32(k)
 			sum += k
 		}
 		if sum != 0 {
