@@ -80,13 +80,15 @@ func newRowReader(m image.Image) rowReader {
 	org := m.Bounds().Min
 	switch m := m.(type) {
 	case *image.YCbCr:
+		hs := chromaShift(m.SubsampleRatio)
 		return func(y, x0, x1 int, dst []float32) {
-			y += org.Y
-			for x := x0; x < x1; x++ {
-				yi, ci := m.YOffset(x+org.X, y), m.COffset(x+org.X, y)
-				r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				i := 3 * (x - x0)
-				dst[i], dst[i+1], dst[i+2] = l8[r], l8[g], l8[b]
+			yi := m.YOffset(org.X+x0, org.Y+y)
+			// Chroma of stored x is at rowC + (x>>hs) - (org.X>>hs).
+			rowC := m.COffset(org.X, org.Y+y) - org.X>>hs
+			for i := range x1 - x0 {
+				ci := rowC + (org.X+x0+i)>>hs
+				r, g, b := color.YCbCrToRGB(m.Y[yi+i], m.Cb[ci], m.Cr[ci])
+				dst[3*i], dst[3*i+1], dst[3*i+2] = l8[r], l8[g], l8[b]
 			}
 		}
 	case *image.NYCbCrA:
@@ -200,6 +202,17 @@ func newRowReader(m image.Image) rowReader {
 			copy(dst[3*(x-x0):], c[:])
 		}
 	}
+}
+
+// chromaShift returns log2 of the horizontal chroma subsampling.
+func chromaShift(r image.YCbCrSubsampleRatio) int {
+	switch r {
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		return 1
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		return 2
+	}
+	return 0
 }
 
 // plus8 adds white ink to a premultiplied sample, saturating for the invalid
