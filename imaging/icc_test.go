@@ -98,7 +98,7 @@ func TestProfileMatrix(t *testing.T) {
 // colours it shows on a phone, not as if its numbers were sRGB.
 func TestProcessDisplayP3(t *testing.T) {
 	p3 := color.RGBA{200, 120, 80, 255} // a skin tone
-	flat := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	flat := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for i := 0; i < len(flat.Pix); i += 4 {
 		copy(flat.Pix[i:], []byte{p3.R, p3.G, p3.B, 255})
 	}
@@ -126,6 +126,12 @@ func TestProcessDisplayP3(t *testing.T) {
 	}
 	asIs := [3]int{200, 120, 80}
 	p3Profile, srgbProfile := iccProfile(displayP3, 0), iccProfile(srgbPrimaries, 0)
+	// A lossless WebP of the flat colour, its ICCP chunk added.
+	webpP3 := func() []byte {
+		const iccFlag = 1 << 5
+		simple := readTestdata(t, "flat-200-120-80-lossless.webp")
+		return webpExtended(t, simple, iccFlag, "ICCP", string(p3Profile))
+	}()
 	tests := []struct {
 		name string
 		data []byte
@@ -133,6 +139,7 @@ func TestProcessDisplayP3(t *testing.T) {
 	}{
 		{"png iCCP Display P3", pngWithChunk(pngData, "iCCP", iccp(p3Profile)), want},
 		{"jpeg APP2 Display P3", withAPP2(encodeJPEG(t, flat, 100), app2(p3Profile)), want},
+		{"webp ICCP Display P3", webpP3, want},
 		{"png iCCP sRGB", pngWithChunk(pngData, "iCCP", iccp(srgbProfile)), asIs},
 		{"png without profile", pngData, asIs},
 		{"png iCCP corrupt", pngWithChunk(pngData, "iCCP", []byte("x\x00\x00garbage")), asIs},
