@@ -104,7 +104,7 @@ func newRowReader(m image.Image) rowReader {
 		}
 	case *image.RGBA:
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+4*x0:]
+			p := m.Pix[y*m.Stride+4*x0:]
 			for i := range x1 - x0 {
 				s := p[4*i : 4*i+4 : 4*i+4]
 				ink := 255 - uint16(s[3]) // premultiplied: add white where alpha is missing
@@ -113,7 +113,7 @@ func newRowReader(m image.Image) rowReader {
 		}
 	case *image.NRGBA:
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+4*x0:]
+			p := m.Pix[y*m.Stride+4*x0:]
 			for i := range x1 - x0 {
 				s := p[4*i : 4*i+4 : 4*i+4]
 				a := uint32(s[3])
@@ -126,7 +126,7 @@ func newRowReader(m image.Image) rowReader {
 		}
 	case *image.Gray:
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+x0:]
+			p := m.Pix[y*m.Stride+x0:]
 			for i := range x1 - x0 {
 				v := l8[p[i]]
 				dst[3*i], dst[3*i+1], dst[3*i+2] = v, v, v
@@ -135,7 +135,7 @@ func newRowReader(m image.Image) rowReader {
 	case *image.CMYK:
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+4*x0:]
+			p := m.Pix[y*m.Stride+4*x0:]
 			for i := range x1 - x0 {
 				s := p[4*i : 4*i+4 : 4*i+4]
 				w := 0xffff - uint32(s[3])*0x101
@@ -147,7 +147,7 @@ func newRowReader(m image.Image) rowReader {
 	case *image.NRGBA64:
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+8*x0:]
+			p := m.Pix[y*m.Stride+8*x0:]
 			for i := range x1 - x0 {
 				s := p[8*i : 8*i+8 : 8*i+8]
 				a := uint32(s[6])<<8 | uint32(s[7])
@@ -160,7 +160,7 @@ func newRowReader(m image.Image) rowReader {
 	case *image.RGBA64:
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+8*x0:]
+			p := m.Pix[y*m.Stride+8*x0:]
 			for i := range x1 - x0 {
 				s := p[8*i : 8*i+8 : 8*i+8]
 				ink := 0xffff - (uint32(s[6])<<8 | uint32(s[7]))
@@ -173,7 +173,7 @@ func newRowReader(m image.Image) rowReader {
 	case *image.Gray16:
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+2*x0:]
+			p := m.Pix[y*m.Stride+2*x0:]
 			for i := range x1 - x0 {
 				v := l16[uint32(p[2*i])<<8|uint32(p[2*i+1])]
 				dst[3*i], dst[3*i+1], dst[3*i+2] = v, v, v
@@ -189,7 +189,7 @@ func newRowReader(m image.Image) rowReader {
 			pal[i] = linearOver16(c)
 		}
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+x0:]
+			p := m.Pix[y*m.Stride+x0:]
 			for i := range x1 - x0 {
 				c := pal[p[i]]
 				dst[3*i], dst[3*i+1], dst[3*i+2] = c[0], c[1], c[2]
