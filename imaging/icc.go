@@ -36,6 +36,8 @@ func iccToSRGB(format string, data []byte) *colorMatrix {
 		profile = pngICC(data)
 	case formatWebP:
 		profile = riffChunk(data, "ICCP")
+	case formatTIFF:
+		profile = tiffICC(data)
 	}
 	if profile == nil {
 		return nil

@@ -161,3 +161,23 @@ func TestProcessDisplayP3(t *testing.T) {
 		})
 	}
 }
+
+func TestTiffICC(t *testing.T) {
+	profile := iccProfile(displayP3, 0)
+	// Big-endian TIFF header, IFD0 at 8 with one entry: tag 34675,
+	// UNDEFINED, the profile's length, stored after the IFD at offset 26.
+	block := []byte("MM\x00*\x00\x00\x00\x08\x00\x01\x87\x73\x00\x07")
+	block = binary.BigEndian.AppendUint32(block, uint32(len(profile)))
+	block = binary.BigEndian.AppendUint32(block, 26)
+	block = append(block, 0, 0, 0, 0) // no next IFD
+	block = append(block, profile...)
+	if got := tiffICC(block); !bytes.Equal(got, profile) {
+		t.Errorf("tiffICC returned %d bytes, want the %d-byte profile", len(got), len(profile))
+	}
+	if got := tiffICC(block[:len(block)-1]); got != nil {
+		t.Errorf("tiffICC of a truncated file returned %d bytes, want nil", len(got))
+	}
+	if m := iccToSRGB(formatTIFF, block); m == nil {
+		t.Error("iccToSRGB(TIFF with Display P3) = nil, want a conversion")
+	}
+}
