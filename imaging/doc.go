@@ -28,6 +28,7 @@
 // comment.
 //
 // The package is pure: it does no I/O beyond reading the given reader.
+// Process and Decode are safe for concurrent use.
 //
 // # Errors
 //

@@ -215,3 +215,25 @@ func TestProcessStripsMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestProcessConcurrent runs Process from several goroutines, as a
+// function instance serving concurrent requests does; run it with -race.
+func TestProcessConcurrent(t *testing.T) {
+	in := readTestdata(t, "face.jpg")
+	want, err := Process(bytes.NewReader(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		t.Run(string(rune('a'+i)), func(t *testing.T) {
+			t.Parallel()
+			got, err := Process(bytes.NewReader(in), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.JPEG, want.JPEG) {
+				t.Error("output differs from a sequential run")
+			}
+		})
+	}
+}
