@@ -52,6 +52,9 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
 	fmt.Fprintf(stdout, "crop %v (%s)\n", res.Crop, cropReason(crop, res))
+	for _, f := range res.Faces {
+		fmt.Fprintf(stdout, "face %v\n", f)
+	}
 	fmt.Fprintf(stdout, "wrote %s: %dx%d JPEG, quality %d, %d bytes\n", out, res.Width, res.Height, res.Quality, len(res.JPEG))
 	if !*debug {
 		return nil

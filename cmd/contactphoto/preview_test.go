@@ -61,6 +61,28 @@ func TestPreviewWritesThePhotoThatWouldBeSent(t *testing.T) {
 	}
 }
 
+func TestPreviewNoCrop(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "whole.jpg")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"preview", "-crop", "none", "-size", "200", "-debug", portrait, out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr: %s", code, stderr.String())
+	}
+	for name, want := range map[string][2]int{"whole.jpg": {160, 200}, "whole.debug.jpg": {320, 400}} {
+		f, err := os.Open(filepath.Join(filepath.Dir(out), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := jpeg.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != want[0] || cfg.Height != want[1] {
+			t.Errorf("%s: %dx%d, %v; want %dx%d", name, cfg.Width, cfg.Height, err, want[0], want[1])
+		}
+	}
+	if !strings.Contains(stdout.String(), "whole image, no crop") {
+		t.Errorf("stdout lacks the crop reason:\n%s", stdout.String())
+	}
+}
+
 func TestPreviewErrors(t *testing.T) {
 	dir := t.TempDir()
 	notImage := filepath.Join(dir, "notes.txt")
