@@ -22,8 +22,9 @@
 // flattened onto white; 16-bit samples keep their precision up to the
 // output; an embedded ICC profile for Display P3 (or another RGB matrix
 // profile with an sRGB-like tone curve, such as Adobe RGB) is converted to
-// sRGB. CMYK is converted without its profile, as most viewers do. Images
-// are never scaled up. The JPEG is written at Options.Quality, stepping down
+// sRGB. CMYK is converted through its embedded press profile (8- or 16-bit
+// lookup tables, as Photoshop and Ghostscript write them), else by the
+// textbook formula. Images are never scaled up. The JPEG is written at Options.Quality, stepping down
 // until it fits Options.MaxBytes, and carries no Exif, GPS, XMP, ICC or
 // comment.
 //

@@ -59,7 +59,7 @@ func (s *source) detectFaces() ([]face, error) {
 		return nil, fmt.Errorf("imaging: load the face cascade: %w", err)
 	}
 	b := s.img.Bounds()
-	thumb, f := grayThumb(s.img, detectEdge)
+	thumb, f := grayThumb(s.img, s.cmyk, detectEdge)
 	thumb = s.orientation.uprightGray(thumb)
 	tb := thumb.Bounds()
 	short := min(tb.Dx(), tb.Dy())

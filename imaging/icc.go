@@ -20,29 +20,19 @@ var srgbD50 = [3][3]float64{
 	{0.0139322, 0.0971045, 0.7141733},
 }
 
-// iccToSRGB returns the conversion from the colour space of the embedded ICC
-// profile to sRGB, or nil when there is no profile, it is sRGB already, or it
-// is not a matrix/TRC RGB profile Process can convert faithfully. The pixels
-// are then used as sRGB, as browsers without colour management would.
-//
-// Converting matters most for Display P3, which recent phones write: shown
-// as sRGB, its colours look washed out, skin turns grey-pink.
-func iccToSRGB(format string, data []byte) *colorMatrix {
-	var profile []byte
+// embeddedICC returns the ICC profile embedded in data, or nil.
+func embeddedICC(format string, data []byte) []byte {
 	switch format {
 	case formatJPEG:
-		profile = jpegICC(data)
+		return jpegICC(data)
 	case formatPNG:
-		profile = pngICC(data)
+		return pngICC(data)
 	case formatWebP:
-		profile = riffChunk(data, "ICCP")
+		return riffChunk(data, "ICCP")
 	case formatTIFF:
-		profile = tiffICC(data)
+		return tiffICC(data)
 	}
-	if profile == nil {
-		return nil
-	}
-	return profileMatrix(profile)
+	return nil
 }
 
 // jpegICC joins the ICC_PROFILE chunks of the APP2 segments, which carry a
@@ -89,22 +79,20 @@ func pngICC(data []byte) []byte {
 	return p
 }
 
-// profileMatrix reads the colorants and tone curves of an RGB display
-// profile and returns its conversion to sRGB, or nil (see iccToSRGB).
+// profileMatrix returns the conversion from the colour space of an ICC
+// profile to sRGB, read from its colorants and tone curves, or nil when p is
+// nil, sRGB already, or not a matrix/TRC RGB profile that this conversion
+// serves faithfully. The pixels are then used as sRGB, as browsers without
+// colour management would.
+//
+// Converting matters most for Display P3, which recent phones write: shown
+// as sRGB, its colours look washed out, skin turns grey-pink.
 func profileMatrix(p []byte) *colorMatrix {
 	if len(p) < 132 || len(p) > maxICCBytes || string(p[12:16]) != "mntr" && string(p[12:16]) != "scnr" ||
 		string(p[16:20]) != "RGB " || string(p[20:24]) != "XYZ " {
 		return nil
 	}
-	tags := map[string][]byte{}
-	n := int(binary.BigEndian.Uint32(p[128:]))
-	for i := range min(n, (len(p)-132)/12) {
-		e := p[132+12*i:]
-		off, size := int64(binary.BigEndian.Uint32(e[4:])), int64(binary.BigEndian.Uint32(e[8:]))
-		if off+size <= int64(len(p)) {
-			tags[string(e[:4])] = p[off : off+size]
-		}
-	}
+	tags := iccTags(p)
 	var src [3][3]float64
 	for c, sig := range []string{"rXYZ", "gXYZ", "bXYZ"} {
 		xyz, ok := xyzTag(tags[sig])

@@ -74,8 +74,9 @@ type rowReader func(y, x0, x1 int, dst []float32)
 
 // newRowReader returns a rowReader for m. Coordinates are relative to
 // m.Bounds().Min. The common decoder outputs get direct access to their
-// pixel buffers; anything else goes through the color.Color interface.
-func newRowReader(m image.Image) rowReader {
+// pixel buffers; anything else goes through the color.Color interface. A
+// CMYK image is converted through cmyk when it is not nil.
+func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 	l8 := linear8()
 	org := m.Bounds().Min
 	switch m := m.(type) {
@@ -133,6 +134,15 @@ func newRowReader(m image.Image) rowReader {
 			}
 		}
 	case *image.CMYK:
+		if cmyk != nil {
+			return func(y, x0, x1 int, dst []float32) {
+				p := m.Pix[y*m.Stride+4*x0:]
+				for i := range x1 - x0 {
+					s := p[4*i : 4*i+4 : 4*i+4]
+					dst[3*i], dst[3*i+1], dst[3*i+2] = cmyk.linear(s[0], s[1], s[2], s[3])
+				}
+			}
+		}
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
 			p := m.Pix[y*m.Stride+4*x0:]
