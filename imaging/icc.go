@@ -8,9 +8,10 @@ import (
 	"math"
 )
 
-// maxICCBytes bounds an embedded ICC profile; display profiles are a few
-// KiB, and a compressed PNG profile must not inflate without limit.
-const maxICCBytes = 1 << 20
+// maxICCBytes bounds an embedded ICC profile: display profiles are a few
+// KiB, press profiles up to about 2 MiB, and a compressed PNG profile must
+// not inflate without limit.
+const maxICCBytes = 4 << 20
 
 // srgbD50 is the sRGB colorant matrix adapted to the ICC's D50 white, as in
 // the sRGB IEC61966-2.1 profile: linear sRGB to PCS XYZ.
@@ -20,19 +21,24 @@ var srgbD50 = [3][3]float64{
 	{0.0139322, 0.0971045, 0.7141733},
 }
 
-// embeddedICC returns the ICC profile embedded in data, or nil.
+// embeddedICC returns the ICC profile embedded in data, or nil when there
+// is none or it is over maxICCBytes.
 func embeddedICC(format string, data []byte) []byte {
+	var p []byte
 	switch format {
 	case formatJPEG:
-		return jpegICC(data)
+		p = jpegICC(data)
 	case formatPNG:
-		return pngICC(data)
+		p = pngICC(data)
 	case formatWebP:
-		return riffChunk(data, "ICCP")
+		p = riffChunk(data, "ICCP")
 	case formatTIFF:
-		return tiffICC(data)
+		p = tiffICC(data)
 	}
-	return nil
+	if len(p) > maxICCBytes {
+		return nil
+	}
+	return p
 }
 
 // jpegICC joins the ICC_PROFILE chunks of the APP2 segments, which carry a
