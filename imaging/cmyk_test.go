@@ -98,8 +98,7 @@ func TestProcessCMYKProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	inks := stored.(*image.CMYK)
-	withProfile := withAPP1(plain, append([]byte("ICC_PROFILE\x00\x01\x01"), cmykProfileFor()...))
-	withProfile[3] = 0xe2 // APP2
+	withProfile := withICC(plain, cmykProfileFor())
 	res, err := Process(bytes.NewReader(withProfile), &Options{Crop: CropNone})
 	if err != nil {
 		t.Fatal(err)

@@ -30,12 +30,8 @@ func FuzzProcess(f *testing.F) {
 	f.Add(jpegHeader(100, 100))
 	f.Add(withAPP1(encodeJPEG(f, quadrants(16, 8), 90), append([]byte("Exif\x00\x00"), tiffOrientation(6)...)))
 	// Embedded profiles: CMYK press and Display P3.
-	cmyk := withAPP1(readTestdata(f, "quadrants-cmyk.jpg"), append([]byte("ICC_PROFILE\x00\x01\x01"), cmykProfileFor()...))
-	cmyk[3] = 0xe2
-	f.Add(cmyk)
-	p3 := withAPP1(encodeJPEG(f, quadrants(16, 8), 90), append([]byte("ICC_PROFILE\x00\x01\x01"), iccProfile(displayP3, 0)...))
-	p3[3] = 0xe2
-	f.Add(p3)
+	f.Add(withICC(readTestdata(f, "quadrants-cmyk.jpg"), cmykProfileFor()))
+	f.Add(withICC(encodeJPEG(f, quadrants(16, 8), 90), iccProfile(displayP3, 0)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := Process(bytes.NewReader(data), &Options{Size: 48, MaxPixels: fuzzMaxPixels})
 		if err != nil {

@@ -110,12 +110,6 @@ func TestProcessDisplayP3(t *testing.T) {
 		zw.Close()
 		return append([]byte("Display P3\x00\x00"), z.Bytes()...)
 	}
-	app2 := func(profile []byte) []byte { return append([]byte("ICC_PROFILE\x00\x01\x01"), profile...) }
-	withAPP2 := func(jpg, payload []byte) []byte {
-		out := withAPP1(jpg, payload)
-		out[3] = 0xe2
-		return out
-	}
 	// Expected: P3 to linear, the published P3-D65 to sRGB matrix, to sRGB.
 	lin := [3]float64{srgbToLinear(200.0 / 255), srgbToLinear(120.0 / 255), srgbToLinear(80.0 / 255)}
 	enc := func(v float64) int { return int(math.Round(255 * linearToSRGB(min(1, max(0, v))))) }
@@ -138,7 +132,7 @@ func TestProcessDisplayP3(t *testing.T) {
 		want [3]int
 	}{
 		{"png iCCP Display P3", pngWithChunk(pngData, "iCCP", iccp(p3Profile)), want},
-		{"jpeg APP2 Display P3", withAPP2(encodeJPEG(t, flat, 100), app2(p3Profile)), want},
+		{"jpeg APP2 Display P3", withICC(encodeJPEG(t, flat, 100), p3Profile), want},
 		{"webp ICCP Display P3", webpP3, want},
 		{"png iCCP sRGB", pngWithChunk(pngData, "iCCP", iccp(srgbProfile)), asIs},
 		{"png without profile", pngData, asIs},
