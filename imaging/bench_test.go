@@ -89,3 +89,27 @@ func BenchmarkDetectFaces(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDetectFacesPhotos measures face detection alone on real photos
+// (see benchPhoto), decoded once.
+func BenchmarkDetectFacesPhotos(b *testing.B) {
+	for _, name := range []string{"phone12mp.jpg", "phone48mp.jpg", "friends-2056x3088.jpg", "dragonfly-4224x3168.jpg"} {
+		b.Run(name, func(b *testing.B) {
+			data := benchPhoto(b, name)
+			s, err := (*Options)(nil).settings()
+			if err != nil {
+				b.Fatal(err)
+			}
+			src, err := load(data, s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := src.detectFaces(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,14 +1,35 @@
 // Package imaging turns a photo as people upload it into a contact photo: an
 // upright, square, metadata-free JPEG with the face in the middle.
 //
-// Process sniffs the format from the content (JPEG, PNG, GIF, WebP, BMP and
-// TIFF), checks the pixel budget from the header before any pixel buffer is
-// allocated, applies the Exif orientation, chooses the square (around the
-// faces, centred, or the whole image), resamples it without upscaling and
-// encodes it as JPEG within a byte budget. Transparent pixels are flattened
-// onto white. The output carries no Exif, GPS or other metadata.
+// Process sniffs the format from the content, never from a name or a
+// Content-Type: JPEG (baseline and progressive, any chroma subsampling,
+// grayscale, CMYK and YCCK), PNG (8 and 16 bit, palette, gray, alpha), GIF
+// (the first frame), WebP (lossy, lossless, alpha, the first frame of an
+// animation), BMP and TIFF. It checks the pixel budget from the header before
+// any pixel buffer is allocated and applies the Exif orientation, read from
+// JPEG APP1, PNG eXIf, WebP EXIF or the TIFF's own tags; a broken or
+// out-of-range orientation is ignored rather than guessed.
+//
+// The crop modes are CropFace, which detects faces with pigo on an
+// intermediate of at most 720 pixels and frames the group of faces (or the
+// largest when the group does not fit) with headroom, falling back to a
+// centre square biased upwards for portraits; CropCenter; and CropNone, which
+// keeps the whole image. A face crop never zooms in past half the image's
+// shorter side, nor below the output size, so it keeps resolution.
+//
+// Resampling is a Catmull-Rom filter widened with the reduction, after a box
+// average for large reductions, computed in linear light. Transparency is
+// flattened onto white; 16-bit samples keep their precision up to the
+// output; an embedded ICC profile for Display P3 (or another RGB matrix
+// profile with an sRGB-like tone curve, such as Adobe RGB) is converted to
+// sRGB. CMYK is converted through its embedded press profile (8- or 16-bit
+// lookup tables, as Photoshop and Ghostscript write them), else by the
+// textbook formula. Images are never scaled up. The JPEG is written at Options.Quality, stepping down
+// until it fits Options.MaxBytes, and carries no Exif, GPS, XMP, ICC or
+// comment.
 //
 // The package is pure: it does no I/O beyond reading the given reader.
+// Process and Decode are safe for concurrent use.
 //
 // # Errors
 //

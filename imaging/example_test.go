@@ -34,3 +34,17 @@ func ExampleProcess_errors() {
 	// true
 	// unsupported image format: HEIC is not supported yet; export as JPEG
 }
+
+func ExampleDecode() {
+	// A tall PNG: Decode returns it whole and upright, scaled to fit.
+	var upload bytes.Buffer
+	if err := png.Encode(&upload, image.NewGray(image.Rect(0, 0, 300, 600))); err != nil {
+		log.Fatal(err)
+	}
+	m, err := imaging.Decode(&upload, &imaging.Options{Size: 200})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(m.Bounds())
+	// Output: (0,0)-(100,200)
+}

@@ -139,12 +139,12 @@ func riffChunk(data []byte, fourcc string) []byte {
 	return nil
 }
 
-// exifOrientation reads the Orientation tag (0x0112) from IFD0 of a
-// TIFF-structured block. Anything broken or out of range yields 1: a photo
-// shown as stored is better than one rotated on the strength of garbage.
-func exifOrientation(tiff []byte) int {
+// tiffTag finds a tag in IFD0 of a TIFF-structured block and returns its
+// 12-byte entry and the block's byte order, or nil when the block is broken
+// or lacks the tag.
+func tiffTag(tiff []byte, tag uint16) ([]byte, binary.ByteOrder) {
 	if len(tiff) < 8 {
-		return 1
+		return nil, nil
 	}
 	var bo binary.ByteOrder
 	switch string(tiff[:4]) {
@@ -153,30 +153,46 @@ func exifOrientation(tiff []byte) int {
 	case "MM\x00*":
 		bo = binary.BigEndian
 	default:
-		return 1
+		return nil, nil
 	}
 	ifd := int64(bo.Uint32(tiff[4:]))
 	if ifd < 8 || ifd+2 > int64(len(tiff)) {
-		return 1
+		return nil, nil
 	}
 	n := int64(bo.Uint16(tiff[ifd:]))
 	entries := tiff[ifd+2:]
-	if n*12 > int64(len(entries)) {
-		n = int64(len(entries)) / 12
+	n = min(n, int64(len(entries))/12)
+	for i := range n {
+		if e := entries[i*12 : i*12+12]; bo.Uint16(e) == tag {
+			return e, bo
+		}
 	}
-	for i := int64(0); i < n; i++ {
-		e := entries[i*12 : i*12+12]
-		if bo.Uint16(e) != 0x0112 {
-			continue
-		}
-		typ, count := bo.Uint16(e[2:]), bo.Uint32(e[4:])
-		if typ != 3 || count != 1 { // one SHORT, stored inline
-			return 1
-		}
-		if v := int(bo.Uint16(e[8:])); v >= 1 && v <= 8 {
-			return v
-		}
+	return nil, nil
+}
+
+// exifOrientation reads the Orientation tag (0x0112) from IFD0 of a
+// TIFF-structured block. Anything broken or out of range yields 1: a photo
+// shown as stored is better than one rotated on the strength of garbage.
+func exifOrientation(tiff []byte) int {
+	e, bo := tiffTag(tiff, 0x0112)
+	if e == nil || bo.Uint16(e[2:]) != 3 || bo.Uint32(e[4:]) != 1 { // one SHORT, stored inline
 		return 1
 	}
+	if v := int(bo.Uint16(e[8:])); v >= 1 && v <= 8 {
+		return v
+	}
 	return 1
+}
+
+// tiffICC returns the ICC profile (tag 34675, UNDEFINED bytes) of a TIFF.
+func tiffICC(tiff []byte) []byte {
+	e, bo := tiffTag(tiff, 34675)
+	if e == nil || bo.Uint16(e[2:]) != 7 {
+		return nil
+	}
+	n, off := int64(bo.Uint32(e[4:])), int64(bo.Uint32(e[8:]))
+	if n <= 4 || off+n > int64(len(tiff)) {
+		return nil
+	}
+	return tiff[off : off+n]
 }

@@ -59,7 +59,7 @@ func (s *source) detectFaces() ([]face, error) {
 		return nil, fmt.Errorf("imaging: load the face cascade: %w", err)
 	}
 	b := s.img.Bounds()
-	thumb, f := grayThumb(s.img, detectEdge)
+	thumb, f := grayThumb(s.img, s.cmyk, detectEdge)
 	thumb = s.orientation.uprightGray(thumb)
 	tb := thumb.Bounds()
 	short := min(tb.Dx(), tb.Dy())
@@ -75,8 +75,9 @@ func (s *source) detectFaces() ([]face, error) {
 	}
 	dets := cl.ClusterDetections(cl.RunCascade(params, 0), 0.2)
 	// Thumb pixels to upright stored pixels.
-	uw, _ := s.orientation.uprightSize(s.width, s.height)
+	uw, uh := s.orientation.uprightSize(s.width, s.height)
 	ub, _ := s.orientation.uprightSize(b.Dx(), b.Dy())
+	bounds := image.Rect(0, 0, uw, uh)
 	k := float64(f) * float64(uw) / float64(ub)
 	var faces []face
 	for _, d := range dets {
@@ -88,7 +89,7 @@ func (s *source) detectFaces() ([]face, error) {
 			box: image.Rect(
 				int(math.Round((float64(d.Col)-half)*k)), int(math.Round((float64(d.Row)-half)*k)),
 				int(math.Round((float64(d.Col)+half)*k)), int(math.Round((float64(d.Row)+half)*k)),
-			),
+			).Intersect(bounds),
 			score: d.Q,
 		})
 	}

@@ -179,24 +179,31 @@ func pngWithChunk(p []byte, typ string, data []byte) []byte {
 	return append(out, p[ihdrEnd:]...)
 }
 
-// webpWithExif rewraps a simple lossless WebP as an extended one carrying
-// an EXIF chunk.
-func webpWithExif(t testing.TB, simple, exif []byte) []byte {
+// webpExtended rewraps a simple lossless 64x48 WebP as an extended one with
+// the given VP8X flags and extra chunks (FourCC, payload) after the image.
+func webpExtended(t testing.TB, simple []byte, flags byte, chunks ...string) []byte {
 	if string(simple[12:16]) != "VP8L" {
 		t.Fatal("want a simple lossless WebP")
 	}
-	const exifFlag = 1 << 3
 	out := []byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00")
-	out = append(out, exifFlag, 0, 0, 0, 63, 0, 0, 47, 0, 0) // 64x48
+	out = append(out, flags, 0, 0, 0, 63, 0, 0, 47, 0, 0) // 64x48
 	out = append(out, simple[12:]...)
-	out = append(out, "EXIF"...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(exif)))
-	out = append(out, exif...)
-	if len(exif)%2 == 1 {
-		out = append(out, 0)
+	for i := 0; i+1 < len(chunks); i += 2 {
+		out = append(out, chunks[i]...)
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(chunks[i+1])))
+		out = append(out, chunks[i+1]...)
+		if len(chunks[i+1])%2 == 1 {
+			out = append(out, 0)
+		}
 	}
 	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
 	return out
+}
+
+// webpWithExif returns a WebP carrying an EXIF chunk.
+func webpWithExif(t testing.TB, simple, exif []byte) []byte {
+	const exifFlag = 1 << 3
+	return webpExtended(t, simple, exifFlag, "EXIF", string(exif))
 }
 
 // TestProcessExifContainers checks that orientation is read from every

@@ -29,6 +29,9 @@ func FuzzProcess(f *testing.F) {
 	f.Add(pngHeader(5000, 5000))
 	f.Add(jpegHeader(100, 100))
 	f.Add(withAPP1(encodeJPEG(f, quadrants(16, 8), 90), append([]byte("Exif\x00\x00"), tiffOrientation(6)...)))
+	// Embedded profiles: CMYK press and Display P3.
+	f.Add(withICC(readTestdata(f, "quadrants-cmyk.jpg"), cmykProfileFor()))
+	f.Add(withICC(encodeJPEG(f, quadrants(16, 8), 90), iccProfile(displayP3, 0)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := Process(bytes.NewReader(data), &Options{Size: 48, MaxPixels: fuzzMaxPixels})
 		if err != nil {

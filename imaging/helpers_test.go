@@ -93,6 +93,14 @@ func withAPP1(jpg, payload []byte) []byte {
 	return append(out, jpg[2:]...)
 }
 
+// withICC inserts an APP2 segment carrying profile as one ICC_PROFILE
+// chunk right after SOI.
+func withICC(jpg, profile []byte) []byte {
+	out := withAPP1(jpg, append([]byte("ICC_PROFILE\x00\x01\x01"), profile...))
+	out[3] = 0xe2
+	return out
+}
+
 func encodeJPEG(t testing.TB, m image.Image, q int) []byte {
 	t.Helper()
 	var buf bytes.Buffer

@@ -8,9 +8,10 @@ import (
 	"math"
 )
 
-// maxICCBytes bounds an embedded ICC profile; display profiles are a few
-// KiB, and a compressed PNG profile must not inflate without limit.
-const maxICCBytes = 1 << 20
+// maxICCBytes bounds an embedded ICC profile: display profiles are a few
+// KiB, press profiles up to about 2 MiB, and a compressed PNG profile must
+// not inflate without limit.
+const maxICCBytes = 4 << 20
 
 // srgbD50 is the sRGB colorant matrix adapted to the ICC's D50 white, as in
 // the sRGB IEC61966-2.1 profile: linear sRGB to PCS XYZ.
@@ -20,27 +21,24 @@ var srgbD50 = [3][3]float64{
 	{0.0139322, 0.0971045, 0.7141733},
 }
 
-// iccToSRGB returns the conversion from the colour space of the embedded ICC
-// profile to sRGB, or nil when there is no profile, it is sRGB already, or it
-// is not a matrix/TRC RGB profile Process can convert faithfully. The pixels
-// are then used as sRGB, as browsers without colour management would.
-//
-// Converting matters most for Display P3, which recent phones write: shown
-// as sRGB, its colours look washed out, skin turns grey-pink.
-func iccToSRGB(format string, data []byte) *colorMatrix {
-	var profile []byte
+// embeddedICC returns the ICC profile embedded in data, or nil when there
+// is none or it is over maxICCBytes.
+func embeddedICC(format string, data []byte) []byte {
+	var p []byte
 	switch format {
 	case formatJPEG:
-		profile = jpegICC(data)
+		p = jpegICC(data)
 	case formatPNG:
-		profile = pngICC(data)
+		p = pngICC(data)
 	case formatWebP:
-		profile = riffChunk(data, "ICCP")
+		p = riffChunk(data, "ICCP")
+	case formatTIFF:
+		p = tiffICC(data)
 	}
-	if profile == nil {
+	if len(p) > maxICCBytes {
 		return nil
 	}
-	return profileMatrix(profile)
+	return p
 }
 
 // jpegICC joins the ICC_PROFILE chunks of the APP2 segments, which carry a
@@ -87,22 +85,20 @@ func pngICC(data []byte) []byte {
 	return p
 }
 
-// profileMatrix reads the colorants and tone curves of an RGB display
-// profile and returns its conversion to sRGB, or nil (see iccToSRGB).
+// profileMatrix returns the conversion from the colour space of an ICC
+// profile to sRGB, read from its colorants and tone curves, or nil when p is
+// nil, sRGB already, or not a matrix/TRC RGB profile that this conversion
+// serves faithfully. The pixels are then used as sRGB, as browsers without
+// colour management would.
+//
+// Converting matters most for Display P3, which recent phones write: shown
+// as sRGB, its colours look washed out, skin turns grey-pink.
 func profileMatrix(p []byte) *colorMatrix {
 	if len(p) < 132 || len(p) > maxICCBytes || string(p[12:16]) != "mntr" && string(p[12:16]) != "scnr" ||
 		string(p[16:20]) != "RGB " || string(p[20:24]) != "XYZ " {
 		return nil
 	}
-	tags := map[string][]byte{}
-	n := int(binary.BigEndian.Uint32(p[128:]))
-	for i := range min(n, (len(p)-132)/12) {
-		e := p[132+12*i:]
-		off, size := int64(binary.BigEndian.Uint32(e[4:])), int64(binary.BigEndian.Uint32(e[8:]))
-		if off+size <= int64(len(p)) {
-			tags[string(e[:4])] = p[off : off+size]
-		}
-	}
+	tags := iccTags(p)
 	var src [3][3]float64
 	for c, sig := range []string{"rXYZ", "gXYZ", "bXYZ"} {
 		xyz, ok := xyzTag(tags[sig])

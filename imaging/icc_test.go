@@ -98,7 +98,7 @@ func TestProfileMatrix(t *testing.T) {
 // colours it shows on a phone, not as if its numbers were sRGB.
 func TestProcessDisplayP3(t *testing.T) {
 	p3 := color.RGBA{200, 120, 80, 255} // a skin tone
-	flat := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	flat := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for i := 0; i < len(flat.Pix); i += 4 {
 		copy(flat.Pix[i:], []byte{p3.R, p3.G, p3.B, 255})
 	}
@@ -110,12 +110,6 @@ func TestProcessDisplayP3(t *testing.T) {
 		zw.Close()
 		return append([]byte("Display P3\x00\x00"), z.Bytes()...)
 	}
-	app2 := func(profile []byte) []byte { return append([]byte("ICC_PROFILE\x00\x01\x01"), profile...) }
-	withAPP2 := func(jpg, payload []byte) []byte {
-		out := withAPP1(jpg, payload)
-		out[3] = 0xe2
-		return out
-	}
 	// Expected: P3 to linear, the published P3-D65 to sRGB matrix, to sRGB.
 	lin := [3]float64{srgbToLinear(200.0 / 255), srgbToLinear(120.0 / 255), srgbToLinear(80.0 / 255)}
 	enc := func(v float64) int { return int(math.Round(255 * linearToSRGB(min(1, max(0, v))))) }
@@ -126,13 +120,20 @@ func TestProcessDisplayP3(t *testing.T) {
 	}
 	asIs := [3]int{200, 120, 80}
 	p3Profile, srgbProfile := iccProfile(displayP3, 0), iccProfile(srgbPrimaries, 0)
+	// A lossless WebP of the flat colour, its ICCP chunk added.
+	webpP3 := func() []byte {
+		const iccFlag = 1 << 5
+		simple := readTestdata(t, "flat-200-120-80-lossless.webp")
+		return webpExtended(t, simple, iccFlag, "ICCP", string(p3Profile))
+	}()
 	tests := []struct {
 		name string
 		data []byte
 		want [3]int
 	}{
 		{"png iCCP Display P3", pngWithChunk(pngData, "iCCP", iccp(p3Profile)), want},
-		{"jpeg APP2 Display P3", withAPP2(encodeJPEG(t, flat, 100), app2(p3Profile)), want},
+		{"jpeg APP2 Display P3", withICC(encodeJPEG(t, flat, 100), p3Profile), want},
+		{"webp ICCP Display P3", webpP3, want},
 		{"png iCCP sRGB", pngWithChunk(pngData, "iCCP", iccp(srgbProfile)), asIs},
 		{"png without profile", pngData, asIs},
 		{"png iCCP corrupt", pngWithChunk(pngData, "iCCP", []byte("x\x00\x00garbage")), asIs},
@@ -152,5 +153,25 @@ func TestProcessDisplayP3(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTiffICC(t *testing.T) {
+	profile := iccProfile(displayP3, 0)
+	// Big-endian TIFF header, IFD0 at 8 with one entry: tag 34675,
+	// UNDEFINED, the profile's length, stored after the IFD at offset 26.
+	block := []byte("MM\x00*\x00\x00\x00\x08\x00\x01\x87\x73\x00\x07")
+	block = binary.BigEndian.AppendUint32(block, uint32(len(profile)))
+	block = binary.BigEndian.AppendUint32(block, 26)
+	block = append(block, 0, 0, 0, 0) // no next IFD
+	block = append(block, profile...)
+	if got := tiffICC(block); !bytes.Equal(got, profile) {
+		t.Errorf("tiffICC returned %d bytes, want the %d-byte profile", len(got), len(profile))
+	}
+	if got := tiffICC(block[:len(block)-1]); got != nil {
+		t.Errorf("tiffICC of a truncated file returned %d bytes, want nil", len(got))
+	}
+	if m := profileMatrix(embeddedICC(formatTIFF, block)); m == nil {
+		t.Error("the Display P3 profile of a TIFF gives no conversion")
 	}
 }

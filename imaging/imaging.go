@@ -108,19 +108,17 @@ func (o *Options) settings() (settings, error) {
 }
 
 // Process reads an image in any supported format from r and returns it as an
-// upright, square, metadata-free JPEG cropped as opt.Crop says and no larger
-// than opt.Size on each side. Images smaller than opt.Size are never scaled
-// up.
+// upright, metadata-free JPEG: a square cropped as opt.Crop says (or, for
+// CropNone, the whole image), no larger than opt.Size on each side. Images
+// smaller than that are never scaled up.
+//
+// Process reads r to the end; the caller bounds its size.
 func Process(r io.Reader, opt *Options) (*Result, error) {
 	s, err := opt.settings()
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("imaging: read image: %w", err)
-	}
-	src, err := load(data, s)
+	src, err := readSource(r, s)
 	if err != nil {
 		return nil, err
 	}
@@ -176,17 +174,22 @@ func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
 		return nil, err
 	}
 	s.crop = CropNone
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("imaging: read image: %w", err)
-	}
-	src, err := load(data, s)
+	src, err := readSource(r, s)
 	if err != nil {
 		return nil, err
 	}
 	uw, uh := src.orientation.uprightSize(src.width, src.height)
 	w, h := fitInside(uw, uh, s.size)
 	return src.render(image.Rect(0, 0, uw, uh), w, h), nil
+}
+
+// readSource reads r to the end and loads the image in it.
+func readSource(r io.Reader, s settings) (*source, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("imaging: read image: %w", err)
+	}
+	return load(data, s)
 }
 
 // fitInside returns the size of a w×h image scaled to fit a size×size square,

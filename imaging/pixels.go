@@ -74,19 +74,22 @@ type rowReader func(y, x0, x1 int, dst []float32)
 
 // newRowReader returns a rowReader for m. Coordinates are relative to
 // m.Bounds().Min. The common decoder outputs get direct access to their
-// pixel buffers; anything else goes through the color.Color interface.
-func newRowReader(m image.Image) rowReader {
+// pixel buffers; anything else goes through the color.Color interface. A
+// CMYK image is converted through cmyk when it is not nil.
+func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 	l8 := linear8()
 	org := m.Bounds().Min
 	switch m := m.(type) {
 	case *image.YCbCr:
+		hs := chromaShift(m.SubsampleRatio)
 		return func(y, x0, x1 int, dst []float32) {
-			y += org.Y
-			for x := x0; x < x1; x++ {
-				yi, ci := m.YOffset(x+org.X, y), m.COffset(x+org.X, y)
-				r, g, b := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				i := 3 * (x - x0)
-				dst[i], dst[i+1], dst[i+2] = l8[r], l8[g], l8[b]
+			yi := m.YOffset(org.X+x0, org.Y+y)
+			// Chroma of stored x is at rowC + (x>>hs) - (org.X>>hs).
+			rowC := m.COffset(org.X, org.Y+y) - org.X>>hs
+			for i := range x1 - x0 {
+				ci := rowC + (org.X+x0+i)>>hs
+				r, g, b := color.YCbCrToRGB(m.Y[yi+i], m.Cb[ci], m.Cr[ci])
+				dst[3*i], dst[3*i+1], dst[3*i+2] = l8[r], l8[g], l8[b]
 			}
 		}
 	case *image.NYCbCrA:
@@ -102,7 +105,7 @@ func newRowReader(m image.Image) rowReader {
 		}
 	case *image.RGBA:
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+4*x0:]
+			p := m.Pix[y*m.Stride+4*x0:]
 			for i := range x1 - x0 {
 				s := p[4*i : 4*i+4 : 4*i+4]
 				ink := 255 - uint16(s[3]) // premultiplied: add white where alpha is missing
@@ -111,7 +114,7 @@ func newRowReader(m image.Image) rowReader {
 		}
 	case *image.NRGBA:
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+4*x0:]
+			p := m.Pix[y*m.Stride+4*x0:]
 			for i := range x1 - x0 {
 				s := p[4*i : 4*i+4 : 4*i+4]
 				a := uint32(s[3])
@@ -124,16 +127,25 @@ func newRowReader(m image.Image) rowReader {
 		}
 	case *image.Gray:
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+x0:]
+			p := m.Pix[y*m.Stride+x0:]
 			for i := range x1 - x0 {
 				v := l8[p[i]]
 				dst[3*i], dst[3*i+1], dst[3*i+2] = v, v, v
 			}
 		}
 	case *image.CMYK:
+		if cmyk != nil {
+			return func(y, x0, x1 int, dst []float32) {
+				p := m.Pix[y*m.Stride+4*x0:]
+				for i := range x1 - x0 {
+					s := p[4*i : 4*i+4 : 4*i+4]
+					dst[3*i], dst[3*i+1], dst[3*i+2] = cmyk.linear(s[0], s[1], s[2], s[3])
+				}
+			}
+		}
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+4*x0:]
+			p := m.Pix[y*m.Stride+4*x0:]
 			for i := range x1 - x0 {
 				s := p[4*i : 4*i+4 : 4*i+4]
 				w := 0xffff - uint32(s[3])*0x101
@@ -145,7 +157,7 @@ func newRowReader(m image.Image) rowReader {
 	case *image.NRGBA64:
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+8*x0:]
+			p := m.Pix[y*m.Stride+8*x0:]
 			for i := range x1 - x0 {
 				s := p[8*i : 8*i+8 : 8*i+8]
 				a := uint32(s[6])<<8 | uint32(s[7])
@@ -158,7 +170,7 @@ func newRowReader(m image.Image) rowReader {
 	case *image.RGBA64:
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+8*x0:]
+			p := m.Pix[y*m.Stride+8*x0:]
 			for i := range x1 - x0 {
 				s := p[8*i : 8*i+8 : 8*i+8]
 				ink := 0xffff - (uint32(s[6])<<8 | uint32(s[7]))
@@ -171,7 +183,7 @@ func newRowReader(m image.Image) rowReader {
 	case *image.Gray16:
 		l16 := linear16()
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+2*x0:]
+			p := m.Pix[y*m.Stride+2*x0:]
 			for i := range x1 - x0 {
 				v := l16[uint32(p[2*i])<<8|uint32(p[2*i+1])]
 				dst[3*i], dst[3*i+1], dst[3*i+2] = v, v, v
@@ -187,7 +199,7 @@ func newRowReader(m image.Image) rowReader {
 			pal[i] = linearOver16(c)
 		}
 		return func(y, x0, x1 int, dst []float32) {
-			p := m.Pix[(y)*m.Stride+x0:]
+			p := m.Pix[y*m.Stride+x0:]
 			for i := range x1 - x0 {
 				c := pal[p[i]]
 				dst[3*i], dst[3*i+1], dst[3*i+2] = c[0], c[1], c[2]
@@ -200,6 +212,17 @@ func newRowReader(m image.Image) rowReader {
 			copy(dst[3*(x-x0):], c[:])
 		}
 	}
+}
+
+// chromaShift returns log2 of the horizontal chroma subsampling.
+func chromaShift(r image.YCbCrSubsampleRatio) int {
+	switch r {
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		return 1
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		return 2
+	}
+	return 0
 }
 
 // plus8 adds white ink to a premultiplied sample, saturating for the invalid

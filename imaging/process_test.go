@@ -185,3 +185,55 @@ func TestParseCrop(t *testing.T) {
 		t.Error(`ParseCrop("middle") succeeded, want an error`)
 	}
 }
+
+// TestProcessStripsMetadata checks that nothing of the source's metadata
+// (Exif with GPS, XMP, ICC, comments) reaches the photo sent to Google.
+func TestProcessStripsMetadata(t *testing.T) {
+	in := encodeJPEG(t, quadrants(64, 48), 90)
+	in = withAPP1(in, append([]byte("Exif\x00\x00"), tiffOrientation(1)...))
+	in = withAPP1(in, []byte("http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>GPS 48.85N 2.35E</x:xmpmeta>"))
+	comment := []byte{0xff, 0xfe, 0x00, 0x0c}
+	comment = append(comment, "secret cam"...)
+	in = append(in[:2], append(comment, in[2:]...)...)
+	res, err := Process(bytes.NewReader(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var markers []byte
+	walkJPEG(res.JPEG, func(marker byte, seg []byte) bool {
+		if marker >= 0xe0 && marker <= 0xef || marker == 0xfe {
+			markers = append(markers, marker)
+		}
+		return true
+	})
+	if len(markers) != 0 {
+		t.Errorf("output has metadata segments % x, want none", markers)
+	}
+	for _, s := range []string{"GPS", "secret", "Exif", "xmpmeta"} {
+		if bytes.Contains(res.JPEG, []byte(s)) {
+			t.Errorf("output contains %q", s)
+		}
+	}
+}
+
+// TestProcessConcurrent runs Process from several goroutines, as a
+// function instance serving concurrent requests does; run it with -race.
+func TestProcessConcurrent(t *testing.T) {
+	in := readTestdata(t, "face.jpg")
+	want, err := Process(bytes.NewReader(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		t.Run(string(rune('a'+i)), func(t *testing.T) {
+			t.Parallel()
+			got, err := Process(bytes.NewReader(in), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.JPEG, want.JPEG) {
+				t.Error("output differs from a sequential run")
+			}
+		})
+	}
+}

@@ -33,7 +33,9 @@ type axisWeights struct {
 
 // makeWeights maps the source span [s0, s1) onto n output pixels. The filter
 // widens with the reduction so every source pixel contributes and fine
-// patterns cannot alias; samples beyond the image edge repeat the edge.
+// patterns cannot alias. At the image edge the weights of the pixels that
+// exist are renormalized; repeating the edge pixel instead would give it
+// up to half the weight and tint the border.
 func makeWeights(s0, s1 float64, n, limit int) axisWeights {
 	scale := (s1 - s0) / float64(n)
 	fs := max(scale, 1)
@@ -56,9 +58,9 @@ func makeWeights(s0, s1 float64, n, limit int) axisWeights {
 		}
 		w := aw.w[i*taps : i*taps+hi-lo+1]
 		var sum float64
-		for j := left; j <= right; j++ {
+		for j := lo; j <= hi; j++ {
 			k := catmullRom((float64(j) + 0.5 - c) / fs)
-			w[min(max(j, lo), hi)-lo] += float32(k)
+			w[j-lo] = float32(k)
 			sum += k
 		}
 		if sum != 0 {
@@ -81,6 +83,14 @@ type rectF struct{ x0, y0, x1, y1 float64 }
 // converts the linear RGB of the source's colour space to linear sRGB; it is
 // applied after filtering, which is equivalent and cheaper.
 func resample(read rowReader, w, h int, r rectF, outW, outH int, conv *colorMatrix) *image.RGBA {
+	// For large reductions, average f×f blocks first and leave the filter
+	// a reduction of 2 to 4, as libvips does: the filter's cost grows with
+	// the square of the reduction, the box average's does not.
+	if f := int(min((r.x1-r.x0)/float64(outW), (r.y1-r.y0)/float64(outH)) / 2); f >= 2 {
+		read, w, h = boxShrink(read, w, h, f)
+		k := 1 / float64(f)
+		r = rectF{r.x0 * k, r.y0 * k, r.x1 * k, r.y1 * k}
+	}
 	hw := makeWeights(r.x0, r.x1, outW, w)
 	vw := makeWeights(r.y0, r.y1, outH, h)
 	dst := image.NewRGBA(image.Rect(0, 0, outW, outH))
@@ -152,4 +162,45 @@ func (m *colorMatrix) apply(r, g, b float32) (float32, float32, float32) {
 	return m[0][0]*r + m[0][1]*g + m[0][2]*b,
 		m[1][0]*r + m[1][1]*g + m[1][2]*b,
 		m[2][0]*r + m[2][1]*g + m[2][2]*b
+}
+
+// boxShrink returns a reader of the w×h image behind read reduced by f on
+// both axes, each pixel the average of an f×f block in linear light, and
+// the reduced size. Blocks at the right and bottom edges may be partial.
+func boxShrink(read rowReader, w, h, f int) (rowReader, int, int) {
+	scratch := sync.Pool{New: func() any { return new([]float32) }}
+	shrunk := func(y, x0, x1 int, dst []float32) {
+		sx0, sx1 := x0*f, min(x1*f, w)
+		sy0, sy1 := y*f, min((y+1)*f, h)
+		bp := scratch.Get().(*[]float32)
+		defer scratch.Put(bp)
+		if cap(*bp) < 3*(sx1-sx0) {
+			*bp = make([]float32, 3*(sx1-sx0))
+		}
+		buf := (*bp)[:3*(sx1-sx0)]
+		out := dst[:3*(x1-x0)]
+		clear(out)
+		for sy := sy0; sy < sy1; sy++ {
+			read(sy, sx0, sx1, buf)
+			for i := range x1 - x0 {
+				block := buf[3*i*f : min(3*(i+1)*f, len(buf))]
+				var r, g, b float32
+				for j := 0; j < len(block); j += 3 {
+					r += block[j]
+					g += block[j+1]
+					b += block[j+2]
+				}
+				out[3*i] += r
+				out[3*i+1] += g
+				out[3*i+2] += b
+			}
+		}
+		for i := range x1 - x0 {
+			n := float32((min((x0+i+1)*f, w) - (x0+i)*f) * (sy1 - sy0))
+			out[3*i] /= n
+			out[3*i+1] /= n
+			out[3*i+2] /= n
+		}
+	}
+	return shrunk, (w + f - 1) / f, (h + f - 1) / f
 }

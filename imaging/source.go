@@ -17,6 +17,7 @@ type source struct {
 	// down while decoding; geometry is always in stored pixels.
 	img  image.Image
 	conv *colorMatrix // from the embedded ICC profile to sRGB; nil for sRGB
+	cmyk *cmykProfile // the embedded CMYK profile; nil to convert naively
 }
 
 // load sniffs, checks the limits and decodes data for output as s says.
@@ -47,14 +48,20 @@ func load(data []byte, s settings) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &source{
+	src := &source{
 		format:      format,
 		width:       cfg.Width,
 		height:      cfg.Height,
 		orientation: orientation(exifOrientation(exif)),
 		img:         m,
-		conv:        iccToSRGB(format, data),
-	}, nil
+	}
+	profile := embeddedICC(format, data)
+	if _, ok := m.(*image.CMYK); ok {
+		src.cmyk = newCMYKProfile(profile)
+	} else {
+		src.conv = profileMatrix(profile)
+	}
+	return src, nil
 }
 
 // minDecodedShort is the shortest the decoded image's shorter side may be
@@ -86,6 +93,6 @@ func (s *source) render(crop image.Rectangle, w, h int) *image.RGBA {
 	b := s.img.Bounds()
 	fx, fy := float64(b.Dx())/float64(s.width), float64(b.Dy())/float64(s.height)
 	r := rectF{float64(stored.Min.X) * fx, float64(stored.Min.Y) * fy, float64(stored.Max.X) * fx, float64(stored.Max.Y) * fy}
-	out := resample(newRowReader(s.img), b.Dx(), b.Dy(), r, sw, sh, s.conv)
+	out := resample(newRowReader(s.img, s.cmyk), b.Dx(), b.Dy(), r, sw, sh, s.conv)
 	return s.orientation.uprightRGBA(out)
 }

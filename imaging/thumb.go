@@ -7,7 +7,7 @@ import "image"
 // f×f block. It is for face detection only, so speed beats filter quality:
 // JPEG's luma plane is averaged as stored, anything else in linear light,
 // and of each block only every (f/2)th row is read.
-func grayThumb(m image.Image, maxEdge int) (*image.Gray, int) {
+func grayThumb(m image.Image, cmyk *cmykProfile, maxEdge int) (*image.Gray, int) {
 	b := m.Bounds()
 	w, h := b.Dx(), b.Dy()
 	f := max(1, (max(w, h)+maxEdge-1)/maxEdge)
@@ -26,7 +26,7 @@ func grayThumb(m image.Image, maxEdge int) (*image.Gray, int) {
 			}
 		}
 	} else {
-		read := newRowReader(m)
+		read := newRowReader(m, cmyk)
 		rgb := make([]float32, 3*w)
 		row = func(y int) {
 			read(y, 0, w, rgb)

@@ -52,6 +52,9 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
 	fmt.Fprintf(stdout, "crop %v (%s)\n", res.Crop, cropReason(crop, res))
+	for _, f := range res.Faces {
+		fmt.Fprintf(stdout, "face %v\n", f)
+	}
 	fmt.Fprintf(stdout, "wrote %s: %dx%d JPEG, quality %d, %d bytes\n", out, res.Width, res.Height, res.Quality, len(res.JPEG))
 	if !*debug {
 		return nil
@@ -100,30 +103,40 @@ func drawDebug(pic *image.RGBA, res *imaging.Result) {
 		return image.Rect(int(float64(r.Min.X)*k), int(float64(r.Min.Y)*k), int(float64(r.Max.X)*k), int(float64(r.Max.Y)*k))
 	}
 	crop := scale(res.Crop)
-	cx, cy := float64(crop.Min.X+crop.Max.X)/2, float64(crop.Min.Y+crop.Max.Y)/2
-	rx, ry := float64(crop.Dx())/2, float64(crop.Dy())/2
 	line := max(2, min(b.Dx(), b.Dy())/200)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			dx, dy := (float64(x)+0.5-cx)/rx, (float64(y)+0.5-cy)/ry
-			d := dx*dx + dy*dy
-			i := pic.PixOffset(x, y)
-			switch {
-			case d > 1 && d < (1+float64(line)/rx)*(1+float64(line)/rx):
-				copy(pic.Pix[i:i+4], []byte{0xff, 0xff, 0xff, 0xff})
-			case d > 1:
-				for c := range 3 {
-					pic.Pix[i+c] /= 3
-				}
-			}
-		}
+	if res.Crop.Dx() == res.Crop.Dy() {
+		dimOutsideCircle(pic, crop, line)
+	} else { // CropNone: the whole image, no circle
+		strokeRect(pic, crop, line, color.RGBA{0xff, 0xff, 0xff, 0xff})
 	}
 	green := color.RGBA{0x20, 0xe0, 0x40, 0xff}
 	for _, f := range res.Faces {
 		strokeRect(pic, scale(f), line, green)
 	}
-	if res.Crop.Dx() != res.Crop.Dy() { // CropNone: the whole image, no circle
-		strokeRect(pic, crop, line, color.RGBA{0xff, 0xff, 0xff, 0xff})
+}
+
+// dimOutsideCircle darkens m outside the circle inscribed in the square
+// crop and outlines the circle in white.
+func dimOutsideCircle(m *image.RGBA, crop image.Rectangle, line int) {
+	b := m.Bounds()
+	cx, cy := float64(crop.Min.X+crop.Max.X)/2, float64(crop.Min.Y+crop.Max.Y)/2
+	r := float64(crop.Dx()) / 2
+	outer := (r + float64(line)) * (r + float64(line))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+			d := dx*dx + dy*dy
+			i := m.PixOffset(x, y)
+			switch {
+			case d <= r*r:
+			case d < outer:
+				copy(m.Pix[i:i+4], []byte{0xff, 0xff, 0xff, 0xff})
+			default:
+				for c := range 3 {
+					m.Pix[i+c] /= 3
+				}
+			}
+		}
 	}
 }
 
