@@ -64,9 +64,17 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.Remove(logFile.Name())
+	// The pipeline takes standard output as its log when it is built, so
+	// it is built here, with the log file standing in; the test binary's
+	// own output stays on the real standard output.
 	stdout := os.Stdout
 	os.Stdout = logFile
-	defer func() { os.Stdout = stdout }()
+	_, err = defaultPipeline()
+	os.Stdout = stdout
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	baseURL, err = funcserver.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
