@@ -1,0 +1,131 @@
+locals {
+  # The function's whole configuration (config.go), one entry per
+  # environment variable that LoadConfig reads. The emulator variables
+  # (STORAGE_EMULATOR_HOST, SECRET_MANAGER_EMULATOR_HOST, PEOPLE_API_ENDPOINT)
+  # are for local stand-ins and are never set here.
+  environment = {
+    TOKEN_SECRET             = "${google_secret_manager_secret.token.id}/versions/latest"
+    ACCOUNTS                 = join(",", [for name, secret in google_secret_manager_secret.accounts : "${name}=${secret.id}/versions/latest"])
+    CONTACT_METADATA_KEY     = var.contact_metadata_key
+    CONTACT_FROM_FILENAME    = var.contact_from_filename
+    MAX_OBJECT_BYTES         = var.max_object_bytes
+    PHOTO_SIZE               = var.photo_size
+    CROP                     = var.crop
+    MAX_PIXELS               = var.max_pixels
+    MAX_PHOTO_BYTES          = var.max_photo_bytes
+    PEOPLE_WRITES_PER_MINUTE = var.people_writes_per_minute
+    PEOPLE_PERSON_FIELDS     = var.people_person_fields
+    MAX_EVENT_AGE            = var.max_event_age
+    STATUS_WRITEBACK         = var.status_writeback
+  }
+
+  # The webhook reads two more: its HMAC key and the buckets it may re-run.
+  webhook_environment = merge(local.environment, {
+    WEBHOOK_SECRET  = var.webhook_enabled ? "${google_secret_manager_secret.webhook_key[0].id}/versions/latest" : ""
+    WEBHOOK_BUCKETS = join(",", local.webhook_buckets)
+  })
+
+  source = {
+    bucket = google_storage_bucket.source.name
+    object = google_storage_bucket_object.source.name
+  }
+  build_service_account = var.build_service_account == null ? null : "projects/${var.project_id}/serviceAccounts/${var.build_service_account}"
+}
+
+resource "google_cloudfunctions2_function" "event" {
+  name        = var.name_prefix
+  location    = var.region
+  description = "Sets a Google Contacts photo from each photo uploaded to gs://${local.upload_bucket}."
+
+  build_config {
+    runtime         = "go126"
+    entry_point     = "UpdateContactPhoto"
+    service_account = local.build_service_account
+
+    source {
+      storage_source {
+        bucket = local.source.bucket
+        object = local.source.object
+      }
+    }
+  }
+
+  service_config {
+    available_memory = var.memory
+    available_cpu    = var.cpu
+    # One instance by default: the per-account pacing and serialisation of
+    # People API writes live in the instance.
+    max_instance_count               = var.max_instance_count
+    min_instance_count               = 0
+    max_instance_request_concurrency = var.max_instance_request_concurrency
+    timeout_seconds                  = 300
+    # Eventarc's deliveries count as internal traffic; nothing else needs in.
+    ingress_settings               = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.event.email
+    # LoadConfig treats an empty variable as unset, so empty values are left
+    # out rather than sent.
+    environment_variables = { for name, value in local.environment : name => value if value != "" }
+  }
+
+  event_trigger {
+    trigger_region        = local.trigger_region
+    event_type            = "google.cloud.storage.object.v1.finalized"
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.trigger.email
+
+    event_filters {
+      attribute = "bucket"
+      value     = local.upload_bucket
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.gcs_pubsub_publisher,
+    google_project_iam_member.trigger_event_receiver,
+    google_storage_bucket_iam_member.event_objects,
+    google_secret_manager_secret_iam_member.event_tokens,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "webhook" {
+  count = var.webhook_enabled ? 1 : 0
+
+  name        = "${var.name_prefix}-webhook"
+  location    = var.region
+  description = "Sets, deletes or re-runs contact photos on signed HTTP requests."
+
+  build_config {
+    runtime         = "go126"
+    entry_point     = "UpdateContactPhotoWebhook"
+    service_account = local.build_service_account
+
+    source {
+      storage_source {
+        bucket = local.source.bucket
+        object = local.source.object
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = var.memory
+    available_cpu                    = var.cpu
+    max_instance_count               = var.max_instance_count
+    min_instance_count               = 0
+    max_instance_request_concurrency = var.max_instance_request_concurrency
+    timeout_seconds                  = 300
+    # Callers on the internet are let in by Cloud Run IAM (webhook_invokers
+    # or, with webhook_public, anyone) and then by the HMAC signature.
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.webhook[0].email
+    environment_variables          = { for name, value in local.webhook_environment : name => value if value != "" }
+  }
+
+  depends_on = [
+    google_storage_bucket_iam_member.webhook_objects,
+    google_secret_manager_secret_iam_member.webhook_tokens,
+    google_secret_manager_secret_iam_member.webhook_key,
+  ]
+}

@@ -1,0 +1,157 @@
+# Identities and the least access each needs. Nothing here is granted on
+# the project except the two roles Eventarc's Cloud Storage trigger cannot
+# work without.
+
+resource "google_service_account" "event" {
+  account_id   = "${var.name_prefix}-event"
+  display_name = "contactphoto event function"
+  description  = "Runs UpdateContactPhoto: reads uploaded photos and the token secrets."
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_service_account" "webhook" {
+  count = var.webhook_enabled ? 1 : 0
+
+  account_id   = "${var.name_prefix}-webhook"
+  display_name = "contactphoto webhook function"
+  description  = "Runs UpdateContactPhotoWebhook: reads the webhook key, the token secrets and the re-run buckets."
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_service_account" "trigger" {
+  account_id   = "${var.name_prefix}-trigger"
+  display_name = "contactphoto Eventarc trigger"
+  description  = "Identity Eventarc uses to deliver upload events to the event function."
+
+  depends_on = [google_project_service.apis]
+}
+
+locals {
+  runtime_members = merge(
+    { event = google_service_account.event.member },
+    var.webhook_enabled ? { webhook = google_service_account.webhook[0].member } : {},
+  )
+  webhook_buckets = var.webhook_enabled ? coalesce(var.webhook_buckets, [local.upload_bucket]) : []
+}
+
+# Cloud Storage publishes the bucket's notifications to Eventarc's Pub/Sub
+# topic as its project service agent.
+data "google_storage_project_service_account" "gcs" {
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_project_iam_member" "gcs_pubsub_publisher" {
+  project = var.project_id
+  role    = "roles/pubsub.publisher"
+  member  = data.google_storage_project_service_account.gcs.member
+}
+
+# Eventarc requires its trigger's identity to hold eventReceiver on the
+# project; the role grants nothing but receiving events.
+resource "google_project_iam_member" "trigger_event_receiver" {
+  project = var.project_id
+  role    = "roles/eventarc.eventReceiver"
+  member  = google_service_account.trigger.member
+}
+
+# The trigger may invoke the event function's service, and no other.
+resource "google_cloud_run_v2_service_iam_member" "trigger_invoker" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.event.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.trigger.member
+}
+
+# Objects: a custom role rather than roles/storage.objectUser. The function
+# reads an object and, with status write-back, patches its metadata;
+# objectUser would also let it create, overwrite and delete every photo in
+# the bucket. Without write-back it may only read.
+resource "google_project_iam_custom_role" "objects" {
+  role_id     = "${replace(var.name_prefix, "-", "_")}_objects"
+  title       = "contactphoto object access"
+  description = "Read uploaded photos and, with status write-back, update their metadata."
+  permissions = var.status_writeback ? ["storage.objects.get", "storage.objects.update"] : ["storage.objects.get"]
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_storage_bucket_iam_member" "event_objects" {
+  bucket = local.upload_bucket
+  role   = google_project_iam_custom_role.objects.id
+  member = google_service_account.event.member
+}
+
+resource "google_storage_bucket_iam_member" "webhook_objects" {
+  for_each = toset(local.webhook_buckets)
+
+  bucket = each.value
+  role   = google_project_iam_custom_role.objects.id
+  member = google_service_account.webhook[0].member
+}
+
+# Secrets: each function reads the token secrets; only the webhook reads its
+# key. Granted per secret, never on the project.
+resource "google_secret_manager_secret_iam_member" "event_tokens" {
+  for_each = local.token_secrets
+
+  secret_id = each.value
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.event.member
+}
+
+resource "google_secret_manager_secret_iam_member" "webhook_tokens" {
+  for_each = var.webhook_enabled ? local.token_secrets : {}
+
+  secret_id = each.value
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.webhook[0].member
+}
+
+resource "google_secret_manager_secret_iam_member" "webhook_key" {
+  count = var.webhook_enabled ? 1 : 0
+
+  secret_id = google_secret_manager_secret.webhook_key[0].id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.webhook[0].member
+}
+
+# Workspace domain-wide delegation without keys: the functions sign JWTs as
+# the delegation accounts named in their secrets, through IAM Credentials.
+resource "google_service_account_iam_member" "delegation" {
+  for_each = {
+    for pair in setproduct(keys(local.runtime_members), var.delegation_service_accounts) :
+    "${pair[0]}/${pair[1]}" => { member = local.runtime_members[pair[0]], account = pair[1] }
+  }
+
+  # "-" lets IAM find the account's project from its email.
+  service_account_id = "projects/-/serviceAccounts/${each.value.account}"
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = each.value.member
+}
+
+# The webhook is private: Cloud Run lets in only these principals, and the
+# function then checks the HMAC signature of every request.
+resource "google_cloud_run_v2_service_iam_member" "webhook_invokers" {
+  for_each = var.webhook_enabled ? toset(var.webhook_invokers) : toset([])
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.webhook[0].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.value
+}
+
+# Only with webhook_public: anyone may reach the webhook, and the HMAC key
+# alone keeps them out.
+resource "google_cloud_run_v2_service_iam_member" "webhook_public" {
+  count = var.webhook_enabled && var.webhook_public ? 1 : 0
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.webhook[0].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
