@@ -1,0 +1,315 @@
+package terraform_test
+
+import (
+	"fmt"
+	"go/ast"
+	"go/build"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// The code side of the ties, read from the repository the configuration
+// deploys.
+
+const functionsFramework = "github.com/GoogleCloudPlatform/functions-framework-go/functions"
+
+// registration is one function the root package registers with the
+// functions framework.
+type registration struct {
+	kind    string // "CloudEvent" or "HTTP"
+	handler string // the exported function registered
+}
+
+// registrations parses the root package's Go files (tests excluded) and
+// returns the functions registered with functions.CloudEvent and
+// functions.HTTP by name, and the exported functions it declares. Names
+// given as package constants are resolved.
+func registrations(root string) (map[string]registration, map[string]bool, error) {
+	fset := token.NewFileSet()
+	names, err := filepath.Glob(filepath.Join(root, "*.go"))
+	if err != nil {
+		return nil, nil, err
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, f)
+	}
+	consts := map[string]string{}
+	exported := map[string]bool{}
+	for _, f := range files {
+		for _, decl := range f.Decls {
+			switch d := decl.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Name.IsExported() {
+					exported[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				if d.Tok != token.CONST {
+					continue
+				}
+				for _, spec := range d.Specs {
+					vs := spec.(*ast.ValueSpec)
+					for i, name := range vs.Names {
+						if i < len(vs.Values) {
+							if s, ok := stringLit(vs.Values[i]); ok {
+								consts[name.Name] = s
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	regs := map[string]registration{}
+	for _, f := range files {
+		pkgName := ""
+		for _, imp := range f.Imports {
+			if p, _ := strconv.Unquote(imp.Path.Value); p == functionsFramework {
+				pkgName = "functions"
+				if imp.Name != nil {
+					pkgName = imp.Name.Name
+				}
+			}
+		}
+		if pkgName == "" {
+			continue
+		}
+		var inspectErr error
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) != 2 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != pkgName || (sel.Sel.Name != "CloudEvent" && sel.Sel.Name != "HTTP") {
+				return true
+			}
+			name, ok := stringLit(call.Args[0])
+			if id, isIdent := call.Args[0].(*ast.Ident); !ok && isIdent {
+				name, ok = consts[id.Name]
+			}
+			handler, isIdent := call.Args[1].(*ast.Ident)
+			if !ok || !isIdent {
+				inspectErr = fmt.Errorf("%s: cannot read the registration's name and handler", fset.Position(call.Pos()))
+				return false
+			}
+			regs[name] = registration{kind: sel.Sel.Name, handler: handler.Name}
+			return true
+		})
+		if inspectErr != nil {
+			return nil, nil, inspectErr
+		}
+	}
+	return regs, exported, nil
+}
+
+func stringLit(e ast.Expr) (string, bool) {
+	lit, ok := e.(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return "", false
+	}
+	s, err := strconv.Unquote(lit.Value)
+	return s, err == nil
+}
+
+// buildInputs lists, relative to the module root, the files Cloud Build
+// needs to build the root package: go.mod, go.sum, and every non-test Go
+// file and embedded file of the root package and of the module's packages
+// it imports, directly or not.
+func buildInputs(root string) ([]string, error) {
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	modPath := modulePath(gomod)
+	if modPath == "" {
+		return nil, fmt.Errorf("%s/go.mod names no module", root)
+	}
+	files := []string{"go.mod", "go.sum"}
+	seen := map[string]bool{}
+	queue := []string{"."}
+	for len(queue) > 0 {
+		dir := queue[0]
+		queue = queue[1:]
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		pkg, err := build.ImportDir(filepath.Join(root, dir), 0)
+		if err != nil {
+			return nil, fmt.Errorf("read package %s: %w", dir, err)
+		}
+		// Every Go file, whatever its build constraints: Cloud Build's
+		// platform decides which of them are compiled.
+		for _, list := range [][]string{pkg.GoFiles, pkg.CgoFiles, pkg.IgnoredGoFiles} {
+			for _, f := range list {
+				if !strings.HasSuffix(f, "_test.go") {
+					files = append(files, path.Join(dir, f))
+				}
+			}
+		}
+		for _, pattern := range pkg.EmbedPatterns {
+			embedded, err := embeddedFiles(root, dir, pattern)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, embedded...)
+		}
+		for _, imp := range pkg.Imports {
+			if rest, ok := strings.CutPrefix(imp, modPath+"/"); ok {
+				queue = append(queue, rest)
+			}
+		}
+	}
+	return files, nil
+}
+
+// modulePath reads the module directive of a go.mod file.
+func modulePath(gomod []byte) string {
+	for line := range strings.Lines(string(gomod)) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	return ""
+}
+
+// embeddedFiles expands a //go:embed pattern as the go command does for
+// the files that matter here: a matched file, or every file under a matched
+// directory except hidden ones.
+func embeddedFiles(root, dir, pattern string) ([]string, error) {
+	matches, err := filepath.Glob(filepath.Join(root, dir, filepath.FromSlash(pattern)))
+	if err != nil || len(matches) == 0 {
+		return nil, fmt.Errorf("package %s: //go:embed %s matches nothing", dir, pattern)
+	}
+	var out []string
+	for _, match := range matches {
+		err := filepath.WalkDir(match, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if p != match && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() {
+				rel, err := filepath.Rel(root, p)
+				if err != nil {
+					return err
+				}
+				out = append(out, filepath.ToSlash(rel))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// archiveContents lists the files, relative to dir, that the archive
+// provider's archive_file puts in a zip of dir with these excludes. The
+// provider walks the tree and drops every path (file or directory, with
+// everything under it) that a pattern matches, with
+// github.com/bmatcuk/doublestar/v4's PathMatch; the root is "." and can be
+// matched too.
+func archiveContents(dir string, excludes []string) ([]string, error) {
+	for _, p := range excludes {
+		if err := checkPattern(p); err != nil {
+			return nil, err
+		}
+	}
+	excluded := func(rel string) bool {
+		for _, p := range excludes {
+			if p != "" && globMatch(p, rel) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if excluded(rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() {
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// checkPattern refuses the doublestar syntax globMatch does not implement
+// ({a,b} alternatives, and ** inside a path segment), so that a pattern
+// this test would read differently from the provider fails loudly.
+func checkPattern(p string) error {
+	if strings.ContainsAny(p, "{}\\") {
+		return fmt.Errorf("exclude pattern %q uses syntax this test does not model", p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if strings.Contains(seg, "**") && seg != "**" {
+			return fmt.Errorf("exclude pattern %q has ** inside a path segment", p)
+		}
+		if _, err := path.Match(seg, ""); err != nil {
+			return fmt.Errorf("exclude pattern %q: %v", p, err)
+		}
+	}
+	return nil
+}
+
+// globMatch matches a slash-separated name against a doublestar pattern: a
+// "**" segment matches zero or more segments; any other segment matches one
+// segment as path.Match does.
+func globMatch(pattern, name string) bool {
+	return matchSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func matchSegments(pat, name []string) bool {
+	if len(pat) == 0 {
+		return len(name) == 0
+	}
+	if pat[0] == "**" {
+		for i := 0; i <= len(name); i++ {
+			if matchSegments(pat[1:], name[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(name) == 0 {
+		return false
+	}
+	ok, _ := path.Match(pat[0], name[0])
+	return ok && matchSegments(pat[1:], name[1:])
+}
