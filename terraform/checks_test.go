@@ -286,10 +286,10 @@ func checkEnvironment(r *report, m *module, f *facts) {
 	}
 }
 
-// envDefaults evaluates the event function's environment with the
+// environmentWith evaluates the event function's environment with the
 // variables' values. Entries that depend on resources (secret names) are
 // left out; the caller supplies them.
-func (m *module) envDefaults(vars map[string]cty.Value) (map[string]string, error) {
+func (m *module) environmentWith(vars map[string]cty.Value) (map[string]string, error) {
 	event, _ := functions(m)
 	if event == "" {
 		return nil, fmt.Errorf("no event function")
@@ -333,6 +333,19 @@ func onlyVariables(refs []string) bool {
 // sampleSecret stands in for the secret names Terraform computes.
 const sampleSecret = "projects/my-project-123/secrets/contacts-token/versions/latest"
 
+// loadDeployed loads the configuration the event function gets with these
+// variables, as the function does. err is a problem evaluating the
+// Terraform configuration; loadErr is LoadConfig's verdict.
+func (m *module) loadDeployed(vars map[string]cty.Value) (cfg *contactphoto.Config, loadErr, err error) {
+	env, err := m.environmentWith(vars)
+	if err != nil {
+		return nil, nil, err
+	}
+	env[contactphoto.EnvTokenSecret] = sampleSecret
+	cfg, loadErr = contactphoto.LoadConfig(func(k string) string { return env[k] })
+	return cfg, loadErr, nil
+}
+
 // checkDefaults: with every variable at its default, the function's
 // configuration is exactly LoadConfig's defaults.
 func checkDefaults(r *report, m *module, f *facts) {
@@ -341,15 +354,13 @@ func checkDefaults(r *report, m *module, f *facts) {
 		r.add("defaults", "%v", err)
 		return
 	}
-	env, err := m.envDefaults(vars)
+	deployed, loadErr, err := m.loadDeployed(vars)
 	if err != nil {
 		r.add("defaults", "%v", err)
 		return
 	}
-	env["TOKEN_SECRET"] = sampleSecret
-	deployed, err := contactphoto.LoadConfig(func(k string) string { return env[k] })
-	if err != nil {
-		r.add("defaults", "the default variables give a configuration LoadConfig refuses: %v", err)
+	if loadErr != nil {
+		r.add("defaults", "the default variables give a configuration LoadConfig refuses: %v", loadErr)
 		return
 	}
 	defaults, err := contactphoto.LoadConfig(func(k string) string {
@@ -425,14 +436,13 @@ func checkValidations(r *report, m *module, f *facts) {
 			if len(failed) > 0 {
 				continue
 			}
-			env, err := m.envDefaults(vars)
+			_, loadErr, err := m.loadDeployed(vars)
 			if err != nil {
 				r.add("validation", "%v", err)
 				break
 			}
-			env["TOKEN_SECRET"] = sampleSecret
-			if _, err := contactphoto.LoadConfig(func(k string) string { return env[k] }); err != nil && strings.Contains(err.Error(), envName) {
-				r.add("validation", "variable %q accepts %s, which LoadConfig refuses: %v", varName, show(probe), err)
+			if loadErr != nil && strings.Contains(loadErr.Error(), envName) {
+				r.add("validation", "variable %q accepts %s, which LoadConfig refuses: %v", varName, show(probe), loadErr)
 			}
 		}
 	}
@@ -635,7 +645,8 @@ func runtimeMember(m *module, b *hclsyntax.Block, a *hclsyntax.Attribute) bool {
 	}
 	for _, r := range refs {
 		switch {
-		case strings.HasPrefix(r, "google_service_account.event."), strings.HasPrefix(r, "google_service_account.webhook."),
+		case r == "google_service_account.event" || strings.HasPrefix(r, "google_service_account.event."),
+			r == "google_service_account.webhook" || strings.HasPrefix(r, "google_service_account.webhook."),
 			r == "var.webhook_enabled", r == "local.runtime_members":
 		case strings.HasPrefix(r, "each."):
 			fe := b.Body.Attributes["for_each"]

@@ -29,9 +29,11 @@ resource "google_service_account" "trigger" {
 }
 
 locals {
+  # A for over the counted resource, not a conditional: the two branches of
+  # a conditional must have the same object type.
   runtime_members = merge(
     { event = google_service_account.event.member },
-    var.webhook_enabled ? { webhook = google_service_account.webhook[0].member } : {},
+    { for account in google_service_account.webhook : "webhook" => account.member },
   )
   webhook_buckets = var.webhook_enabled ? coalesce(var.webhook_buckets, [local.upload_bucket]) : []
 }
@@ -103,7 +105,7 @@ resource "google_secret_manager_secret_iam_member" "event_tokens" {
 }
 
 resource "google_secret_manager_secret_iam_member" "webhook_tokens" {
-  for_each = var.webhook_enabled ? local.token_secrets : {}
+  for_each = { for key, secret in local.token_secrets : key => secret if var.webhook_enabled }
 
   secret_id = each.value
   role      = "roles/secretmanager.secretAccessor"
@@ -135,7 +137,7 @@ resource "google_service_account_iam_member" "delegation" {
 # The webhook is private: Cloud Run lets in only these principals, and the
 # function then checks the HMAC signature of every request.
 resource "google_cloud_run_v2_service_iam_member" "webhook_invokers" {
-  for_each = var.webhook_enabled ? toset(var.webhook_invokers) : toset([])
+  for_each = toset(var.webhook_enabled ? var.webhook_invokers : [])
 
   project  = var.project_id
   location = var.region

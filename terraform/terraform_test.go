@@ -336,6 +336,7 @@ func TestMutations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			found := false
 			for _, name := range names {
