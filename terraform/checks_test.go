@@ -524,10 +524,11 @@ type binding struct{ resource, role, member, on string }
 // services only run.invoker, for the trigger (event function) or the
 // webhook's callers.
 func checkIAM(r *report, m *module, f *facts) {
-	_, _ = iamBindings(r, m)
+	iamBindings(r, m)
 }
 
-func iamBindings(r *report, m *module) ([]binding, error) {
+// iamBindings checks every IAM resource and returns what each grants.
+func iamBindings(r *report, m *module) []binding {
 	var out []binding
 	for _, key := range sortedKeys(m.resources) {
 		typ, _, _ := strings.Cut(key, ".")
@@ -632,7 +633,7 @@ func iamBindings(r *report, m *module) ([]binding, error) {
 		}
 		out = append(out, bind)
 	}
-	return out, nil
+	return out
 }
 
 // runtimeMember reports whether a member expression names only the

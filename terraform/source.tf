@@ -9,12 +9,16 @@ data "archive_file" "source" {
 
   # Patterns are matched against paths relative to source_dir. Hidden files
   # are ".?*": ".*" would also match the root itself (".") and empty the zip.
+  # Build outputs that .gitignore keeps out of the repository stay out too.
   excludes = [
     "**/.?*",
     "**/*_test.go",
     "**/testdata",
+    "**/*.test",
+    "**/*.prof",
     "bench",
     "cmd",
+    "contactphoto",
     "demo-output",
     "terraform",
   ]

@@ -79,7 +79,7 @@ func TestIAMBindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &report{}
-	bindings, _ := iamBindings(r, m)
+	bindings := iamBindings(r, m)
 	for _, p := range r.problems {
 		t.Error(p)
 	}
