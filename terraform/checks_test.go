@@ -16,28 +16,11 @@ import (
 	"github.com/contactphoto/contactphoto"
 )
 
-// Variables the configuration treats apart from the rest of
-// contactphoto.ConfigVariables.
-var (
-	// emulatorVariables point the function at local stand-ins. A deployment
-	// must never set them.
-	emulatorVariables = []string{"STORAGE_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST", "PEOPLE_API_ENDPOINT"}
-	// webhookOnlyVariables configure the webhook; the event function does
-	// not get them.
-	webhookOnlyVariables = []string{"WEBHOOK_SECRET", "WEBHOOK_BUCKETS"}
-	// aheadOfCode may be set although LoadConfig does not read them yet:
-	// the configuration deploys the status write-back and the webhook that
-	// are landing in the code. Once ConfigVariables lists them, they are
-	// checked like every other variable and this list is moot.
-	aheadOfCode = []string{"STATUS_WRITEBACK", "WEBHOOK_SECRET", "WEBHOOK_BUCKETS"}
-)
+// webhookOnlyVariables configure the webhook; the event function does not
+// get them.
+var webhookOnlyVariables = []string{contactphoto.EnvWebhookSecret, contactphoto.EnvWebhookBuckets}
 
-// Entry points and the shape of the event trigger.
-const (
-	eventEntryPoint   = "UpdateContactPhoto"
-	webhookEntryPoint = "UpdateContactPhotoWebhook"
-	runtime           = "go126"
-)
+const runtime = "go126"
 
 // requiredAPIs are the services the deployment must enable.
 var requiredAPIs = []string{
@@ -62,7 +45,11 @@ type facts struct {
 	root          string // the module root, which the zip is made of
 	registrations map[string]registration
 	exported      map[string]bool
-	configVars    []string
+	configVars    []string // set by a deployment
+	emulatorVars  []string // never set by a deployment
+	platformVars  []string // set by Cloud Run
+	eventEntry    string
+	webhookEntry  string
 	eventType     string
 	buildInputs   []string
 }
@@ -139,7 +126,7 @@ func checkEntryPoints(r *report, m *module, f *facts) {
 		switch {
 		case ep == "":
 			r.add("entry_point", "function %s: build_config.entry_point is not a constant string", name)
-		case !ok && ep == webhookEntryPoint && !f.exported[ep]:
+		case !ok && ep == f.webhookEntry && !f.exported[ep]:
 			r.pending = append(r.pending, fmt.Sprintf("function %s: the root package does not declare %s yet", name, ep))
 		case !ok:
 			r.add("entry_point", "function %s: entry_point %q is not registered by the root package (registered: %v)", name, ep, sortedKeys(f.registrations))
@@ -161,8 +148,8 @@ func checkEventFunction(r *report, m *module, f *facts) {
 		return
 	}
 	b := m.resources["google_cloudfunctions2_function."+event]
-	if got := literalString(attr(b, "build_config", "entry_point")); got != eventEntryPoint {
-		r.add("event", "the event function's entry_point is %q, want %q", got, eventEntryPoint)
+	if got := literalString(attr(b, "build_config", "entry_point")); got != f.eventEntry {
+		r.add("event", "the event function's entry_point is %q, want %q (contactphoto.EventFunctionName)", got, f.eventEntry)
 	}
 	triggers := childBlocks(b.Body, "event_trigger")
 	if len(triggers) != 1 {
@@ -258,22 +245,20 @@ func checkEnvironment(r *report, m *module, f *facts) {
 			r.add("env", "function %s: %v", name, err)
 			continue
 		}
-		skip := emulatorVariables
-		if name == event {
-			skip = append(slices.Clone(skip), webhookOnlyVariables...)
-		}
 		for _, v := range f.configVars {
-			if _, ok := entries[v]; !ok && !slices.Contains(skip, v) {
+			if _, ok := entries[v]; !ok && !(name == event && slices.Contains(webhookOnlyVariables, v)) {
 				r.add("env", "function %s does not set %s, which LoadConfig reads", name, v)
 			}
 		}
 		for _, v := range sortedKeys(entries) {
 			switch {
-			case slices.Contains(emulatorVariables, v):
+			case slices.Contains(f.emulatorVars, v):
 				r.add("env", "function %s sets %s, which points the function at a local stand-in", name, v)
+			case slices.Contains(f.platformVars, v):
+				r.add("env", "function %s sets %s, which Cloud Run sets itself", name, v)
 			case name == event && slices.Contains(webhookOnlyVariables, v):
 				r.add("env", "the event function sets %s, which only the webhook reads", v)
-			case !slices.Contains(f.configVars, v) && !slices.Contains(aheadOfCode, v):
+			case !slices.Contains(f.configVars, v):
 				r.add("env", "function %s sets %s, which LoadConfig does not read", name, v)
 			}
 		}
