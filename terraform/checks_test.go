@@ -20,8 +20,6 @@ import (
 // get them.
 var webhookOnlyVariables = []string{contactphoto.EnvWebhookSecret, contactphoto.EnvWebhookBuckets}
 
-const runtime = "go126"
-
 // requiredAPIs are the services the deployment must enable.
 var requiredAPIs = []string{
 	"artifactregistry.googleapis.com", "cloudbuild.googleapis.com", "cloudfunctions.googleapis.com",
@@ -51,6 +49,7 @@ type facts struct {
 	eventEntry    string
 	webhookEntry  string
 	eventType     string
+	runtime       string // the Cloud Functions runtime of go.mod's go version
 	buildInputs   []string
 }
 
@@ -105,7 +104,7 @@ func functions(m *module) (event string, others []string) {
 	return event, others
 }
 
-// checkEntryPoints: each function runs go126 and its entry_point names a
+// checkEntryPoints: each function runs the Go of go.mod and its entry_point names a
 // function the root package registers, of the kind its trigger calls.
 func checkEntryPoints(r *report, m *module, f *facts) {
 	names := m.resourcesOfType("google_cloudfunctions2_function")
@@ -114,8 +113,8 @@ func checkEntryPoints(r *report, m *module, f *facts) {
 	}
 	for _, name := range names {
 		b := m.resources["google_cloudfunctions2_function."+name]
-		if got := literalString(attr(b, "build_config", "runtime")); got != runtime {
-			r.add("entry_point", "function %s: runtime is %q, want %q", name, got, runtime)
+		if got := literalString(attr(b, "build_config", "runtime")); got != f.runtime {
+			r.add("entry_point", "function %s: runtime is %q, want %q for go.mod's go version", name, got, f.runtime)
 		}
 		ep := literalString(attr(b, "build_config", "entry_point"))
 		want := "HTTP"
@@ -772,10 +771,7 @@ func checkAPIs(r *report, m *module, f *facts) {
 		r.add("apis", "google_project_service.apis must enable the APIs with for_each")
 		return
 	}
-	var got []string
-	for _, s := range stringLiteralsDeep(m, fe.Expr) {
-		got = append(got, s)
-	}
+	got := stringLiteralsDeep(m, fe.Expr)
 	for _, api := range requiredAPIs {
 		if !slices.Contains(got, api) {
 			r.add("apis", "%s is not enabled", api)

@@ -180,6 +180,25 @@ func buildInputs(root string) ([]string, error) {
 	return files, nil
 }
 
+// goRuntime returns the Cloud Functions runtime for the go directive of a
+// go.mod file: "go 1.26.0" runs on go126.
+func goRuntime(root string) (string, error) {
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(string(gomod)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
+			parts := strings.SplitN(strings.TrimSpace(v), ".", 3)
+			if len(parts) < 2 {
+				break
+			}
+			return "go" + parts[0] + parts[1], nil
+		}
+	}
+	return "", fmt.Errorf("%s/go.mod has no go directive", root)
+}
+
 // modulePath reads the module directive of a go.mod file.
 func modulePath(gomod []byte) string {
 	for line := range strings.Lines(string(gomod)) {

@@ -16,6 +16,7 @@ package terraform_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,10 @@ var loadFacts = sync.OnceValues(func() (*facts, error) {
 	if err != nil {
 		return nil, err
 	}
+	runtime, err := goRuntime(root)
+	if err != nil {
+		return nil, err
+	}
 	return &facts{
 		root:          root,
 		registrations: regs,
@@ -46,6 +51,7 @@ var loadFacts = sync.OnceValues(func() (*facts, error) {
 		eventEntry:    contactphoto.EventFunctionName,
 		webhookEntry:  contactphoto.WebhookFunctionName,
 		eventType:     contactphoto.FinalizedEventType,
+		runtime:       runtime,
 		buildInputs:   inputs,
 	}, nil
 })
@@ -95,17 +101,20 @@ func TestIAMBindings(t *testing.T) {
 	}
 }
 
+// mutation replaces old with new, once, in a copy of file.
+type mutation struct {
+	name      string
+	file      string
+	old, new  string
+	wantCheck string // the problem's prefix: the check in charge
+	wantText  string // and a part of its message
+}
+
 // TestMutations breaks the configuration one way at a time, in a copy, and
 // checks that the check in charge reports it.
 func TestMutations(t *testing.T) {
 	f := mustFacts(t)
-	tests := []struct {
-		name      string
-		file      string
-		old, new  string
-		wantCheck string // the problem's prefix
-		wantText  string // and a part of its message
-	}{
+	tests := []mutation{
 		// entry_point
 		{"event entry point renamed", "functions.tf",
 			`entry_point     = "UpdateContactPhoto"`, `entry_point     = "UpdateContactPhotos"`,
@@ -331,6 +340,13 @@ func TestMutations(t *testing.T) {
 		{"undocumented variable", "variables.tf",
 			`description = "How the square is chosen: face, center or none (CROP)."`, ``,
 			"docs", `variable "crop" has no description`},
+	}
+
+	// Every check must be shown to bite.
+	for _, c := range checks {
+		if !slices.ContainsFunc(tests, func(tt mutation) bool { return tt.wantCheck == c.name }) {
+			t.Errorf("no mutation breaks the %s check", c.name)
+		}
 	}
 
 	src, err := filepath.Abs(".")
