@@ -79,6 +79,7 @@ var checks = []struct {
 	{"buckets", checkBuckets},
 	{"secrets", checkSecrets},
 	{"docs", checkDocs},
+	{"outputs", checkOutputs},
 }
 
 func checkAll(m *module, f *facts) *report {
@@ -846,6 +847,42 @@ func checkDocs(r *report, m *module, f *facts) {
 			if strings.TrimSpace(literalString(b.Body.Attributes["description"])) == "" {
 				r.add("docs", "%s %q has no description", b.Type, name)
 			}
+		}
+	}
+}
+
+// checkOutputs: the outputs hand the user what comes after apply: where to
+// upload and with which metadata key, how to authorize, where the webhook
+// is, and who the service accounts are.
+func checkOutputs(r *report, m *module, f *facts) {
+	want := map[string][]string{
+		"upload_bucket":     {"local.upload_bucket"},
+		"upload_command":    {"local.upload_bucket", "var.contact_metadata_key"},
+		"token_secret":      {"google_secret_manager_secret.token.id"},
+		"authorize_command": {"google_secret_manager_secret.token.id"},
+		"webhook_url":       {"google_cloudfunctions2_function.webhook.service_config.uri"},
+		"service_accounts":  {"google_service_account.event.email", "google_service_account.trigger.email", "google_service_account.webhook.email"},
+	}
+	for _, name := range sortedKeys(want) {
+		b := m.outputs[name]
+		if b == nil || b.Body.Attributes["value"] == nil {
+			r.add("outputs", "no output %q", name)
+			continue
+		}
+		for _, ref := range want[name] {
+			if !m.refersTo(b.Body.Attributes["value"].Expr, ref) {
+				r.add("outputs", "output %q does not use %s", name, ref)
+			}
+		}
+	}
+	if b := m.outputs["upload_command"]; b != nil && b.Body.Attributes["value"] != nil {
+		if text := strings.Join(stringLiterals(b.Body.Attributes["value"].Expr), ""); !strings.Contains(text, "gcloud storage cp ") || !strings.Contains(text, " --custom-metadata=") {
+			r.add("outputs", "upload_command must be a gcloud storage cp with --custom-metadata")
+		}
+	}
+	if b := m.outputs["authorize_command"]; b != nil && b.Body.Attributes["value"] != nil {
+		if text := strings.Join(stringLiterals(b.Body.Attributes["value"].Expr), ""); !strings.Contains(text, "contactphoto authorize --client-secret client_secret.json --secret ") {
+			r.add("outputs", "authorize_command must run contactphoto authorize --client-secret client_secret.json --secret")
 		}
 	}
 }

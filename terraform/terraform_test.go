@@ -336,6 +336,14 @@ func TestMutations(t *testing.T) {
 			"locals {", "resource \"google_secret_manager_secret_version\" \"token\" {\n  secret      = google_secret_manager_secret.token.id\n  secret_data = \"x\"\n}\n\nlocals {",
 			"secrets", "would be stored in the Terraform state"},
 
+		// outputs
+		{"upload command without the metadata key", "outputs.tf",
+			"--custom-metadata=${var.contact_metadata_key}=people/c1234567890", "--custom-metadata=resourceName=people/c1234567890",
+			"outputs", `output "upload_command" does not use var.contact_metadata_key`},
+		{"no authorize command", "outputs.tf",
+			`output "authorize_command" {`, `output "authorize" {`,
+			"outputs", `no output "authorize_command"`},
+
 		// docs
 		{"undocumented variable", "variables.tf",
 			`description = "How the square is chosen: face, center or none (CROP)."`, ``,
