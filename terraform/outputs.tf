@@ -14,7 +14,7 @@ output "token_secret" {
 }
 
 output "authorize_command" {
-  description = "Stores the default account's refresh token in token_secret; run it from the repository root (see tokens/SETUP.md)."
+  description = "Stores the default account's refresh token in token_secret; run it from the repository root (see README.md, Setup)."
   value       = "go run ./cmd/contactphoto authorize --client-secret client_secret.json --secret ${google_secret_manager_secret.token.id}"
 }
 

@@ -315,7 +315,7 @@ variable "webhook_key_secret_id" {
 # Optional integrations.
 
 variable "delegation_service_accounts" {
-  description = "Emails of service accounts that Google Workspace domain-wide delegation secrets name (tokens/SETUP.md). The functions' service accounts may sign JWTs as these accounts, and as no others."
+  description = "Emails of service accounts that Google Workspace domain-wide delegation secrets name (README.md, Setup). The functions' service accounts may sign JWTs as these accounts, and as no others."
   type        = list(string)
   default     = []
 
@@ -329,7 +329,7 @@ variable "delegation_service_accounts" {
 }
 
 variable "build_service_account" {
-  description = "Email of the service account Cloud Build uses to build the functions. null uses the project's default build service account; set one where an organisation policy leaves that account without permissions (see DEPLOY.md)."
+  description = "Email of the service account Cloud Build uses to build the functions. null uses the project's default build service account; set one where an organisation policy leaves that account without permissions (see README.md, Deploy)."
   type        = string
   default     = null
 
