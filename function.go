@@ -55,6 +55,7 @@ const (
 
 func init() {
 	functions.CloudEvent(EventFunctionName, UpdateContactPhoto)
+	functions.HTTP(WebhookFunctionName, UpdateContactPhotoWebhook)
 }
 
 // defaultPipeline builds the configuration and clients on first use and

@@ -23,6 +23,8 @@ type Pipeline struct {
 	people  *people.Client
 	now     func() time.Time
 
+	webhookKeys *webhookKeys // nil when WEBHOOK_SECRET is empty
+
 	inflight keyedMutex     // one delivery per object generation at a time
 	recent   recentOutcomes // generations this instance finished
 }
@@ -59,5 +61,9 @@ func NewPipeline(ctx context.Context, cfg *Config, log *slog.Logger) (*Pipeline,
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{cfg: cfg, log: log, objects: objects, tokens: store, people: pc, now: time.Now}, nil
+	p := &Pipeline{cfg: cfg, log: log, objects: objects, tokens: store, people: pc, now: time.Now}
+	if cfg.WebhookSecret != "" {
+		p.webhookKeys = newWebhookKeys(sm, cfg.WebhookSecret, p.now, log)
+	}
+	return p, nil
 }
