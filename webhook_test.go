@@ -3,11 +3,14 @@ package contactphoto
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"mime/multipart"
 	"net"
@@ -19,10 +22,13 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc/codes"
 
 	"github.com/contactphoto/contactphoto/internal/localstack"
 	"github.com/contactphoto/contactphoto/people/peopletest"
+	"github.com/contactphoto/contactphoto/tokens"
 )
 
 // webhookKey is the HMAC key the tests store in Secret Manager, as an
@@ -675,6 +681,106 @@ func TestWebhookLogsOnce(t *testing.T) {
 	for _, secret := range [][]byte{webhookKey, []byte(base64.StdEncoding.EncodeToString(webhookKey))} {
 		if bytes.Contains(data, secret) {
 			t.Error("the log contains the webhook key")
+		}
+	}
+}
+
+func TestWebhookKeyCache(t *testing.T) {
+	ctx := context.Background()
+	sm, err := tokens.NewSecretClient(ctx, stack.Secrets.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
+	secret := "projects/" + localstack.Project + "/secrets/webhook-key-cache"
+	keyA, keyB, keyE := []byte("key A, 16 bytes or more"), []byte("key B, 16 bytes or more"), []byte("key E, 16 bytes or more")
+	if _, err := stack.Secrets.AddVersion(secret, keyA); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	k := newWebhookKeys(sm, secret+"/versions/latest", func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	add := func(payload []byte) string {
+		v, err := stack.Secrets.AddVersion(secret, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	current := func() ([]byte, error) { return k.current(ctx) }
+	reread := func(tried []byte) func() ([]byte, error) {
+		return func() ([]byte, error) { return k.reread(ctx, tried) }
+	}
+	steps := []struct {
+		name     string
+		advance  time.Duration
+		before   func()
+		call     func() ([]byte, error)
+		want     []byte
+		wantErr  string // part of the error; "" means no error
+		reads    int    // Secret Manager reads the step may make
+		minReads int
+	}{
+		{name: "first use reads the key", call: current, want: keyA, reads: 1, minReads: 1},
+		{name: "then it is cached", advance: 20 * time.Second, call: current, want: keyA},
+		{name: "a failed signature soon after a read does not re-read", advance: 10 * time.Second,
+			before: func() { add(keyB) }, call: reread(keyA), want: nil},
+		{name: "a failed signature a minute after a read re-reads", advance: 31 * time.Second,
+			call: reread(keyA), want: keyB, reads: 1, minReads: 1},
+		{name: "a request that tried the old key gets the new one without a read", advance: time.Second,
+			call: reread(keyA), want: keyB},
+		{name: "an unchanged key is not offered again", advance: time.Minute,
+			call: reread(keyB), want: nil, reads: 1, minReads: 1},
+		{name: "the key is read again when it expires", advance: webhookKeyTTL, call: current, want: keyB, reads: 1, minReads: 1},
+		{name: "Secret Manager unavailable: the key held is kept", advance: webhookKeyTTL,
+			before: func() { stack.Secrets.FailNext(100, codes.Unavailable) }, call: current, want: keyB, reads: 3, minReads: 1},
+		{name: "and tried again a minute later", advance: webhookKeyRetry,
+			before: func() { stack.Secrets.FailNext(0, codes.OK) }, call: current, want: keyB, reads: 1, minReads: 1},
+		{name: "a disabled version stops the key at once", advance: webhookKeyTTL,
+			before: func() {
+				if _, err := sm.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: secret + "/versions/2"}); err != nil {
+					t.Fatal(err)
+				}
+			}, call: current, wantErr: "FailedPrecondition", reads: 1, minReads: 1},
+		{name: "and the failure is not asked again within a minute", advance: 30 * time.Second, call: current, wantErr: "FailedPrecondition"},
+		{name: "a payload that fails its checksum", advance: webhookKeyRetry,
+			before: func() {
+				if err := stack.Secrets.CorruptData(add([]byte("key C, 16 bytes or more"))); err != nil {
+					t.Fatal(err)
+				}
+			}, call: current, wantErr: "CRC32C", reads: 1, minReads: 1},
+		{name: "a key too short to be safe", advance: webhookKeyRetry,
+			before: func() { add([]byte("short\n")) }, call: current, wantErr: "6 bytes, under 16", reads: 1, minReads: 1},
+		{name: "a good key again", advance: webhookKeyRetry,
+			before: func() { add(keyE) }, call: current, want: keyE, reads: 1, minReads: 1},
+	}
+	for _, st := range steps {
+		now = now.Add(st.advance)
+		if st.before != nil {
+			st.before()
+		}
+		before := stack.Secrets.Calls("AccessSecretVersion")
+		got, err := st.call()
+		reads := stack.Secrets.Calls("AccessSecretVersion") - before
+		if reads < st.minReads || reads > st.reads {
+			t.Errorf("%s: %d Secret Manager reads, want %d to %d", st.name, reads, st.minReads, st.reads)
+		}
+		if st.wantErr != "" {
+			var ke *webhookKeyError
+			if !errors.As(err, &ke) || !ke.Permanent() || !strings.Contains(err.Error(), st.wantErr) {
+				t.Errorf("%s: error %v, want a permanent *webhookKeyError mentioning %q", st.name, err, st.wantErr)
+			}
+			for _, key := range [][]byte{keyA, keyB, keyE} {
+				if err != nil && strings.Contains(err.Error(), string(key)) {
+					t.Errorf("%s: the error holds a key", st.name)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", st.name, err)
+		}
+		if !bytes.Equal(got, st.want) {
+			t.Errorf("%s: key %q, want %q", st.name, got, st.want)
 		}
 	}
 }
