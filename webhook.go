@@ -51,10 +51,10 @@ func UpdateContactPhotoWebhook(w http.ResponseWriter, r *http.Request) {
 	p.HandleWebhook(w, r)
 }
 
-// defaultWebhookDeadline bounds a webhook request when the platform sets no
-// deadline. A sender waits for the answer, so a request that cannot get a
-// People API slot soon is better answered 503 with Retry-After than held.
-const defaultWebhookDeadline = 60 * time.Second
+// webhookDeadline bounds a webhook request, within any deadline the
+// platform sets. A sender waits for the answer, so a request that cannot get
+// a People API slot soon is better answered 503 with Retry-After than held.
+const webhookDeadline = 60 * time.Second
 
 // Retry-After values: the People API's write quota is per minute; other
 // outages are usually brief.
@@ -105,12 +105,8 @@ type photoSummary struct {
 // the body is parsed; the request's own fields before any call.
 func (p *Pipeline) HandleWebhook(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ctx := r.Context()
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultWebhookDeadline)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
+	defer cancel()
 	log := p.log.With("webhook", r.Method+" "+r.URL.Path)
 	req, resp, err := p.webhook(ctx, w, r)
 	if req != nil {
