@@ -119,7 +119,7 @@ func (p *Pipeline) HandleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
-	log.Info("webhook: photo "+resp.Status, "status", http.StatusOK, "contact", resp.ResourceName,
+	log.Info("webhook: photo "+resp.Status, "status", http.StatusOK, "resourceName", resp.ResourceName,
 		"durationMs", time.Since(start).Milliseconds())
 }
 
@@ -128,7 +128,7 @@ func (req *webhookRequest) logAttrs() []any {
 	if req.form == formRerun {
 		return append(attrs, "bucket", req.bucket, "object", req.name, "generation", req.generation)
 	}
-	attrs = append(attrs, "account", req.account)
+	attrs = append(attrs, "contact", req.contact.String(), "account", req.account)
 	if req.photo != nil {
 		attrs = append(attrs, "photoBytes", len(req.photo))
 	}
@@ -574,7 +574,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // sender's mistakes and passing outages at WARNING.
 func (p *Pipeline) logWebhookError(log *slog.Logger, we *webhookError, err error, start time.Time) {
 	attrs := []any{"status", we.status, "reason", we.reason, "durationMs", time.Since(start).Milliseconds()}
-	msg := fmt.Sprintf("webhook request refused (%d %s): %v", we.status, http.StatusText(we.status), err)
+	verb := "refused"
+	if we.status >= 500 {
+		verb = "failed"
+	}
+	msg := fmt.Sprintf("webhook request %s (%d %s): %v", verb, we.status, http.StatusText(we.status), err)
 	if we.status == http.StatusInternalServerError || we.status == http.StatusBadGateway {
 		log.Error(msg, append(attrs, cloudlog.ErrorReport(p.cfg.Service, p.cfg.Version, 1))...)
 		return
