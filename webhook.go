@@ -130,7 +130,7 @@ func (req *webhookRequest) logAttrs() []any {
 	}
 	attrs = append(attrs, "contact", req.contact.String(), "account", req.account)
 	if req.photo != nil {
-		attrs = append(attrs, "photoBytes", len(req.photo))
+		attrs = append(attrs, "photoSize", len(req.photo))
 	}
 	return attrs
 }
