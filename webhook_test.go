@@ -15,6 +15,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"os"
 	"strings"
@@ -781,6 +782,31 @@ func TestWebhookKeyCache(t *testing.T) {
 		}
 		if !bytes.Equal(got, st.want) {
 			t.Errorf("%s: key %q, want %q", st.name, got, st.want)
+		}
+	}
+}
+
+func TestWebhookDisabled(t *testing.T) {
+	// Without WEBHOOK_SECRET there is no webhook: every request is 404,
+	// before anything else is looked at.
+	p, err := defaultPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := &Pipeline{cfg: p.cfg, log: p.log, now: time.Now}
+	body := deleteBody(t, "people/c1")
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		req := httptest.NewRequest(method, "/"+WebhookFunctionName, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(SignatureHeader, Sign(webhookKey, time.Now(), body))
+		rec := httptest.NewRecorder()
+		off.HandleWebhook(rec, req)
+		a := webhookAnswer{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+		if a.status != http.StatusNotFound {
+			t.Fatalf("%s: HTTP %d, want 404: %s", method, a.status, a.body)
+		}
+		if e := a.error(t); e.Error.Reason != "webhook_disabled" {
+			t.Errorf("%s: reason %q, want webhook_disabled", method, e.Error.Reason)
 		}
 	}
 }
