@@ -10,7 +10,9 @@
 // UpdateContactPhoto is the CloudEvent entry point for
 // google.cloud.storage.object.v1.finalized (legacy
 // google.storage.object.finalize events are converted by the functions
-// framework). Configuration comes from environment variables; see Config.
+// framework). UpdateContactPhotoWebhook is the HTTP entry point to the same
+// pipeline, for signed requests that set or delete a photo or re-run an
+// object. Configuration comes from environment variables; see Config.
 //
 // A failure that a retry cannot mend (bad metadata, not an image, unknown
 // contact, revoked token) is logged once at ERROR and acknowledged. Any
@@ -55,6 +57,7 @@ const (
 
 func init() {
 	functions.CloudEvent(EventFunctionName, UpdateContactPhoto)
+	functions.HTTP(WebhookFunctionName, UpdateContactPhotoWebhook)
 }
 
 // defaultPipeline builds the configuration and clients on first use and

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
+
+	secretmanager "cloud.google.com/go/secretmanager/apiv1"
 
 	"github.com/contactphoto/contactphoto/gcs"
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
@@ -22,6 +25,8 @@ type Pipeline struct {
 	tokens  people.TokenSources
 	people  *people.Client
 	now     func() time.Time
+
+	webhookKeys *webhookKeys // nil when WEBHOOK_SECRET is empty
 
 	inflight keyedMutex     // one delivery per object generation at a time
 	recent   recentOutcomes // generations this instance finished
@@ -48,11 +53,20 @@ func NewPipeline(ctx context.Context, cfg *Config, opt *PipelineOptions) (*Pipel
 	if log == nil {
 		log = cloudlog.New(os.Stdout, slog.LevelInfo)
 	}
-	ts := opt.Tokens
-	if ts == nil {
+	// One Secret Manager client serves the refresh tokens and the webhook
+	// key; tools that bring their own token sources may need neither.
+	secrets := sync.OnceValues(func() (*secretmanager.Client, error) {
 		sm, err := tokens.NewSecretClient(ctx, cfg.SecretManagerEmulatorHost)
 		if err != nil {
 			return nil, fmt.Errorf("create Secret Manager client: %w", err)
+		}
+		return sm, nil
+	})
+	ts := opt.Tokens
+	if ts == nil {
+		sm, err := secrets()
+		if err != nil {
+			return nil, err
 		}
 		store, err := tokens.New(sm, tokens.Options{
 			DefaultSecret: cfg.TokenSecret,
@@ -73,5 +87,13 @@ func NewPipeline(ctx context.Context, cfg *Config, opt *PipelineOptions) (*Pipel
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{cfg: cfg, log: log, objects: gcs.New(), tokens: ts, people: pc, now: time.Now}, nil
+	p := &Pipeline{cfg: cfg, log: log, objects: gcs.New(), tokens: ts, people: pc, now: time.Now}
+	if cfg.WebhookSecret != "" {
+		sm, err := secrets()
+		if err != nil {
+			return nil, err
+		}
+		p.webhookKeys = newWebhookKeys(sm, cfg.WebhookSecret, p.now, log)
+	}
+	return p, nil
 }

@@ -27,6 +27,7 @@ var commands = []command{
 	{"preview", "write the contact photo an image becomes, optionally showing why", runPreview},
 	{"serve", "serve the functions locally on $PORT, configured from the environment", runServe},
 	{"authorize", "store an account's refresh token in Secret Manager or a file", runAuthorize},
+	{"sign", "print the signature header of a webhook request body", runSign},
 }
 
 // usageError marks a mistake in how the command was called; main exits 2.

@@ -1,0 +1,753 @@
+package contactphoto
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	secretmanager "cloud.google.com/go/secretmanager/apiv1"
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"google.golang.org/grpc/codes"
+	grpcstatus "google.golang.org/grpc/status"
+
+	"github.com/contactphoto/contactphoto/gcs"
+	"github.com/contactphoto/contactphoto/imaging"
+	"github.com/contactphoto/contactphoto/internal/cloudlog"
+	"github.com/contactphoto/contactphoto/people"
+	"github.com/contactphoto/contactphoto/tokens"
+)
+
+// UpdateContactPhotoWebhook is the HTTP entry point: the same pipeline as
+// UpdateContactPhoto, for senders that are not a bucket. A POST whose body
+// is signed with the key in WEBHOOK_SECRET (see SignatureHeader and Sign)
+// either re-runs a stored object, sets a contact's photo from the request,
+// or deletes a contact's photo. Every answer is JSON; errors are
+// {"error":{"code":N,"reason":"…","message":"…"}}.
+func UpdateContactPhotoWebhook(w http.ResponseWriter, r *http.Request) {
+	p, err := defaultPipeline()
+	if err != nil {
+		// The configuration is not the caller's business: it goes to the log.
+		cloudlog.New(os.Stdout, slog.LevelInfo).Error("contactphoto cannot start: "+err.Error(),
+			cloudlog.ErrorReport(DefaultService, "", 0))
+		writeWebhookError(w, &webhookError{status: http.StatusInternalServerError, reason: "misconfigured",
+			message: "the function is misconfigured; its log says how"})
+		return
+	}
+	p.HandleWebhook(w, r)
+}
+
+// webhookDeadline bounds a webhook request, within any deadline the
+// platform sets. A sender waits for the answer, so a request that cannot get
+// a People API slot soon is better answered 503 with Retry-After than held.
+const webhookDeadline = 60 * time.Second
+
+// Retry-After values: the People API's write quota is per minute; other
+// outages are usually brief.
+const (
+	retryAfterQuota       = 60 * time.Second
+	retryAfterUnavailable = 10 * time.Second
+)
+
+// The forms of webhook request.
+const (
+	formRerun  = "rerun"
+	formSet    = "set"
+	formDelete = "delete"
+)
+
+// webhookRequest is a request, whatever its body's encoding.
+type webhookRequest struct {
+	form string
+
+	// formRerun
+	bucket, name string
+	generation   int64 // 0: the live generation
+
+	// formSet, formDelete
+	contact people.ContactRef
+	account string
+	photo   []byte
+}
+
+// webhookResponse is the body of a successful answer.
+type webhookResponse struct {
+	ResourceName string        `json:"resourceName"`
+	Status       string        `json:"status"` // "updated" or "deleted"
+	Photo        *photoSummary `json:"photo,omitempty"`
+	PhotoURL     string        `json:"photoUrl,omitempty"`
+}
+
+type photoSummary struct {
+	Width  int  `json:"width"`
+	Height int  `json:"height"`
+	Bytes  int  `json:"bytes"`
+	Face   bool `json:"face"`
+}
+
+// HandleWebhook serves one webhook request. Requests are checked from the
+// cheapest refusal to the dearest: method, signature header, declared
+// length and content type before the body is read; the signature before
+// the body is parsed; the request's own fields before any call.
+func (p *Pipeline) HandleWebhook(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
+	defer cancel()
+	log := p.log.With("webhook", r.Method+" "+r.URL.Path)
+	req, resp, err := p.webhook(ctx, w, r)
+	if req != nil {
+		log = log.With(req.logAttrs()...)
+	}
+	if err != nil {
+		we := classifyWebhookError(err)
+		writeWebhookError(w, we)
+		p.logWebhookError(log, we, err, start)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+	log.Info("webhook: photo "+resp.Status, "status", http.StatusOK, "resourceName", resp.ResourceName,
+		"durationMs", time.Since(start).Milliseconds())
+}
+
+func (req *webhookRequest) logAttrs() []any {
+	attrs := []any{"form", req.form}
+	if req.form == formRerun {
+		return append(attrs, "bucket", req.bucket, "object", req.name, "generation", req.generation)
+	}
+	attrs = append(attrs, "contact", req.contact.String(), "account", req.account)
+	if req.photo != nil {
+		attrs = append(attrs, "photoSize", len(req.photo))
+	}
+	return attrs
+}
+
+// webhook authenticates and runs one request. It returns the parsed
+// request, when it got that far, for the log.
+func (p *Pipeline) webhook(ctx context.Context, w http.ResponseWriter, r *http.Request) (*webhookRequest, *webhookResponse, error) {
+	if p.webhookKeys == nil {
+		return nil, nil, refuse(http.StatusNotFound, "webhook_disabled", "this deployment has no webhook")
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return nil, nil, refuse(http.StatusMethodNotAllowed, "method_not_allowed", "the webhook accepts POST only, not %s", r.Method)
+	}
+	signature := r.Header.Get(SignatureHeader)
+	if signature == "" {
+		return nil, nil, errBadSignature
+	}
+	limit := p.cfg.MaxObjectBytes
+	if r.ContentLength > limit {
+		return nil, nil, refuse(http.StatusRequestEntityTooLarge, "too_large",
+			"the request body of %d bytes is over the limit of %d bytes (MAX_OBJECT_BYTES)", r.ContentLength, limit)
+	}
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mediaType != "application/json" && mediaType != "multipart/form-data") {
+		return nil, nil, refuse(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			"Content-Type must be application/json or multipart/form-data")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, nil, refuse(http.StatusRequestEntityTooLarge, "too_large",
+			"the request body is over the limit of %d bytes (MAX_OBJECT_BYTES)", limit)
+	} else if err != nil {
+		return nil, nil, refuse(http.StatusBadRequest, "invalid_request", "could not read the request body: %v", err)
+	}
+	if err := p.verifyWebhookSignature(ctx, signature, body); err != nil {
+		return nil, nil, err
+	}
+
+	var req *webhookRequest
+	if mediaType == "application/json" {
+		req, err = parseJSONRequest(body)
+	} else {
+		req, err = parseMultipartRequest(body, params["boundary"])
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var resp *webhookResponse
+	switch req.form {
+	case formRerun:
+		resp, err = p.webhookRerun(ctx, req)
+	case formSet:
+		resp, err = p.webhookSet(ctx, req)
+	case formDelete:
+		resp, err = p.webhookDelete(ctx, req)
+	}
+	return req, resp, err
+}
+
+// webhookRerun runs the pipeline on a stored object, as its finalized event
+// would, even if its outcome is already recorded: an operator re-runs an
+// object on purpose, after fixing its contact.
+func (p *Pipeline) webhookRerun(ctx context.Context, req *webhookRequest) (*webhookResponse, error) {
+	if !slices.Contains(p.cfg.WebhookBuckets, req.bucket) {
+		if len(p.cfg.WebhookBuckets) == 0 {
+			return nil, refuse(http.StatusForbidden, "bucket_not_allowed", "re-running objects is disabled: WEBHOOK_BUCKETS is empty")
+		}
+		return nil, refuse(http.StatusForbidden, "bucket_not_allowed", "bucket %q is not in WEBHOOK_BUCKETS", req.bucket)
+	}
+	log := p.log.With("bucket", req.bucket, "object", req.name, "generation", req.generation)
+	run, err := p.runObject(ctx, log, req.bucket, req.name, req.generation, 0, true)
+	if run != nil && run.Updated != nil {
+		if err != nil {
+			// The photo is set; only its record on the object is missing,
+			// and a retry by the sender would send the photo again.
+			log.Warn("photo updated, but its status could not be recorded on the object", "error", err.Error())
+		}
+		return updatedResponse(run.Updated), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	what := fmt.Sprintf("gs://%s/%s", req.bucket, req.name)
+	if req.generation != 0 {
+		what += fmt.Sprintf(" generation %d", req.generation)
+	}
+	return nil, refuse(http.StatusNotFound, "object_not_found", "%s was not run: %s", what, run.Skipped)
+}
+
+// webhookSet sets a contact's photo from the request.
+func (p *Pipeline) webhookSet(ctx context.Context, req *webhookRequest) (*webhookResponse, error) {
+	log := p.log.With("contact", req.contact.String(), "account", req.account)
+	updated, err := p.updatePhoto(ctx, log, req.account, req.contact, "", req.photo)
+	if err != nil {
+		return nil, err
+	}
+	return updatedResponse(updated), nil
+}
+
+// webhookDelete removes a contact's photo.
+func (p *Pipeline) webhookDelete(ctx context.Context, req *webhookRequest) (*webhookResponse, error) {
+	if err := p.checkToken(ctx, req.account); err != nil {
+		return nil, err
+	}
+	name, err := p.people.Resolve(ctx, req.account, req.contact)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.people.DeletePhoto(ctx, req.account, name); err != nil {
+		return nil, err
+	}
+	p.log.Info("contact photo deleted", "contact", name, "account", req.account)
+	return &webhookResponse{ResourceName: name, Status: "deleted"}, nil
+}
+
+func updatedResponse(u *Updated) *webhookResponse {
+	return &webhookResponse{
+		ResourceName: u.ResourceName,
+		Status:       statusUpdated,
+		Photo:        &photoSummary{Width: u.Photo.Width, Height: u.Photo.Height, Bytes: len(u.Photo.JPEG), Face: u.Photo.Face},
+		PhotoURL:     u.PhotoURL,
+	}
+}
+
+// Limits on the request's text fields, far above any real value.
+const (
+	maxObjectName = 1024 // Cloud Storage's own limit, in bytes
+	maxFieldBytes = 1024 // resourceName and account
+)
+
+// jsonRequest is the JSON body of every form. Unknown fields are refused,
+// so that a misspelt field is an error rather than ignored.
+type jsonRequest struct {
+	Bucket       string     `json:"bucket"`
+	Name         string     `json:"name"`
+	Generation   generation `json:"generation"`
+	ResourceName *string    `json:"resourceName"`
+	PhotoBytes   *string    `json:"photoBytes"`
+	Account      string     `json:"account"`
+	Action       string     `json:"action"`
+}
+
+// generation is an object generation written as Cloud Storage's JSON
+// writes it, a string of digits, or as a number.
+type generation struct {
+	value int64
+	set   bool
+}
+
+func (g *generation) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		return nil
+	}
+	if uq, err := strconv.Unquote(s); err == nil {
+		s = uq
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("generation %s is not a generation number", b)
+	}
+	g.value, g.set = n, true
+	return nil
+}
+
+func parseJSONRequest(body []byte) (*webhookRequest, error) {
+	var j jsonRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return nil, invalidRequest("invalid JSON body: %v", err)
+	}
+	if dec.More() {
+		return nil, invalidRequest("invalid JSON body: more than one value")
+	}
+	switch {
+	case j.Bucket != "" || j.Name != "" || j.Generation.set:
+		if j.ResourceName != nil || j.PhotoBytes != nil || j.Account != "" || j.Action != "" {
+			return nil, invalidRequest("a re-run takes bucket, name and generation only; resourceName, photoBytes, account and action belong to the other forms")
+		}
+		return rerunRequest(j.Bucket, j.Name, j.Generation.value)
+	case j.ResourceName == nil:
+		return nil, invalidRequest(`the body names neither an object ("bucket" and "name") nor a contact ("resourceName")`)
+	}
+	req := &webhookRequest{account: j.Account}
+	switch j.Action {
+	case "":
+		if j.PhotoBytes == nil {
+			return nil, invalidRequest(`"photoBytes" is missing: give the photo, base64-encoded, or "action":"delete"`)
+		}
+		photo, err := decodeBase64(*j.PhotoBytes)
+		if err != nil {
+			return nil, invalidRequest(`"photoBytes" is not base64: %v`, err)
+		}
+		req.form, req.photo = formSet, photo
+	case "delete":
+		if j.PhotoBytes != nil {
+			return nil, invalidRequest(`"action":"delete" takes no "photoBytes"`)
+		}
+		req.form = formDelete
+	default:
+		return nil, invalidRequest(`"action" %q is not "delete"; leave it out to set the photo`, j.Action)
+	}
+	return req.withContact(*j.ResourceName)
+}
+
+// decodeBase64 accepts what the People API accepts for bytes: standard or
+// URL-safe base64, padded or not.
+func decodeBase64(s string) ([]byte, error) {
+	var firstErr error
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		b, err := enc.DecodeString(s)
+		if err == nil {
+			return b, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+func rerunRequest(bucket, name string, generation int64) (*webhookRequest, error) {
+	switch {
+	case bucket == "":
+		return nil, invalidRequest(`"bucket" is missing`)
+	case name == "":
+		return nil, invalidRequest(`"name" is missing`)
+	case len(name) > maxObjectName || !utf8.ValidString(name) || strings.ContainsAny(name, "\r\n"):
+		return nil, invalidRequest(`"name" is not a Cloud Storage object name`)
+	}
+	return &webhookRequest{form: formRerun, bucket: bucket, name: name, generation: generation}, nil
+}
+
+// withContact parses the contact and checks the account's spelling; whether
+// the account exists is for the token store to say.
+func (req *webhookRequest) withContact(resourceName string) (*webhookRequest, error) {
+	ref, err := people.ParseContactRef(strings.TrimSpace(resourceName))
+	if err != nil {
+		return nil, err
+	}
+	req.contact = ref
+	if len(req.account) > maxFieldBytes || !utf8.ValidString(req.account) {
+		return nil, invalidRequest(`"account" is not an account name`)
+	}
+	return req, nil
+}
+
+// parseMultipartRequest reads a form with the fields resourceName, photo
+// (a file) and optionally account.
+func parseMultipartRequest(body []byte, boundary string) (*webhookRequest, error) {
+	if boundary == "" {
+		return nil, invalidRequest("multipart/form-data without a boundary parameter")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	fields := map[string][]byte{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, invalidRequest("invalid multipart body: %v", err)
+		}
+		name := part.FormName()
+		switch name {
+		case "resourceName", "account", "photo":
+		case "":
+			return nil, invalidRequest("a part of the multipart body has no form field name")
+		default:
+			return nil, invalidRequest("unknown form field %q: the fields are resourceName, photo and account", truncate(name, 64))
+		}
+		if _, dup := fields[name]; dup {
+			return nil, invalidRequest("form field %q appears twice", name)
+		}
+		r := io.Reader(part)
+		if name != "photo" {
+			r = io.LimitReader(part, maxFieldBytes+1)
+		}
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, invalidRequest("invalid multipart body: %v", err)
+		}
+		if name != "photo" && len(data) > maxFieldBytes {
+			return nil, invalidRequest("form field %q is over %d bytes", name, maxFieldBytes)
+		}
+		fields[name] = data
+	}
+	rn, ok := fields["resourceName"]
+	if !ok {
+		return nil, invalidRequest(`form field "resourceName" is missing`)
+	}
+	photo, ok := fields["photo"]
+	if !ok {
+		return nil, invalidRequest(`form field "photo" is missing`)
+	}
+	req := &webhookRequest{form: formSet, account: strings.TrimSpace(string(fields["account"])), photo: photo}
+	return req.withContact(string(rn))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// requestError is a refusal decided by the webhook itself, with its status.
+type requestError struct {
+	status  int
+	reason  string
+	message string
+}
+
+func (e *requestError) Error() string { return e.message }
+
+func refuse(status int, reason, format string, args ...any) error {
+	return &requestError{status: status, reason: reason, message: fmt.Sprintf(format, args...)}
+}
+
+func invalidRequest(format string, args ...any) error {
+	return refuse(http.StatusBadRequest, "invalid_request", format, args...)
+}
+
+// webhookError is the answer to a failed request.
+type webhookError struct {
+	status     int
+	reason     string // stable, for programs: "invalid_contact", "quota_exhausted", …
+	message    string // for people
+	retryAfter time.Duration
+}
+
+// classifyWebhookError is the one place that turns a failure into an HTTP
+// status. Failures of the request or of the photo it names are the
+// sender's to fix (4xx, with the adapter's own message); refusals by the
+// services behind the function are the operator's (502, with details only
+// in the log); transient failures are 503 with Retry-After.
+func classifyWebhookError(err error) *webhookError {
+	var (
+		re  *requestError
+		te  *tokens.Error
+		pe  *people.Error
+		ge  *gcs.Error
+		ke  *webhookKeyError
+		fe  *imaging.FormatError
+		own *permanentError
+	)
+	e := func(status int, reason, message string) *webhookError {
+		return &webhookError{status: status, reason: reason, message: message}
+	}
+	upstream := func(service string) *webhookError {
+		return e(http.StatusBadGateway, "upstream_refused", fmt.Sprintf(
+			"%s refused the function (%s); the operator must fix the deployment, and the function's log says how",
+			service, FailureReason(err)))
+	}
+	unavailable := func(reason string, after time.Duration) *webhookError {
+		return &webhookError{status: http.StatusServiceUnavailable, reason: reason, retryAfter: after,
+			message: "a service behind the function is unavailable or busy; try again later"}
+	}
+	switch {
+	case errors.As(err, &re):
+		return e(re.status, re.reason, re.message)
+	case errors.Is(err, errBadSignature):
+		return e(http.StatusUnauthorized, "bad_signature", errBadSignature.Error())
+	case errors.As(err, &ke):
+		if ke.Permanent() {
+			return e(http.StatusInternalServerError, "misconfigured", "the webhook key cannot be used; the function's log says why")
+		}
+		return unavailable("unavailable", retryAfterUnavailable)
+	case errors.As(err, &fe), errors.Is(err, imaging.ErrUnsupportedFormat), errors.Is(err, imaging.ErrTooLarge):
+		return e(http.StatusUnprocessableEntity, "unusable_image", err.Error())
+	// The token store's verdict comes first: the People client passes
+	// credential failures through, wrapped.
+	case errors.As(err, &te):
+		switch te.Kind {
+		case tokens.UnknownAccount:
+			return e(http.StatusBadRequest, "unknown_account", err.Error())
+		case tokens.Unavailable:
+			return unavailable("unavailable", retryAfterUnavailable)
+		}
+		return upstream("Google's OAuth or Secret Manager")
+	case errors.As(err, &pe):
+		switch pe.Kind {
+		case people.InvalidContact:
+			return e(http.StatusBadRequest, "invalid_contact", err.Error())
+		case people.ContactNotFound:
+			return e(http.StatusNotFound, "contact_not_found", err.Error())
+		case people.AmbiguousContact:
+			return e(http.StatusConflict, "ambiguous_contact", err.Error())
+		case people.InvalidPhoto:
+			return e(http.StatusUnprocessableEntity, "unusable_image", err.Error())
+		case people.QuotaExhausted:
+			return unavailable("quota_exhausted", retryAfterQuota)
+		case people.Unavailable:
+			return unavailable("unavailable", retryAfterUnavailable)
+		}
+		return upstream("the People API")
+	case errors.As(err, &ge):
+		switch ge.Kind {
+		case gcs.NotFound:
+			return e(http.StatusNotFound, "object_not_found", err.Error())
+		case gcs.TooLarge:
+			return e(http.StatusUnprocessableEntity, "unusable_object", err.Error())
+		case gcs.PermissionDenied:
+			return upstream("Cloud Storage")
+		}
+		return unavailable("unavailable", retryAfterUnavailable)
+	case errors.As(err, &own):
+		// The object's metadata or size, found by the pipeline.
+		return e(http.StatusUnprocessableEntity, "unusable_object", err.Error())
+	case IsPermanent(err):
+		return e(http.StatusInternalServerError, "internal", "the request failed; the function's log says why")
+	}
+	return unavailable("unavailable", retryAfterUnavailable)
+}
+
+func writeWebhookError(w http.ResponseWriter, e *webhookError) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.retryAfter/time.Second)))
+	}
+	type body struct {
+		Code    int    `json:"code"`
+		Reason  string `json:"reason"`
+		Message string `json:"message"`
+	}
+	writeJSON(w, e.status, map[string]body{"error": {Code: e.status, Reason: e.reason, Message: e.message}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// logWebhookError logs a refused or failed request once: a failure the
+// operator must fix at ERROR, in the shape Error Reporting picks up; the
+// sender's mistakes and passing outages at WARNING.
+func (p *Pipeline) logWebhookError(log *slog.Logger, we *webhookError, err error, start time.Time) {
+	attrs := []any{"status", we.status, "reason", we.reason, "durationMs", time.Since(start).Milliseconds()}
+	verb := "refused"
+	if we.status >= 500 {
+		verb = "failed"
+	}
+	msg := fmt.Sprintf("webhook request %s (%d %s): %v", verb, we.status, http.StatusText(we.status), err)
+	if we.status == http.StatusInternalServerError || we.status == http.StatusBadGateway {
+		log.Error(msg, append(attrs, cloudlog.ErrorReport(p.cfg.Service, p.cfg.Version, 1))...)
+		return
+	}
+	log.Warn(msg, attrs...)
+}
+
+// The webhook key is read from Secret Manager on first use and again after
+// webhookKeyTTL, so that a new version of the secret takes effect without a
+// redeploy. A signature that does not verify re-reads it sooner, at most
+// once per webhookKeyRetry: a sender already signing with a new key gets in
+// within a minute, and junk cannot turn every request into a Secret Manager
+// call.
+const (
+	webhookKeyTTL   = 5 * time.Minute
+	webhookKeyRetry = time.Minute
+	// minWebhookKeyBytes refuses keys short enough to guess.
+	minWebhookKeyBytes = 16
+)
+
+// webhookKeys caches the webhook's HMAC key for the instance.
+type webhookKeys struct {
+	sm      *secretmanager.Client
+	version string // WEBHOOK_SECRET
+	now     func() time.Time
+	log     *slog.Logger
+
+	sem      chan struct{} // held while the fields below are read or written
+	key      []byte
+	err      error     // the last permanent failure, while key is nil
+	expires  time.Time // when the key must be read again
+	lastRead time.Time // the last attempt to read it
+}
+
+func newWebhookKeys(sm *secretmanager.Client, version string, now func() time.Time, log *slog.Logger) *webhookKeys {
+	return &webhookKeys{sm: sm, version: version, now: now, log: log, sem: make(chan struct{}, 1)}
+}
+
+// lock waits for the fields, or for ctx to end.
+func (k *webhookKeys) lock(ctx context.Context) (unlock func(), err error) {
+	select {
+	case k.sem <- struct{}{}:
+		return func() { <-k.sem }, nil
+	case <-ctx.Done():
+		return nil, &webhookKeyError{version: k.version, err: ctx.Err()}
+	}
+}
+
+// current returns the key, reading it when it is due.
+func (k *webhookKeys) current(ctx context.Context) ([]byte, error) {
+	unlock, err := k.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	now := k.now()
+	switch {
+	case k.key != nil && now.Before(k.expires):
+		return k.key, nil
+	case k.key == nil && k.err != nil && now.Sub(k.lastRead) < webhookKeyRetry:
+		return nil, k.err
+	}
+	return k.read(ctx, now)
+}
+
+// reread returns a key other than tried, after a signature did not verify
+// with tried. It returns nil when it is too soon to ask Secret Manager again
+// or the key has not changed.
+func (k *webhookKeys) reread(ctx context.Context, tried []byte) ([]byte, error) {
+	unlock, err := k.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if k.key != nil && !bytes.Equal(k.key, tried) {
+		return k.key, nil // another request read a new key meanwhile
+	}
+	now := k.now()
+	if now.Sub(k.lastRead) < webhookKeyRetry {
+		return nil, nil
+	}
+	key, err := k.read(ctx, now)
+	if err != nil || bytes.Equal(key, tried) {
+		return nil, err
+	}
+	return key, nil
+}
+
+// read reads the key. A transient failure keeps the key held before, for
+// another webhookKeyRetry; a permanent one drops it, so that disabling a
+// secret version stops its key at once.
+func (k *webhookKeys) read(ctx context.Context, now time.Time) ([]byte, error) {
+	k.lastRead = now
+	key, err := readWebhookKey(ctx, k.sm, k.version)
+	switch {
+	case err == nil:
+		if k.key != nil && !bytes.Equal(key, k.key) {
+			k.log.Info("the webhook key changed; signatures are now checked with the new one", "secret", k.version)
+		}
+		k.key, k.err, k.expires = key, nil, now.Add(webhookKeyTTL)
+		return key, nil
+	case !IsPermanent(err) && k.key != nil:
+		k.log.Warn("could not read the webhook key again; still using the one read before", "error", err.Error())
+		k.expires = now.Add(webhookKeyRetry)
+		return k.key, nil
+	case IsPermanent(err):
+		k.key, k.err = nil, err
+	}
+	return nil, err
+}
+
+// readWebhookKey reads the key's secret version and checks its CRC32C,
+// which the Secret Manager client leaves to its caller.
+func readWebhookKey(ctx context.Context, sm *secretmanager.Client, version string) ([]byte, error) {
+	resp, err := sm.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: version})
+	if err != nil {
+		switch grpcstatus.Code(err) {
+		case codes.NotFound, codes.FailedPrecondition, codes.PermissionDenied, codes.InvalidArgument:
+			return nil, &webhookKeyError{version: version, err: err, permanent: true}
+		}
+		return nil, &webhookKeyError{version: version, err: err}
+	}
+	data := resp.GetPayload().GetData()
+	if sum := resp.GetPayload().DataCrc32C; sum != nil && int64(crc32.Checksum(data, castagnoli)) != *sum {
+		return nil, &webhookKeyError{version: version, permanent: true,
+			err: errors.New("the payload does not match its CRC32C checksum: it was corrupted in storage or transit")}
+	}
+	if len(data) < minWebhookKeyBytes {
+		return nil, &webhookKeyError{version: version, permanent: true, err: fmt.Errorf(
+			"the key is %d bytes, under %d; store a random one: openssl rand -hex 32 | tr -d '\\n' | gcloud secrets versions add SECRET --data-file=-",
+			len(data), minWebhookKeyBytes)}
+	}
+	return data, nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// webhookKeyError says why the webhook key could not be read. It never holds
+// the key.
+type webhookKeyError struct {
+	version   string
+	err       error
+	permanent bool
+}
+
+func (e *webhookKeyError) Error() string {
+	return fmt.Sprintf("read the webhook key %s (WEBHOOK_SECRET): %v", e.version, e.err)
+}
+func (e *webhookKeyError) Unwrap() error   { return e.err }
+func (e *webhookKeyError) Permanent() bool { return e.permanent }
+
+// verifyWebhookSignature checks the request's signature with the current
+// key and, if that fails, with a newer key when there is one.
+func (p *Pipeline) verifyWebhookSignature(ctx context.Context, header string, body []byte) error {
+	key, err := p.webhookKeys.current(ctx)
+	if err != nil {
+		return err
+	}
+	now := p.now()
+	if verifySignature(header, body, key, now) == nil {
+		return nil
+	}
+	newer, err := p.webhookKeys.reread(ctx, key)
+	if err != nil {
+		p.log.Warn("could not re-read the webhook key after a signature did not verify", "error", err.Error())
+		return errBadSignature
+	}
+	if newer != nil && verifySignature(header, body, newer, now) == nil {
+		return nil
+	}
+	return errBadSignature
+}
