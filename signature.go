@@ -37,23 +37,22 @@ func mac(key []byte, ts string, body []byte) []byte {
 // which part of the signature failed.
 var errBadSignature = errors.New("missing or invalid signature")
 
-// verifySignature checks header against body with key. It compares every
-// candidate in constant time.
-func verifySignature(header string, body, key []byte, now time.Time) error {
-	if header == "" || len(key) == 0 || len(header) > 4096 {
-		return errBadSignature
+// parseSignature reads a SignatureHeader value and checks its timestamp,
+// which needs no body: a stale or malformed header is refused before the
+// body is read.
+func parseSignature(header string, now time.Time) (ts string, sigs [][]byte, err error) {
+	if header == "" || len(header) > 4096 {
+		return "", nil, errBadSignature
 	}
-	var ts string
-	var sigs [][]byte
 	for _, part := range strings.Split(header, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return errBadSignature
+			return "", nil, errBadSignature
 		}
 		switch k {
 		case "t":
 			if ts != "" {
-				return errBadSignature
+				return "", nil, errBadSignature
 			}
 			ts = v
 		case "v1":
@@ -66,9 +65,19 @@ func verifySignature(header string, body, key []byte, now time.Time) error {
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || len(sigs) == 0 || len(sigs) > 8 {
-		return errBadSignature
+		return "", nil, errBadSignature
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > SignatureTolerance || d < -SignatureTolerance {
+		return "", nil, errBadSignature
+	}
+	return ts, sigs, nil
+}
+
+// verifySignature checks header against body with key. It compares every
+// candidate in constant time.
+func verifySignature(header string, body, key []byte, now time.Time) error {
+	ts, sigs, err := parseSignature(header, now)
+	if err != nil || len(key) == 0 {
 		return errBadSignature
 	}
 	want := mac(key, ts, body)

@@ -146,8 +146,8 @@ func (p *Pipeline) webhook(ctx context.Context, w http.ResponseWriter, r *http.R
 		return nil, nil, refuse(http.StatusMethodNotAllowed, "method_not_allowed", "the webhook accepts POST only, not %s", r.Method)
 	}
 	signature := r.Header.Get(SignatureHeader)
-	if signature == "" {
-		return nil, nil, errBadSignature
+	if _, _, err := parseSignature(signature, p.now()); err != nil {
+		return nil, nil, err
 	}
 	limit := p.cfg.MaxObjectBytes
 	if r.ContentLength > limit {

@@ -494,7 +494,7 @@ func TestWebhookBodyTooLarge(t *testing.T) {
 		defer conn.Close()
 		conn.SetDeadline(time.Now().Add(20 * time.Second))
 		fmt.Fprintf(conn, "POST /%s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"+
-			"%s: t=%d,v1=00\r\nContent-Length: %d\r\n\r\n{", WebhookFunctionName, SignatureHeader, time.Now().Unix(), int64(1)<<40)
+			"%s: t=%d,v1=0000000000000000000000000000000000000000000000000000000000000000\r\nContent-Length: %d\r\n\r\n{", WebhookFunctionName, SignatureHeader, time.Now().Unix(), int64(1)<<40)
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatalf("no answer without the body: %v", err)
@@ -515,7 +515,7 @@ func TestWebhookBodyTooLarge(t *testing.T) {
 		}
 		req.ContentLength = -1 // chunked
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(SignatureHeader, fmt.Sprintf("t=%d,v1=00", time.Now().Unix()))
+		req.Header.Set(SignatureHeader, fmt.Sprintf("t=%d,v1=0000000000000000000000000000000000000000000000000000000000000000", time.Now().Unix()))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -808,5 +808,32 @@ func TestWebhookDisabled(t *testing.T) {
 		if e := a.error(t); e.Error.Reason != "webhook_disabled" {
 			t.Errorf("%s: reason %q, want webhook_disabled", method, e.Error.Reason)
 		}
+	}
+}
+
+// TestWebhookStaleSignatureRefusedBeforeBody checks that a header whose
+// timestamp is outside the window is refused without reading the body, so
+// a replayed header cannot make the function read megabytes.
+func TestWebhookStaleSignatureRefusedBeforeBody(t *testing.T) {
+	body := &countingReader{}
+	req, err := http.NewRequest(http.MethodPost, webhookURL(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1 // chunked and endless
+	req.Header.Set("Content-Type", "application/json")
+	stale := time.Now().Add(-SignatureTolerance - time.Minute)
+	req.Header.Set(SignatureHeader, Sign([]byte("any key at all, long enough"), stale, nil))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("HTTP %d, want 401", resp.StatusCode)
+	}
+	if n := body.count(); n > 8<<20 {
+		t.Errorf("the client sent %d bytes before the 401; a stale header must be refused before the body is read", n)
 	}
 }
