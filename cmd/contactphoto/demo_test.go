@@ -46,3 +46,54 @@ func TestDemo(t *testing.T) {
 		t.Errorf("report shows %d updates for %d samples:\n%s", got, n, stdout.String())
 	}
 }
+
+// TestDemoSidewaysSampleComesOutUpright compares the photo sent for the
+// sample stored sideways with EXIF orientation 6 with the one sent for the
+// upright copy of the same scene: they match only when the orientation was
+// applied.
+func TestDemoSidewaysSampleComesOutUpright(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"demo", "-out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("demo exited %d: %s", code, stderr.String())
+	}
+	upright := decodeFile(t, filepath.Join(out, "bird-sent.jpg"))
+	rotated := decodeFile(t, filepath.Join(out, "bird-exif-rotated-sent.jpg"))
+	if upright.Bounds() != rotated.Bounds() {
+		t.Fatalf("sizes differ: %v and %v", upright.Bounds(), rotated.Bounds())
+	}
+	var sum, n float64
+	b := upright.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r1, g1, b1, _ := upright.At(x, y).RGBA()
+			r2, g2, b2, _ := rotated.At(x, y).RGBA()
+			sum += absDiff(r1, r2) + absDiff(g1, g2) + absDiff(b1, b2)
+			n += 3
+		}
+	}
+	if mad := sum / n / 257; mad > 12 {
+		t.Errorf("mean absolute difference %.1f (of 255) between the upright and the EXIF-rotated sample; the orientation was not applied", mad)
+	}
+}
+
+func decodeFile(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func absDiff(a, b uint32) float64 {
+	if a > b {
+		return float64(a - b)
+	}
+	return float64(b - a)
+}
