@@ -1,6 +1,5 @@
 package dctjpeg
 
-
 type component struct {
 	id     uint8
 	h, v   int // sampling factors
@@ -21,6 +20,7 @@ type component struct {
 	dcTable   *huffTable
 	acTable   *huffTable
 	weights   [64]float32 // by zigzag index, for the current scan
+	weights8  [64]float32 // the same at full scale, for edge blocks
 	skipped   uint64      // zigzag indices whose first scan was skipped
 	dcStarted bool
 	covered   bool // a sequential scan decoded it
@@ -470,3 +470,12 @@ func (d *decoder) allocate() {
 		}
 	}
 }
+
+// fullSlot keeps every coefficient in natural order, for blocks decoded at
+// full scale.
+var fullSlot = func() (s [64]int8) {
+	for k, p := range unzig {
+		s[k] = int8(p)
+	}
+	return s
+}()

@@ -1,6 +1,9 @@
 package dctjpeg
 
-import "image"
+import (
+	"image"
+	"image/color"
+)
 
 // image assembles the decoded planes into the image type image/jpeg would
 // return for the same file, at the reduced size.
@@ -56,7 +59,7 @@ func (d *decoder) image() (image.Image, error) {
 		}
 		for i := 0; i < len(img.Pix); i += 4 {
 			p := img.Pix[i : i+4 : i+4]
-			p[0], p[1], p[2] = ycbcrToRGB(p[0], p[1], p[2])
+			p[0], p[1], p[2] = color.YCbCrToRGB(p[0], p[1], p[2])
 			p[3] = 255 - p[3]
 		}
 		return img, nil
@@ -106,26 +109,4 @@ func (d *decoder) expand(i int, dst []byte, stride, step, w, h int) {
 			row[x*step] = src[x*c.h/d.hmax]
 		}
 	}
-}
-
-// ycbcrToRGB is the JFIF conversion in 16.16 fixed point.
-func ycbcrToRGB(y, cb, cr byte) (r, g, b byte) {
-	const half = 1 << 15
-	yy := int32(y)<<16 + half
-	cbb, crr := int32(cb)-128, int32(cr)-128
-	r = clamp16(yy + 91881*crr)
-	g = clamp16(yy - 22554*cbb - 46802*crr)
-	b = clamp16(yy + 116130*cbb)
-	return r, g, b
-}
-
-func clamp16(v int32) byte {
-	v >>= 16
-	if v < 0 {
-		return 0
-	}
-	if v > 255 {
-		return 255
-	}
-	return byte(v)
 }

@@ -70,6 +70,7 @@ func (d *decoder) scan() error {
 				return formatErr("scan uses an undefined quantization table")
 			}
 			c.weights = dequantWeights(&d.quant[c.tq], d.n)
+			c.weights8 = dequantWeights(&d.quant[c.tq], 8)
 			c.covered = true
 		}
 		return d.decodeScan(&s)
@@ -223,8 +224,20 @@ func (d *decoder) block(s *scanState, c *component, bx, by int) {
 // sequentialBlock decodes a baseline block and writes its reduced pixels
 // straight into the output plane.
 func (d *decoder) sequentialBlock(c *component, bx, by int) {
+	if d.n < 8 && d.isEdge(c, bx, by) {
+		ac := d.sequentialCoefficients(c, &fullSlot, 63, 8, &c.weights8)
+		d.edgeBlock(c, bx, by, ac)
+		return
+	}
+	ac := d.sequentialCoefficients(c, &d.slot, d.maxK, d.n, &c.weights)
+	d.idct(&d.blk, ac, c.pix[by*d.n*c.stride+bx*d.n:], c.stride)
+}
+
+// sequentialCoefficients Huffman-decodes one block, keeping in d.blk the
+// weighted coefficients that slot maps (those up to zigzag index maxK) in
+// an n×n layout. It reports whether any kept AC coefficient is nonzero.
+func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n int, weights *[64]float32) bool {
 	br := &d.br
-	n := d.n
 	blk := &d.blk
 	clear(blk[:n*n])
 	if br.n < 32 {
@@ -233,15 +246,15 @@ func (d *decoder) sequentialBlock(c *component, bx, by int) {
 	size := uint(br.decode(c.dcTable))
 	if size > 15 {
 		d.corrupt("DC magnitude category %d", size)
-		return
+		return false
 	}
 	c.pred += br.receive(size)
-	blk[0] = float32(c.pred) * c.weights[0]
+	blk[0] = float32(c.pred) * weights[0]
 	ac := false
 	t := c.acTable
 	k := 1
 	// Coefficients inside the window are kept.
-	for k <= d.maxK {
+	for k <= maxK {
 		if br.n < 32 {
 			br.refill()
 		}
@@ -253,8 +266,8 @@ func (d *decoder) sequentialBlock(c *component, bx, by int) {
 			if k > 63 {
 				break
 			}
-			if sl := d.slot[k]; sl >= 0 {
-				blk[sl] = float32(e>>16) * c.weights[k]
+			if sl := slot[k]; sl >= 0 {
+				blk[sl] = float32(e>>16) * weights[k]
 				ac = true
 			}
 			k++
@@ -274,8 +287,8 @@ func (d *decoder) sequentialBlock(c *component, bx, by int) {
 		if k > 63 {
 			break
 		}
-		if sl := d.slot[k]; sl >= 0 {
-			blk[sl] = float32(v) * c.weights[k]
+		if sl := slot[k]; sl >= 0 {
+			blk[sl] = float32(v) * weights[k]
 			ac = true
 		}
 		k++
@@ -306,8 +319,46 @@ func (d *decoder) sequentialBlock(c *component, bx, by int) {
 		br.n -= size
 	}
 done:
+	return ac
+}
+
+// isEdge reports whether a block holds some of the component's samples
+// and reaches past them. Blocks wholly in the padding of the last MCUs
+// are never shown.
+func (d *decoder) isEdge(c *component, bx, by int) bool {
+	return bx*8 < c.cw && by*8 < c.ch && ((bx+1)*8 > c.cw || (by+1)*8 > c.ch)
+}
+
+// edgeBlock reduces a block that reaches past the edge of the image from
+// its full 8×8 inverse DCT (d.blk holds 64 weighted coefficients), so that
+// each output sample averages only real samples, not the encoder's padding.
+func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
+	var full [64]byte
+	if ac {
+		idct8(&d.blk, full[:], 8)
+	} else {
+		fill(full[:], 8, 8, d.blk[0])
+	}
+	n, s := d.n, d.scale
+	realW := min(8, c.cw-bx*8)
+	realH := min(8, c.ch-by*8)
 	dst := c.pix[by*n*c.stride+bx*n:]
-	d.idct(blk, ac, dst, c.stride)
+	for j := range n {
+		y0 := min(j*s, (realH-1)/s*s)
+		y1 := min(y0+s, realH)
+		for i := range n {
+			x0 := min(i*s, (realW-1)/s*s)
+			x1 := min(x0+s, realW)
+			sum := 0
+			for y := y0; y < y1; y++ {
+				for x := x0; x < x1; x++ {
+					sum += int(full[y*8+x])
+				}
+			}
+			cnt := (y1 - y0) * (x1 - x0)
+			dst[j*c.stride+i] = byte((sum + cnt/2) / cnt)
+		}
+	}
 }
 
 // idct writes one reduced block; dcOnly blocks are flat.
@@ -507,6 +558,7 @@ func (d *decoder) reconstruct() {
 	for i := range d.comps {
 		c := &d.comps[i]
 		w := dequantWeights(&d.quant[c.tq], n)
+		w8 := dequantWeights(&d.quant[c.tq], 8)
 		var ws [64]float32
 		for k := range 64 {
 			if sl := d.slot[k]; sl >= 0 {
@@ -520,10 +572,22 @@ func (d *decoder) reconstruct() {
 				coef := c.coef[off : off+nn : off+nn]
 				ac := false
 				for j, v := range coef {
-					blk[j] = float32(v) * ws[j]
 					if j > 0 && v != 0 {
 						ac = true
 					}
+				}
+				if n < 8 && d.isEdge(c, bx, by) {
+					clear(blk[:])
+					for k := range 64 {
+						if sl := d.slot[k]; sl >= 0 {
+							blk[unzig[k]] = float32(coef[sl]) * w8[k]
+						}
+					}
+					d.edgeBlock(c, bx, by, ac)
+					continue
+				}
+				for j, v := range coef {
+					blk[j] = float32(v) * ws[j]
 				}
 				d.idct(blk, ac, c.pix[by*n*c.stride+bx*n:], c.stride)
 			}
