@@ -4,7 +4,7 @@ import "encoding/binary"
 
 // lutBits is the number of bits resolved by one table lookup. Codes up to
 // this length (nearly all of them in real files) decode in a single step.
-const lutBits = 9
+const lutBits = 10
 
 // huffTable is a decoding table built from a DHT segment (T.81 Annex C).
 type huffTable struct {
@@ -31,6 +31,10 @@ func (t *huffTable) build(counts *[16]uint8, symbols []uint8) error {
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])
 		t.maxCode[l] = -1
+		// All codes of length l must fit in l bits (C.2).
+		if code+n > 1<<l {
+			return formatErr("Huffman table has too many codes of length %d", l)
+		}
 		if n > 0 {
 			t.valOff[l] = k - code
 			for i := int32(0); i < n; i++ {
@@ -47,10 +51,6 @@ func (t *huffTable) build(counts *[16]uint8, symbols []uint8) error {
 			code += n
 			k += n
 			t.maxCode[l] = code - 1
-		}
-		// All codes of length l must fit in l bits (C.2, "Generate_code_table").
-		if code > 1<<l {
-			return formatErr("Huffman table has too many codes of length %d", l)
 		}
 		code <<= 1
 	}
