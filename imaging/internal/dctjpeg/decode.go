@@ -93,6 +93,9 @@ type Config struct {
 	// Sampling holds each component's horizontal and vertical sampling
 	// factors, such as {{2, 2}, {1, 1}, {1, 1}} for 4:2:0.
 	Sampling [][2]int
+	// Unsupported names the feature, such as "arithmetic coding", for
+	// which Decode will return an *UnsupportedError; "" when there is none.
+	Unsupported string
 }
 
 // BufferBytes is the memory Decode allocates for pixels and coefficients at
@@ -111,6 +114,9 @@ func (c Config) BufferBytes(scale int) int64 {
 		per := n * n // one byte per output sample
 		if c.Progressive {
 			per += 2 * n * n // kept coefficients
+			if n < 8 {
+				per += 8 // nonzero history for refinement scans
+			}
 		}
 		total += blocks * per
 	}
@@ -135,7 +141,9 @@ func ScaleFor(edge, minEdge int) int {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// DecodeConfig reads the headers of a JPEG up to its frame header.
+// DecodeConfig reads the headers of a JPEG up to its frame header. It
+// reports the frames of processes Decode does not handle as well, with
+// Config.Unsupported set, so that a caller can size a fallback decode.
 func DecodeConfig(r io.Reader) (Config, error) {
 	d := decoder{src: newSource(r)}
 	if err := d.readHeaders(); err != nil {
@@ -178,6 +186,9 @@ func Decode(r io.Reader, opt *Options) (image.Image, error) {
 	}
 	if b := cfg.BufferBytes(o.Scale); b > o.MaxBuffer {
 		return nil, fmt.Errorf("%w: %dx%d at 1/%d needs %d MiB, over %d MiB", ErrTooLarge, d.width, d.height, o.Scale, b>>20, o.MaxBuffer>>20)
+	}
+	if d.unsupported != nil {
+		return nil, d.unsupported
 	}
 	if d.colorSpace() == 0 {
 		return nil, unsupported("4-component JPEG without Adobe color transform marker")

@@ -335,6 +335,7 @@ func TestDecodeConfig(t *testing.T) {
 		{"cmyk.jpg", Config{Width: 61, Height: 45, Components: 4, ColorSpace: CMYK, Sampling: [][2]int{{1, 1}, {1, 1}, {1, 1}, {1, 1}}}},
 		{"ycck-2x2.jpg", Config{Width: 61, Height: 45, Components: 4, ColorSpace: YCCK, Sampling: [][2]int{{2, 2}, {1, 1}, {1, 1}, {2, 2}}}},
 		{"4095x3-prog.jpg", Config{Width: 4095, Height: 3, Components: 3, ColorSpace: YCbCr, Progressive: true, Sampling: [][2]int{{2, 1}, {1, 1}, {1, 1}}}},
+		{"arithmetic.jpg", Config{Width: 61, Height: 45, Components: 3, ColorSpace: YCbCr, Sampling: [][2]int{{2, 2}, {1, 1}, {1, 1}}, Unsupported: "arithmetic coding"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -45,6 +45,10 @@ type decoder struct {
 	acTables     [4]huffTable
 	restart      int
 
+	// unsupported is set by a frame header this decoder does not handle;
+	// DecodeConfig still reports the frame, Decode returns it.
+	unsupported error
+
 	jfif           bool
 	adobe          bool
 	adobeTransform uint8
@@ -137,15 +141,23 @@ func (d *decoder) segment(m byte) error {
 			return formatErr("more than one frame header")
 		}
 		return d.frame(m == sof2)
-	case m == sof3:
-		return unsupported("lossless JPEG")
-	case m >= 0xC5 && m <= sof15 && m != dht && m != 0xC8 && m != dac:
-		if m >= 0xC9 {
-			return unsupported("arithmetic coding")
+	case m == sof3 || m >= 0xC5 && m <= sof15 && m != 0xC8 && m != dac:
+		// Read the header of frames this decoder does not handle, so that
+		// DecodeConfig reports their size for a fallback decoder.
+		if d.frameSeen {
+			return formatErr("more than one frame header")
 		}
-		return unsupported("hierarchical JPEG")
+		switch {
+		case m == sof3 || m == 0xCB || m == 0xCF:
+			d.unsupported = unsupported("lossless JPEG")
+		case m >= 0xC9:
+			d.unsupported = unsupported("arithmetic coding")
+		default:
+			d.unsupported = unsupported("hierarchical JPEG")
+		}
+		return d.frame(m == 0xC6 || m == 0xCA || m == 0xCE)
 	case m == dac:
-		return unsupported("arithmetic coding")
+		return nil // arithmetic conditioning: the frame header already said
 	case m == dht:
 		return d.huffman()
 	case m == dqt:
@@ -222,11 +234,14 @@ func (d *decoder) frame(progressive bool) error {
 	if err := d.src.readFull(b[:n], "SOF"); err != nil {
 		return err
 	}
-	if b[0] != 8 {
-		if b[0] == 12 || b[0] == 16 {
-			return unsupported("%d-bit samples", b[0])
+	switch p := b[0]; {
+	case p == 8:
+	case p == 12 || p == 16 || d.unsupported != nil && p >= 2 && p <= 16:
+		if d.unsupported == nil {
+			d.unsupported = unsupported("%d-bit samples", p)
 		}
-		return formatErr("sample precision %d", b[0])
+	default:
+		return formatErr("sample precision %d", p)
 	}
 	d.height = int(b[1])<<8 | int(b[2])
 	d.width = int(b[3])<<8 | int(b[4])
@@ -325,6 +340,9 @@ func (d *decoder) config() Config {
 		Components:  len(d.comps),
 		ColorSpace:  d.colorSpace(),
 		Progressive: d.progressive,
+	}
+	if d.unsupported != nil {
+		c.Unsupported = d.unsupported.(*UnsupportedError).Feature
 	}
 	for _, comp := range d.comps {
 		c.Sampling = append(c.Sampling, [2]int{comp.h, comp.v})

@@ -11,9 +11,10 @@ type huffTable struct {
 	// lut maps the next lutBits bits to length<<8 | symbol, or 0 when the
 	// code is longer than lutBits.
 	lut [1 << lutBits]uint16
-	// ac maps the next lutBits bits to a whole AC coefficient when the code
-	// and its magnitude bits both fit: value<<16 | run<<8 | total length.
-	// Zero means "use lut".
+	// ac maps the next lutBits bits to a whole AC coefficient of a
+	// sequential scan when the code and its magnitude bits both fit:
+	// value<<16 | run<<8 | total length. An end of block has run acEOB,
+	// which moves the zigzag index past the block. Zero means "use lut".
 	ac [1 << lutBits]int32
 	// For longer codes: the largest code of each length (-1 when none) and
 	// the index in vals of the first code of each length, minus that code.
@@ -60,7 +61,16 @@ func (t *huffTable) build(counts *[16]uint8, symbols []uint8) error {
 		}
 		l, rs := int(e>>8), int(e&0xFF)
 		run, size := rs>>4, rs&15
-		if size == 0 || l+size > lutBits {
+		if size == 0 {
+			switch rs {
+			case 0xF0: // ZRL: sixteen zeros, stored as a zero after a run of 15
+				t.ac[i] = 15<<8 | int32(l)
+			default: // EOB (or, invalid in a sequential scan, an EOB run)
+				t.ac[i] = acEOB<<8 | int32(l)
+			}
+			continue
+		}
+		if l+size > lutBits {
 			continue
 		}
 		bits := (i >> (lutBits - l - size)) & (1<<size - 1)
@@ -70,6 +80,9 @@ func (t *huffTable) build(counts *[16]uint8, symbols []uint8) error {
 	t.defined = true
 	return nil
 }
+
+// acEOB is the run of an end-of-block entry in huffTable.ac.
+const acEOB = 64
 
 // extend turns the size-bit magnitude category value into a signed value
 // (T.81 F.2.2.1, "EXTEND").

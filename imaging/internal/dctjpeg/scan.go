@@ -262,7 +262,7 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 			l := uint(e & 0xFF)
 			br.acc <<= l
 			br.n -= l
-			k += int(e >> 8 & 15)
+			k += int(e >> 8 & 0xFF)
 			if k > 63 {
 				break
 			}
@@ -302,7 +302,7 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 			l := uint(e & 0xFF)
 			br.acc <<= l
 			br.n -= l
-			k += int(e>>8&15) + 1
+			k += int(e>>8&0xFF) + 1
 			continue
 		}
 		rs := br.decode(t)
