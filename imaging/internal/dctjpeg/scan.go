@@ -253,15 +253,20 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 	ac := false
 	t := c.acTable
 	k := 1
+	// The accumulator lives in locals in the loops below so that it stays
+	// in registers; it goes back to br around the calls that use it.
+	acc, nb := br.acc, br.n
 	// Coefficients inside the window are kept.
 	for k <= maxK {
-		if br.n < 32 {
+		if nb < 32 {
+			br.acc, br.n = acc, nb
 			br.refill()
+			acc, nb = br.acc, br.n
 		}
-		if e := t.ac[br.acc>>(64-lutBits)]; e != 0 {
+		if e := t.ac[acc>>(64-lutBits)]; e != 0 {
 			l := uint(e & 0xFF)
-			br.acc <<= l
-			br.n -= l
+			acc <<= l
+			nb -= l
 			k += int(e >> 8 & 0xFF)
 			if k > 63 {
 				break
@@ -273,17 +278,21 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 			k++
 			continue
 		}
+		br.acc, br.n = acc, nb
 		rs := br.decode(t)
 		r, size := int(rs>>4), uint(rs&15)
 		if size == 0 {
+			acc, nb = br.acc, br.n
 			if r != 15 {
-				goto done
+				k = 64
+				break
 			}
 			k += 16
 			continue
 		}
 		k += r
 		v := br.receive(size)
+		acc, nb = br.acc, br.n
 		if k > 63 {
 			break
 		}
@@ -295,17 +304,21 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 	}
 	// The rest is decoded only to find where the block ends.
 	for k < 64 {
-		if br.n < 32 {
+		if nb < 32 {
+			br.acc, br.n = acc, nb
 			br.refill()
+			acc, nb = br.acc, br.n
 		}
-		if e := t.ac[br.acc>>(64-lutBits)]; e != 0 {
+		if e := t.ac[acc>>(64-lutBits)]; e != 0 {
 			l := uint(e & 0xFF)
-			br.acc <<= l
-			br.n -= l
+			acc <<= l
+			nb -= l
 			k += int(e>>8&0xFF) + 1
 			continue
 		}
+		br.acc, br.n = acc, nb
 		rs := br.decode(t)
+		acc, nb = br.acc, br.n
 		r, size := int(rs>>4), uint(rs&15)
 		if size == 0 {
 			if r != 15 {
@@ -315,10 +328,10 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 			continue
 		}
 		k += r + 1
-		br.acc <<= size
-		br.n -= size
+		acc <<= size
+		nb -= size
 	}
-done:
+	br.acc, br.n = acc, nb
 	return ac
 }
 
