@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -438,19 +439,39 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// TestHostileInputs flips bytes all over valid files: every result must be
-// an image or an error, promptly.
+// TestHostileInputs flips bytes all over valid files and blows up their
+// dimensions: every result must be an image or a typed error, promptly.
 func TestHostileInputs(t *testing.T) {
-	for _, name := range []string{"prog-approx.jpg", "restart-mcu.jpg", "ycck-2x2.jpg", "gray-prog-restart.jpg"} {
+	var inputs [][]byte
+	for _, name := range []string{"prog-approx.jpg", "restart-mcu.jpg", "ycck-2x2.jpg", "gray-prog-restart.jpg", "prog-spectral.jpg"} {
 		b := readFixture(t, name)
 		for i := 2; i < len(b); i += 7 {
 			for _, v := range []byte{0x00, 0xFF, b[i] ^ 0x5A} {
-				m := patch(b, i, v)
-				for _, s := range []int{1, 8} {
-					_, _ = Decode(bytes.NewReader(m), &Options{Scale: s, MaxPixels: 1 << 20})
+				inputs = append(inputs, patch(b, i, v))
+			}
+		}
+		// A frame claiming 4000x250 pixels over the data of 61x45.
+		sof := sofOffset(t, b)
+		inputs = append(inputs, patch(b, sof+5, 0x00, 0xFA, 0x0F, 0xA0))
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, m := range inputs {
+			for _, s := range []int{1, 8} {
+				_, err := Decode(bytes.NewReader(m), &Options{Scale: s, MaxPixels: 1 << 20})
+				var fe *FormatError
+				var ue *UnsupportedError
+				if err != nil && !errors.As(err, &fe) && !errors.As(err, &ue) && !errors.Is(err, ErrTooLarge) {
+					t.Errorf("untyped error %v", err)
 				}
 			}
 		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("hostile inputs still decoding after 30 s")
 	}
 }
 
