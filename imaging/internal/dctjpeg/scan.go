@@ -376,6 +376,10 @@ func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
 
 // idct writes one reduced block; dcOnly blocks are flat.
 func (d *decoder) idct(blk *[64]float32, ac bool, dst []byte, stride int) {
+	if d.n == 1 {
+		dst[0] = clampRound(blk[0])
+		return
+	}
 	if !ac {
 		fill(dst, stride, d.n, blk[0])
 		return
@@ -385,10 +389,8 @@ func (d *decoder) idct(blk *[64]float32, ac bool, dst []byte, stride int) {
 		idct8(blk, dst, stride)
 	case 4:
 		idct4(blk, dst, stride)
-	case 2:
-		idct2(blk, dst, stride)
 	default:
-		fill(dst, stride, 1, blk[0])
+		idct2(blk, dst, stride)
 	}
 }
 
