@@ -145,6 +145,7 @@ cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs ($cpu_model), $(go version | awk '{print $3}'), $(vips --version), median of $runs alternating rounds, 720x720 centre crop."
 	echo "contactphoto runs with GOMEMLIMIT=200MiB. Inputs: see the header of bench/compare.sh."
+	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); on a shared machine wall times stretch, CPU times compare better."
 	echo
 	echo "$table"
 } >"$root/bench/RESULTS.md"
