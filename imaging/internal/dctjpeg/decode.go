@@ -190,9 +190,6 @@ func Decode(r io.Reader, opt *Options) (image.Image, error) {
 	if d.unsupported != nil {
 		return nil, d.unsupported
 	}
-	if d.colorSpace() == 0 {
-		return nil, unsupported("4-component JPEG without Adobe color transform marker")
-	}
 	d.allocate()
 	if err := d.readScans(); err != nil {
 		return nil, err
