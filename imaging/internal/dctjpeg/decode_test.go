@@ -405,6 +405,8 @@ func TestErrors(t *testing.T) {
 		{"empty", nil, nil, &format},
 		{"not JPEG", []byte("\x89PNG\r\n\x1a\n"), nil, &format},
 		{"arithmetic", readFixture(t, "arithmetic.jpg"), nil, &unsupported},
+		{"CMYK without Adobe marker", bytes.Replace(readFixture(t, "cmyk.jpg"), []byte("Adobe"), []byte("Xdobe"), 1), nil, &unsupported},
+		{"bad restart marker", bytes.Replace(readFixture(t, "restart-mcu.jpg"), []byte{0xFF, 0xD3}, []byte{0xFF, 0xD5}, 1), nil, &format},
 		{"lossless", patch(base, sof+1, 0xC3), nil, &unsupported},
 		{"hierarchical", patch(base, sof+1, 0xC5), nil, &unsupported},
 		{"12-bit", patch(base, sof+4, 12), nil, &unsupported},
