@@ -21,7 +21,8 @@
 //
 // It handles Huffman coding, restart intervals, any sampling factors, and
 // gray, YCbCr, RGB, CMYK and YCCK images (Adobe APP14). At full scale its
-// output matches image/jpeg within ±1 per sample.
+// output matches image/jpeg within ±1 per sample (±2 for YCCK, whose
+// conversion to CMYK magnifies chroma differences).
 //
 // # Errors
 //

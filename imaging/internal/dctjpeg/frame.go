@@ -61,7 +61,6 @@ type decoder struct {
 	eobrun       int
 	decodedScans int
 	blk          [64]float32
-	tmp          [64]byte
 }
 
 // readHeaders reads markers up to and including the frame header.
