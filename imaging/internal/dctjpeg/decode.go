@@ -113,10 +113,7 @@ func (c Config) BufferBytes(scale int) int64 {
 		blocks := mcusX * int64(s[0]) * mcusY * int64(s[1])
 		per := n * n // one byte per output sample
 		if c.Progressive {
-			per += 2 * n * n // kept coefficients
-			if n < 8 {
-				per += 8 // nonzero history for refinement scans
-			}
+			per += 2*n*n + 8 // kept coefficients, nonzero history
 		}
 		total += blocks * per
 	}

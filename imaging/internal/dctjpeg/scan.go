@@ -1,5 +1,7 @@
 package dctjpeg
 
+import "math/bits"
+
 // scanState is what one SOS header selects.
 type scanState struct {
 	comps  [4]*component
@@ -106,7 +108,7 @@ func (d *decoder) scan() error {
 		if s.ah > 0 && band&c.skipped != 0 {
 			return formatErr("progressive refinement of a band that has no first scan with Al > 0")
 		}
-		if s.al > 0 && band&^d.window != 0 && c.nz == nil {
+		if c.nz == nil {
 			c.nz = make([]uint64, c.bw*c.bh)
 		}
 	} else {
@@ -456,31 +458,22 @@ func (d *decoder) acFirst(c *component, coef []int16, bi int, s *scanState) {
 		}
 		if sl := d.slot[k]; sl >= 0 {
 			coef[sl] = int16(v << s.al)
-		} else {
-			nz |= 1 << k
 		}
+		nz |= 1 << k
 		k++
 	}
-	if c.nz != nil {
-		c.nz[bi] |= nz
-	}
+	c.nz[bi] |= nz
 }
 
 // acRefine decodes a successive-approximation refinement scan of an AC band
-// of one block (G.1.2.3). Coefficients outside the window are tracked only
-// as far as their nonzero history, which decides how the bits that follow
-// are to be read.
+// of one block (G.1.2.3). Which coefficients already have a nonzero value
+// (c.nz, for every zigzag index, kept or not) decides how the bits that
+// follow are to be read; only kept coefficients are refined in value.
 func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 	br := &d.br
 	p1 := int16(1) << s.al
 	m1 := int16(-1) << s.al
-	var nz *uint64
-	if c.nz != nil {
-		nz = &c.nz[bi]
-	} else {
-		var none uint64
-		nz = &none
-	}
+	nz := c.nz[bi]
 	// refine reads the correction bit of a coefficient with a nonzero
 	// history.
 	refine := func(k int) {
@@ -496,12 +489,6 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 				coef[sl] = v + m1
 			}
 		}
-	}
-	nonzero := func(k int) bool {
-		if sl := d.slot[k]; sl >= 0 {
-			return coef[sl] != 0
-		}
-		return *nz&(1<<k) != 0
 	}
 	k := s.ss
 	if d.eobrun == 0 {
@@ -531,17 +518,18 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 			if d.eobrun > 0 {
 				break
 			}
+			// Skip r coefficients with a zero history, refining the
+			// nonzero ones met on the way, and place val after them.
 			for k <= s.se {
-				if nonzero(k) {
+				if nz&(1<<k) != 0 {
 					refine(k)
 				} else {
 					if r == 0 {
 						if val != 0 {
 							if sl := d.slot[k]; sl >= 0 {
 								coef[sl] = val
-							} else {
-								*nz |= 1 << k
 							}
+							nz |= 1 << k
 						}
 						k++
 						break
@@ -551,18 +539,22 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 				k++
 			}
 			if d.br.err != nil {
+				c.nz[bi] = nz
 				return
 			}
 		}
 	}
 	if d.eobrun > 0 {
-		for ; k <= s.se; k++ {
-			if nonzero(k) {
-				refine(k)
+		// The rest of the band holds no new coefficients: only the
+		// nonzero ones get a correction bit each.
+		if k <= s.se {
+			for m := nz & bandMask(k, s.se); m != 0; m &= m - 1 {
+				refine(bits.TrailingZeros64(m))
 			}
 		}
 		d.eobrun--
 	}
+	c.nz[bi] = nz
 }
 
 // reconstruct turns the kept coefficients of a progressive image into
