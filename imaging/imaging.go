@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"log/slog"
 	"strings"
 )
 
@@ -24,10 +25,18 @@ const (
 
 // Defaults used for zero Options fields.
 const (
-	DefaultSize      = 720
-	DefaultQuality   = 90
-	DefaultMaxPixels = 100_000_000
-	DefaultMaxBytes  = 300 << 10
+	DefaultSize    = 720
+	DefaultQuality = 90
+	// DefaultMaxPixels is the pixel budget for JPEG, which is decoded
+	// straight to the reduced size the output needs and never held at full
+	// size: a 200 MP phone photo fits, in about 10 MiB of pixels.
+	DefaultMaxPixels = 250_000_000
+	// DefaultMaxFullDecodePixels is the budget for images decoded at full
+	// size (PNG, GIF, WebP, BMP, TIFF, and JPEGs using a feature the scaling
+	// decoder lacks): 40 million 8-bit RGBA pixels are 160 MB, which with
+	// the rest of the pipeline stays under 256 MiB.
+	DefaultMaxFullDecodePixels = 40_000_000
+	DefaultMaxBytes            = 300 << 10
 )
 
 // minQuality is the lowest JPEG quality Process steps down to when fitting
@@ -40,7 +49,15 @@ type Options struct {
 	Crop      Crop  // "" means CropFace
 	Quality   int   // JPEG quality to start from; 0 means DefaultQuality
 	MaxPixels int64 // pixel budget checked from the header before decoding; 0 means DefaultMaxPixels
-	MaxBytes  int   // output byte budget; quality steps down until the JPEG fits; 0 means DefaultMaxBytes
+	// MaxFullDecodePixels is the budget, also checked from the header, for
+	// images decoded at full size; 0 means DefaultMaxFullDecodePixels. The
+	// lower of it and MaxPixels applies to them.
+	MaxFullDecodePixels int64
+	// Logger receives a warning when a JPEG has to be decoded at full size
+	// because it uses a feature the scaling decoder lacks; nil means
+	// slog.Default().
+	Logger   *slog.Logger
+	MaxBytes int // output byte budget; quality steps down until the JPEG fits; 0 means DefaultMaxBytes
 }
 
 // Result describes the photo Process made and how it was made.
@@ -74,15 +91,20 @@ type settings struct {
 	crop      Crop
 	quality   int
 	maxPixels int64
+	maxFull   int64 // budget for full-size decodes, at most maxPixels
 	maxBytes  int
+	logger    *slog.Logger
 }
 
 func (o *Options) settings() (settings, error) {
-	s := settings{size: DefaultSize, crop: CropFace, quality: DefaultQuality, maxPixels: DefaultMaxPixels, maxBytes: DefaultMaxBytes}
+	s := settings{
+		size: DefaultSize, crop: CropFace, quality: DefaultQuality, maxBytes: DefaultMaxBytes,
+		maxPixels: DefaultMaxPixels, maxFull: DefaultMaxFullDecodePixels, logger: slog.Default(),
+	}
 	if o == nil {
 		return s, nil
 	}
-	if o.Size < 0 || o.Quality < 0 || o.Quality > 100 || o.MaxPixels < 0 || o.MaxBytes < 0 {
+	if o.Size < 0 || o.Quality < 0 || o.Quality > 100 || o.MaxPixels < 0 || o.MaxFullDecodePixels < 0 || o.MaxBytes < 0 {
 		return s, fmt.Errorf("imaging: invalid options %+v", *o)
 	}
 	if o.Size > 0 {
@@ -100,6 +122,13 @@ func (o *Options) settings() (settings, error) {
 	}
 	if o.MaxPixels > 0 {
 		s.maxPixels = o.MaxPixels
+	}
+	if o.MaxFullDecodePixels > 0 {
+		s.maxFull = o.MaxFullDecodePixels
+	}
+	s.maxFull = min(s.maxFull, s.maxPixels)
+	if o.Logger != nil {
+		s.logger = o.Logger
 	}
 	if o.MaxBytes > 0 {
 		s.maxBytes = o.MaxBytes

@@ -30,8 +30,12 @@ func load(data []byte, s settings) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > s.maxPixels {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, s.maxPixels)
+	limit := s.maxFull
+	if format == formatJPEG {
+		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
+		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
 	}
 	if format == formatJPEG {
 		// Each progressive scan is a pass over the whole image; a small
@@ -44,7 +48,7 @@ func load(data []byte, s settings) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := decode(format, data, cfg, minDecodedShort(s, cfg.Width, cfg.Height))
+	m, err := decode(format, data, cfg, minDecodedShort(s, cfg.Width, cfg.Height), s)
 	if err != nil {
 		return nil, err
 	}

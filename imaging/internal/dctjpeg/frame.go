@@ -1,0 +1,498 @@
+package dctjpeg
+
+type component struct {
+	id     uint8
+	h, v   int // sampling factors
+	tq     uint8
+	cw, ch int // size in samples at full scale
+	bw, bh int // blocks per row and column, padded to whole MCUs
+
+	pix    []byte // output plane, bw*n × bh*n
+	stride int
+
+	// Progressive only: the n×n kept coefficients of every block, and for
+	// coefficients outside them whose band is refined later, one bit per
+	// zigzag index recording a nonzero history (T.81 G.1.2.3).
+	coef []int16
+	nz   []uint64
+
+	pred      int32 // DC predictor
+	dcTable   *huffTable
+	acTable   *huffTable
+	weights   [64]float32 // by zigzag index, for the current scan
+	weights8  [64]float32 // the same at full scale, for edge blocks
+	skipped   uint64      // zigzag indices whose first scan was skipped
+	dcStarted bool
+	covered   bool // a sequential scan decoded it
+}
+
+type decoder struct {
+	src *source
+	br  bitReader
+
+	scale, n int // reduction and output block size (8/scale)
+
+	width, height int
+	progressive   bool
+	frameSeen     bool
+	comps         []component
+	hmax, vmax    int
+	mcusX, mcusY  int
+
+	quant        [4][64]uint16 // zigzag order
+	quantDefined [4]bool
+	dcTables     [4]huffTable
+	acTables     [4]huffTable
+	restart      int
+
+	// unsupported is set by a frame header this decoder does not handle;
+	// DecodeConfig still reports the frame, Decode returns it.
+	unsupported error
+
+	jfif           bool
+	adobe          bool
+	adobeTransform uint8
+
+	// Window of kept coefficients at this scale.
+	slot   [64]int8 // zigzag index -> n×n position, or -1
+	window uint64   // bit k set when zigzag index k is kept
+	maxK   int      // largest kept zigzag index
+
+	eobrun       int
+	decodedScans int
+	blk          [64]float32
+}
+
+// readHeaders reads markers up to and including the frame header.
+func (d *decoder) readHeaders() error {
+	b0, err := d.src.readByte("SOI")
+	if err != nil {
+		return err
+	}
+	b1, err := d.src.readByte("SOI")
+	if err != nil {
+		return err
+	}
+	if b0 != 0xFF || b1 != soi {
+		return formatErr("missing SOI marker")
+	}
+	for !d.frameSeen {
+		m, err := d.src.nextMarker(false)
+		if err != nil {
+			return err
+		}
+		if err := d.segment(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readScans reads the rest of the stream after the frame header.
+func (d *decoder) readScans() error {
+	d.setWindow()
+	for {
+		m, err := d.src.nextMarker(false)
+		if err != nil {
+			if d.complete() {
+				// A missing EOI after complete scans costs nothing; libjpeg
+				// accepts it as well.
+				return nil
+			}
+			return err
+		}
+		switch m {
+		case eoi:
+			if !d.complete() {
+				return formatErr("image data ends before every component is decoded")
+			}
+			return nil
+		case sos:
+			if err := d.scan(); err != nil {
+				return err
+			}
+		default:
+			if err := d.segment(m); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (d *decoder) complete() bool {
+	if d.decodedScans == 0 {
+		return false
+	}
+	for i := range d.comps {
+		c := &d.comps[i]
+		if d.progressive && !c.dcStarted || !d.progressive && !c.covered {
+			return false
+		}
+	}
+	return true
+}
+
+// segment handles one marker segment other than SOS and EOI.
+func (d *decoder) segment(m byte) error {
+	switch {
+	case m == sof0 || m == sof1 || m == sof2:
+		if d.frameSeen {
+			return formatErr("more than one frame header")
+		}
+		return d.frame(m == sof2)
+	case m == sof3 || m >= 0xC5 && m <= sof15 && m != 0xC8 && m != dac:
+		// Read the header of frames this decoder does not handle, so that
+		// DecodeConfig reports their size for a fallback decoder.
+		if d.frameSeen {
+			return formatErr("more than one frame header")
+		}
+		switch {
+		case m == sof3 || m == 0xCB || m == 0xCF:
+			d.unsupported = unsupported("lossless JPEG")
+		case m >= 0xC9:
+			d.unsupported = unsupported("arithmetic coding")
+		default:
+			d.unsupported = unsupported("hierarchical JPEG")
+		}
+		return d.frame(m == 0xC6 || m == 0xCA || m == 0xCE)
+	case m == dac:
+		return nil // arithmetic conditioning: the frame header already said
+	case m == dht:
+		return d.huffman()
+	case m == dqt:
+		return d.quantTables()
+	case m == dri:
+		return d.restartInterval()
+	case m == dnl:
+		return unsupported("DNL marker")
+	case m >= rst0 && m <= rst7:
+		// Some encoders end a scan with a restart marker; it carries no data.
+		return nil
+	case m == soi:
+		return formatErr("unexpected SOI marker")
+	case m == eoi:
+		return formatErr("EOI marker before any image data")
+	case m == sos:
+		return formatErr("SOS marker before the frame header")
+	case m == app0 || m == app14:
+		return d.app(m)
+	case m >= 0xE0 && m <= 0xEF || m == com || m == 0xC8 || m >= 0xF0 && m <= 0xFD:
+		return d.skipSegment()
+	}
+	return formatErr("unknown marker 0x%02X", m)
+}
+
+func (d *decoder) segmentLength(what string) (int, error) {
+	n, err := d.src.readUint16(what)
+	if err != nil {
+		return 0, err
+	}
+	if n < 2 {
+		return 0, formatErr("%s segment length %d", what, n)
+	}
+	return n - 2, nil
+}
+
+func (d *decoder) skipSegment() error {
+	n, err := d.segmentLength("marker segment")
+	if err != nil {
+		return err
+	}
+	return d.src.skip(n, "marker segment")
+}
+
+func (d *decoder) app(m byte) error {
+	n, err := d.segmentLength("APPn")
+	if err != nil {
+		return err
+	}
+	var head [12]byte
+	k := min(n, len(head))
+	if err := d.src.readFull(head[:k], "APPn"); err != nil {
+		return err
+	}
+	switch {
+	case m == app0 && k >= 5 && string(head[:5]) == "JFIF\x00":
+		d.jfif = true
+	case m == app14 && k >= 12 && string(head[:5]) == "Adobe":
+		d.adobe = true
+		d.adobeTransform = head[11]
+	}
+	return d.src.skip(n-k, "APPn")
+}
+
+func (d *decoder) frame(progressive bool) error {
+	n, err := d.segmentLength("SOF")
+	if err != nil {
+		return err
+	}
+	var b [6 + 3*255]byte
+	if n < 6 || n > len(b) {
+		return formatErr("SOF segment length %d", n+2)
+	}
+	if err := d.src.readFull(b[:n], "SOF"); err != nil {
+		return err
+	}
+	switch p := b[0]; {
+	case p == 8:
+	case p == 12 || p == 16 || d.unsupported != nil && p >= 2 && p <= 16:
+		if d.unsupported == nil {
+			d.unsupported = unsupported("%d-bit samples", p)
+		}
+	default:
+		return formatErr("sample precision %d", p)
+	}
+	d.height = int(b[1])<<8 | int(b[2])
+	d.width = int(b[3])<<8 | int(b[4])
+	nc := int(b[5])
+	if d.height == 0 {
+		return unsupported("height defined by a DNL marker")
+	}
+	if d.width == 0 {
+		return formatErr("zero width")
+	}
+	switch nc {
+	case 1, 3, 4:
+	case 2:
+		return unsupported("2-component JPEG")
+	default:
+		return formatErr("%d components", nc)
+	}
+	if n != 6+3*nc {
+		return formatErr("SOF segment length %d for %d components", n+2, nc)
+	}
+	d.progressive = progressive
+	d.comps = make([]component, nc)
+	d.hmax, d.vmax = 1, 1
+	for i := range d.comps {
+		c := &d.comps[i]
+		p := b[6+3*i:]
+		c.id = p[0]
+		c.h, c.v = int(p[1]>>4), int(p[1]&15)
+		c.tq = p[2]
+		if c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 {
+			return formatErr("sampling factors %dx%d", c.h, c.v)
+		}
+		if c.tq > 3 {
+			return formatErr("quantization table %d", c.tq)
+		}
+		for j := range i {
+			if d.comps[j].id == c.id {
+				return formatErr("duplicate component id %d", c.id)
+			}
+		}
+		if nc == 1 {
+			// A lone component is never interleaved, so its factors do
+			// not matter (A.2.2).
+			c.h, c.v = 1, 1
+		}
+		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
+	}
+	d.mcusX = ceilDiv(d.width, 8*d.hmax)
+	d.mcusY = ceilDiv(d.height, 8*d.vmax)
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.cw = ceilDiv(d.width*c.h, d.hmax)
+		c.ch = ceilDiv(d.height*c.v, d.vmax)
+		c.bw = d.mcusX * c.h
+		c.bh = d.mcusY * c.v
+	}
+	d.frameSeen = true
+	return nil
+}
+
+func (d *decoder) colorSpace() ColorSpace {
+	switch len(d.comps) {
+	case 1:
+		return Gray
+	case 3:
+		if d.isRGB() {
+			return RGB
+		}
+		return YCbCr
+	case 4:
+		if !d.adobe {
+			return 0
+		}
+		if d.adobeTransform == 0 {
+			return CMYK
+		}
+		return YCCK
+	}
+	return 0
+}
+
+func (d *decoder) isRGB() bool {
+	if d.jfif {
+		return false
+	}
+	if d.adobe {
+		return d.adobeTransform == 0
+	}
+	return d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B'
+}
+
+func (d *decoder) config() Config {
+	c := Config{
+		Width:       d.width,
+		Height:      d.height,
+		Components:  len(d.comps),
+		ColorSpace:  d.colorSpace(),
+		Progressive: d.progressive,
+	}
+	if d.unsupported != nil {
+		c.Unsupported = d.unsupported.(*UnsupportedError).Feature
+	}
+	for _, comp := range d.comps {
+		c.Sampling = append(c.Sampling, [2]int{comp.h, comp.v})
+	}
+	return c
+}
+
+func (d *decoder) huffman() error {
+	n, err := d.segmentLength("DHT")
+	if err != nil {
+		return err
+	}
+	for n > 0 {
+		if n < 17 {
+			return formatErr("DHT segment too short")
+		}
+		var head [17]byte
+		if err := d.src.readFull(head[:], "DHT"); err != nil {
+			return err
+		}
+		n -= 17
+		class, id := head[0]>>4, head[0]&15
+		if class > 1 || id > 3 {
+			return formatErr("Huffman table class %d id %d", class, id)
+		}
+		var counts [16]uint8
+		copy(counts[:], head[1:])
+		total := 0
+		for _, c := range counts {
+			total += int(c)
+		}
+		if total == 0 || total > 256 || total > n {
+			return formatErr("Huffman table with %d codes", total)
+		}
+		var syms [256]uint8
+		if err := d.src.readFull(syms[:total], "DHT"); err != nil {
+			return err
+		}
+		n -= total
+		t := &d.dcTables[id]
+		if class == 1 {
+			t = &d.acTables[id]
+		}
+		if err := t.build(&counts, syms[:total]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *decoder) quantTables() error {
+	n, err := d.segmentLength("DQT")
+	if err != nil {
+		return err
+	}
+	for n > 0 {
+		pq, err := d.src.readByte("DQT")
+		if err != nil {
+			return err
+		}
+		n--
+		id := pq & 15
+		if id > 3 {
+			return formatErr("quantization table id %d", id)
+		}
+		q := &d.quant[id]
+		switch pq >> 4 {
+		case 0:
+			if n < 64 {
+				return formatErr("DQT segment too short")
+			}
+			var b [64]byte
+			if err := d.src.readFull(b[:], "DQT"); err != nil {
+				return err
+			}
+			for k := range q {
+				q[k] = uint16(b[k])
+			}
+			n -= 64
+		case 1:
+			if n < 128 {
+				return formatErr("DQT segment too short")
+			}
+			var b [128]byte
+			if err := d.src.readFull(b[:], "DQT"); err != nil {
+				return err
+			}
+			for k := range q {
+				q[k] = uint16(b[2*k])<<8 | uint16(b[2*k+1])
+			}
+			n -= 128
+		default:
+			return formatErr("quantization table precision %d", pq>>4)
+		}
+		d.quantDefined[id] = true
+	}
+	return nil
+}
+
+func (d *decoder) restartInterval() error {
+	n, err := d.segmentLength("DRI")
+	if err != nil {
+		return err
+	}
+	if n != 2 {
+		return formatErr("DRI segment length %d", n+2)
+	}
+	d.restart, err = d.src.readUint16("DRI")
+	return err
+}
+
+// setWindow computes which coefficients the chosen scale keeps: those of
+// the n×n lowest frequencies.
+func (d *decoder) setWindow() {
+	d.window, d.maxK = 0, 0
+	for k := range 64 {
+		p := int(unzig[k])
+		u, v := p%8, p/8
+		if u < d.n && v < d.n {
+			d.slot[k] = int8(v*d.n + u)
+			d.window |= 1 << k
+			d.maxK = k
+		} else {
+			d.slot[k] = -1
+		}
+	}
+}
+
+// bandMask has bits ss..se set.
+func bandMask(ss, se int) uint64 {
+	return (^uint64(0) >> (63 - se)) &^ (1<<ss - 1)
+}
+
+// allocate creates the output planes and, for progressive files, the
+// coefficient store. Sizes were checked against the budget beforehand.
+func (d *decoder) allocate() {
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.stride = c.bw * d.n
+		c.pix = make([]byte, c.stride*c.bh*d.n)
+		if d.progressive {
+			c.coef = make([]int16, c.bw*c.bh*d.n*d.n)
+		}
+	}
+}
+
+// fullSlot keeps every coefficient in natural order, for blocks decoded at
+// full scale.
+var fullSlot = func() (s [64]int8) {
+	for k, p := range unzig {
+		s[k] = int8(p)
+	}
+	return s
+}()
