@@ -67,6 +67,7 @@ var defaultPipeline = sync.OnceValues(func() (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	setMemoryLimit(os.Getenv("GOMEMLIMIT"), cgroupMemoryFiles)
 	return NewPipeline(context.Background(), cfg, nil)
 })
 
@@ -301,7 +302,9 @@ type Updated struct {
 // token, contact resolution and the People API call.
 func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account string, ref people.ContactRef, fallbackEmail string, data []byte) (*Updated, error) {
 	// Pixels.
-	img, err := imaging.Process(bytes.NewReader(data), &p.cfg.Imaging)
+	opts := p.cfg.Imaging
+	opts.Logger = log
+	img, err := imaging.Process(bytes.NewReader(data), &opts)
 	if err != nil {
 		return nil, permanentf("not a usable image", "%w", err)
 	}

@@ -199,9 +199,9 @@ variable "crop" {
 }
 
 variable "max_pixels" {
-  description = "Pixel budget, checked from the image header before decoding (MAX_PIXELS)."
+  description = "Pixel budget for JPEG, checked from the header before decoding (MAX_PIXELS). JPEG is decoded at a reduced size, so a 200 MP photo fits in 256 MiB; other formats are decoded whole and keep a fixed budget of 40 million pixels."
   type        = number
-  default     = 100000000
+  default     = 250000000
 
   validation {
     condition     = var.max_pixels >= 1 && var.max_pixels <= 1099511627776 && floor(var.max_pixels) == var.max_pixels
