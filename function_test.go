@@ -57,7 +57,10 @@ func runMain(m *testing.M) int {
 		os.Setenv(k, v)
 	}
 	// The function logs to standard output, as Cloud Logging expects; the
-	// tests read that log.
+	// tests read that log. Standard output is the log file only while the
+	// function's pipeline is built, since the pipeline keeps the file it
+	// was given: the testing package prints test results and fuzzing
+	// progress to whatever standard output is when the tests start.
 	logFile, err = os.CreateTemp("", "contactphoto-function-*.log")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -66,7 +69,12 @@ func runMain(m *testing.M) int {
 	defer os.Remove(logFile.Name())
 	stdout := os.Stdout
 	os.Stdout = logFile
-	defer func() { os.Stdout = stdout }()
+	_, err = defaultPipeline()
+	os.Stdout = stdout
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	baseURL, err = funcserver.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
