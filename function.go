@@ -172,6 +172,11 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 	}
 
 	run, err := p.processObject(ctx, log, attrs, sizeHint)
+	if ge, ok := errors.AsType[*gcs.Error](err); ok && ge.Kind == gcs.NotFound {
+		// The generation was overwritten or deleted after it was looked up:
+		// like a stale event, it is not a failure to report.
+		return &objectRun{Skipped: "the object was overwritten or deleted while it was being read"}, nil
+	}
 	var st status
 	switch {
 	case err == nil:
