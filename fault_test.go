@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/contactphoto/contactphoto/internal/eventarc"
-	"github.com/contactphoto/contactphoto/internal/localstack"
 	"github.com/contactphoto/contactphoto/people/peopletest"
 )
 
@@ -219,19 +218,9 @@ func TestFaultInjection(t *testing.T) {
 			{Fault: peopletest.Fault{Reset: true}, Probability: 0.02},
 		},
 	}
-	fs, err := localstack.Start(&localstack.Options{Accounts: accounts, People: people})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fs.Close()
+	fs, env := newOwnStack(t, people, accounts...)
 	fs.Secrets.FailNext(2, codes.Unavailable)
 	fs.OAuth.FailNext(1, http.StatusInternalServerError)
-
-	env := fs.Env()
-	// The storage library reads STORAGE_EMULATOR_HOST from the process
-	// environment, where it names the shared stand-in: keep the
-	// configuration honest about it.
-	env[EnvStorageEmulatorHost] = stack.Storage.Host
 	env[EnvWritesPerMinute] = "6000"
 	env[EnvPhotoSize] = "64"
 	env[EnvCrop] = "center"

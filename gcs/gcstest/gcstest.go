@@ -57,16 +57,24 @@ func (s *Server) CreateBucket(name string) {
 // Put stores an object, creating its bucket if needed, and returns the
 // generation the stand-in gave it.
 func (s *Server) Put(bucket, name, contentType string, data []byte, metadata map[string]string) (int64, error) {
+	return s.PutEncoded(bucket, name, contentType, "", data, metadata)
+}
+
+// PutEncoded stores an object like Put, with a Content-Encoding such as
+// "gzip": data is stored as given, and a reader that does not accept gzip
+// gets it decompressed, as with Cloud Storage's decompressive transcoding.
+func (s *Server) PutEncoded(bucket, name, contentType, contentEncoding string, data []byte, metadata map[string]string) (int64, error) {
 	// A new generation must not land between a metadata update's
 	// precondition check and the update itself.
 	s.mg.mu.Lock()
 	defer s.mg.mu.Unlock()
 	err := s.fake.CreateObjectStreaming(fakestorage.Object{
 		ObjectAttrs: fakestorage.ObjectAttrs{
-			BucketName:  bucket,
-			Name:        name,
-			ContentType: contentType,
-			Metadata:    metadata,
+			BucketName:      bucket,
+			Name:            name,
+			ContentType:     contentType,
+			ContentEncoding: contentEncoding,
+			Metadata:        metadata,
 		},
 		Content: data,
 	}.StreamingObject())
