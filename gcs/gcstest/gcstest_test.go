@@ -13,23 +13,30 @@ import (
 	"github.com/contactphoto/contactphoto/gcs/gcstest"
 )
 
+// newServer starts a stand-in with a bucket "b" and a client of it.
+func newServer(t *testing.T) (*gcstest.Server, *storage.Client) {
+	t.Helper()
+	srv, err := gcstest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	srv.CreateBucket("b")
+	client, err := srv.Client(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return srv, client
+}
+
 // TestMetadataUpdateRacesOverwrite checks that a metadata update guarded by
 // the old generation never brings that generation back when a new one is
 // written meanwhile: the update either lands before the overwrite or fails,
 // with 412 or 404.
 func TestMetadataUpdateRacesOverwrite(t *testing.T) {
-	srv, err := gcstest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	srv.CreateBucket("b")
+	srv, client := newServer(t)
 	ctx := context.Background()
-	client, err := srv.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
 	for i := range 40 {
 		name := fmt.Sprintf("race-%d", i)
 		old, err := srv.Put("b", name, "text/plain", []byte("old"), nil)
@@ -68,18 +75,8 @@ func TestMetadataUpdateRacesOverwrite(t *testing.T) {
 // generation that is no longer live answers 404, as Cloud Storage does for
 // a bucket without object versioning, and leaves the live one alone.
 func TestMetadataUpdateOfOverwrittenGeneration(t *testing.T) {
-	srv, err := gcstest.NewServer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	srv.CreateBucket("b")
+	srv, client := newServer(t)
 	ctx := context.Background()
-	client, err := srv.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
 	old, err := srv.Put("b", "x", "text/plain", []byte("old"), map[string]string{"gen": "old"})
 	if err != nil {
 		t.Fatal(err)
