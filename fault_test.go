@@ -401,6 +401,74 @@ func TestFaultInjection(t *testing.T) {
 	}
 }
 
+// noisyJPEG is a w x h photo of noise, slow to decode and scale.
+func noisyJPEG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r := rand.New(rand.NewPCG(1, 1))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(r.Uint32())
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestFaultOverwriteWhileProcessing overwrites an object while the event
+// of its large first generation is being processed, and handles the small
+// second generation's event meanwhile: the contact must end with the
+// second photo, whichever event reaches the People API first.
+func TestFaultOverwriteWhileProcessing(t *testing.T) {
+	ps, env := newOwnStack(t, peopletest.Options{WriteQuota: -1})
+	env[EnvWritesPerMinute] = "6000"
+	p, _ := newOwnPipeline(t, env)
+	const (
+		bucket  = "fault-photos"
+		name    = "fault/overwritten-while-processing.jpg"
+		contact = "people/c5500000001"
+	)
+	stack.Storage.CreateBucket(bucket)
+	ps.People.AddContact("", contact)
+	md := map[string]string{"resourceName": contact}
+	event := func(id string, data []byte) event.Event {
+		t.Helper()
+		gen, err := stack.Storage.Put(bucket, name, "image/jpeg", data, md)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := eventarc.FinalizedEvent(id, eventarc.Object{Bucket: bucket, Name: name, Generation: gen, Size: int64(len(data))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+
+	first := make(chan error, 1)
+	firstEvent := event("first", noisyJPEG(t, 3000, 2000))
+	go func() { first <- p.HandleEvent(context.Background(), firstEvent) }()
+	// The first event looks the object up at once, then spends far longer
+	// than this decoding and scaling 6 megapixels of noise. Were it slower
+	// to start, it would find itself stale and the test would still hold.
+	time.Sleep(30 * time.Millisecond)
+	second := faultColor(0, 1)
+	if err := p.HandleEvent(context.Background(), event("second", flatJPEG(t, second))); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	photo, ok := ps.People.Photo("", contact)
+	if !ok {
+		t.Fatal("the contact has no photo")
+	}
+	i, gen := identifyColor(t, photo.Photo)
+	if i != 0 || gen != 1 {
+		t.Errorf("the contact shows object %d generation %d, want the second generation (%d photos sent)", i, gen, len(ps.People.Updates()))
+	}
+}
+
 // metadataIn returns the metadata of an object's live generation.
 func metadataIn(t testing.TB, bucket, name string) map[string]string {
 	t.Helper()

@@ -150,9 +150,12 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 		return &objectRun{Skipped: skip}, err
 	}
 	generation = attrs.Generation
-	// One delivery of a generation at a time in this instance: a duplicate
-	// arriving meanwhile waits, then finds the outcome recorded.
-	unlock, err := p.inflight.lock(ctx, objectKey(bucket, name, generation))
+	// One delivery per object at a time in this instance: a duplicate
+	// arriving meanwhile waits, then finds the outcome recorded; a newer
+	// generation's event waits until the older photo is sent, so that the
+	// newer one lands last, and an older event that waited finds itself
+	// stale.
+	unlock, err := p.inflight.lock(ctx, bucket+"/"+name)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type Pipeline struct {
 	people  *people.Client
 	now     func() time.Time
 
-	inflight keyedMutex     // one delivery per object generation at a time
+	inflight keyedMutex     // one delivery per object at a time
 	recent   recentOutcomes // generations this instance finished
 }
 
