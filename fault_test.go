@@ -386,14 +386,21 @@ func TestFaultInjection(t *testing.T) {
 	if run.retries.Load() == 0 || st.Faults == 0 {
 		t.Errorf("no delivery was retried and %d faults were injected: the run proved nothing", st.Faults)
 	}
+	// Each account's secret is read once and its token fetched once,
+	// unless a fault made the call fail.
+	secretCalls, tokenCalls := fs.Secrets.Calls("AccessSecretVersion"), fs.OAuth.TokenRequests()
+	if secretCalls < faultAccounts+2 || tokenCalls < faultAccounts+1 {
+		t.Errorf("Secret Manager saw %d reads and the token endpoint %d requests: the injected faults were not all served", secretCalls, tokenCalls)
+	}
 	events := faultUploads + faultBadUploads + overwrites
 	t.Logf("fault run: %d events (%d uploads, %d overwrites while in flight, %d failing for good) over %d accounts in %v",
 		events, faultUploads+faultBadUploads, overwrites, faultBadUploads, faultAccounts, elapsed.Round(time.Millisecond))
 	t.Logf("overwritten generations: %d sent before their successor, %d skipped as stale", staleSent, overwrites-staleSent)
 	t.Logf("deliveries: %d (%d events delivered twice, %d retried after an error)",
 		run.deliveries.Load(), run.duplicates.Load(), run.retries.Load())
-	t.Logf("faults injected: People API %d of %d calls (503: %d, 429 with Retry-After: %d, dropped connections: %d); Secret Manager Unavailable: 2; token endpoint 500: 1",
-		st.Faults, st.Requests, st.FaultsByStatus[http.StatusServiceUnavailable], st.FaultsByStatus[http.StatusTooManyRequests], st.FaultsByStatus[0])
+	t.Logf("faults injected: People API %d of %d calls (503: %d, 429 with Retry-After: %d, dropped connections: %d); Secret Manager Unavailable: 2 of %d reads; token endpoint 500: 1 of %d requests",
+		st.Faults, st.Requests, st.FaultsByStatus[http.StatusServiceUnavailable], st.FaultsByStatus[http.StatusTooManyRequests], st.FaultsByStatus[0],
+		secretCalls, tokenCalls)
 	t.Logf("lost: %d, duplicated: %d, overlaps: %d, permanent failures retried: %d, wrong status: %d, successful updates: %d",
 		lost+int(run.lost.Load()), duplicated, st.Overlaps, run.retriedPermanent.Load(), wrongStatus, st.Updates)
 	if testing.Verbose() && t.Failed() {
