@@ -117,10 +117,9 @@ func (o *faultObject) latest() int64 {
 // function acknowledges it, with a backoff between attempts; some events
 // twice; several at a time.
 type faultRun struct {
-	t       *testing.T
-	p       *Pipeline
-	bucket  string
-	storage func(name, contentType string, data []byte, metadata map[string]string) (int64, error)
+	t      *testing.T
+	p      *Pipeline
+	bucket string
 
 	queue   chan func()
 	pending sync.WaitGroup
@@ -230,9 +229,6 @@ func TestFaultInjection(t *testing.T) {
 
 	run := &faultRun{
 		t: t, p: p, bucket: bucket,
-		storage: func(name, contentType string, data []byte, md map[string]string) (int64, error) {
-			return stack.Storage.Put(bucket, name, contentType, data, md)
-		},
 		queue: make(chan func(), 4*(faultUploads+faultBadUploads)),
 		rng:   rand.New(rand.NewPCG(1, 2)),
 	}
@@ -262,7 +258,7 @@ func TestFaultInjection(t *testing.T) {
 			data = []byte("<html><body>not a photo</body></html>")
 			o.bad = "failed: unsupported image format"
 		}
-		gen, err := run.storage(o.name, "image/jpeg", data, md)
+		gen, err := stack.Storage.Put(bucket, o.name, "image/jpeg", data, md)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +272,7 @@ func TestFaultInjection(t *testing.T) {
 			overwrite = func() {
 				time.Sleep(run.jitter(15 * time.Millisecond))
 				next := flatJPEG(t, faultColor(i, 1))
-				gen, err := run.storage(o.name, "image/jpeg", next, md)
+				gen, err := stack.Storage.Put(bucket, o.name, "image/jpeg", next, md)
 				if err != nil {
 					t.Error(err)
 					return
@@ -309,6 +305,9 @@ func TestFaultInjection(t *testing.T) {
 	order := map[string][]int{} // contact -> generations updated, in order
 	for _, u := range fs.People.Updates() {
 		i, gen := identifyColor(t, u.Photo)
+		if i >= len(objects) {
+			t.Fatalf("%s received a photo of no object", u.ResourceName)
+		}
 		if o := objects[i]; u.ResourceName != o.contact || u.Account != o.account {
 			t.Errorf("the photo of %s went to %s of account %q, want %s of %q", o.name, u.ResourceName, u.Account, o.contact, o.account)
 		}
