@@ -170,9 +170,12 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 		return &ObjectResult{Skipped: skip}, err
 	}
 	generation = attrs.Generation
-	// One delivery of a generation at a time in this instance: a duplicate
-	// arriving meanwhile waits, then finds the outcome recorded.
-	unlock, err := p.inflight.lock(ctx, objectKey(bucket, name, generation))
+	// One delivery per object at a time in this instance: a duplicate
+	// arriving meanwhile waits, then finds the outcome recorded; a newer
+	// generation's event waits until the older photo is sent, so that the
+	// newer one lands last, and an older event that waited finds itself
+	// stale.
+	unlock, err := p.inflight.lock(ctx, bucket+"/"+name)
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +195,11 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 	}
 
 	run, err := p.processObject(ctx, log, attrs, sizeHint)
+	if ge, ok := errors.AsType[*gcs.Error](err); ok && ge.Kind == gcs.NotFound {
+		// The generation was overwritten or deleted after it was looked up:
+		// like a stale event, it is not a failure to report.
+		return &ObjectResult{Skipped: "the object was overwritten or deleted while it was being read"}, nil
+	}
 	var st status
 	switch {
 	case err == nil:

@@ -65,7 +65,10 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	// The function logs to standard output, as Cloud Logging expects; the
-	// tests read that log.
+	// tests read that log. Standard output is the log file only while the
+	// function's pipeline is built, since the pipeline keeps the file it
+	// was given: the testing package prints test results and fuzzing
+	// progress to whatever standard output is when the tests start.
 	logFile, err = os.CreateTemp("", "contactphoto-function-*.log")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

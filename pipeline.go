@@ -28,7 +28,7 @@ type Pipeline struct {
 
 	webhookKeys *webhookKeys // nil when WEBHOOK_SECRET is empty
 
-	inflight keyedMutex     // one delivery per object generation at a time
+	inflight keyedMutex     // one delivery per object at a time
 	recent   recentOutcomes // generations this instance finished
 }
 

@@ -120,34 +120,3 @@ func TestContactRefFromFilename(t *testing.T) {
 		})
 	}
 }
-
-// FuzzParseContactRef checks that whatever ParseContactRef accepts is safe to
-// put in a request path or a search query, and that it never panics.
-func FuzzParseContactRef(f *testing.F) {
-	for _, s := range []string{"people/c1", "c123", "alice@example.com", "people/../x", "people/c1?x", "a@b.c\r\n", "c１"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		ref, err := ParseContactRef(s)
-		if err != nil {
-			if e, ok := errors.AsType[*Error](err); !ok || e.Kind != InvalidContact {
-				t.Fatalf("ParseContactRef(%q) error %v is not InvalidContact", s, err)
-			}
-			return
-		}
-		switch {
-		case ref.ResourceName != "" && ref.Email == "":
-			digits, ok := strings.CutPrefix(ref.ResourceName, "people/c")
-			if !ok || digits == "" || !allASCIIDigits(digits) {
-				t.Fatalf("ParseContactRef(%q) accepted resource name %q", s, ref.ResourceName)
-			}
-		case ref.Email != "" && ref.ResourceName == "":
-			at := strings.LastIndexByte(ref.Email, '@')
-			if at <= 0 || strings.ContainsAny(ref.Email, " \t\r\n") || strings.ContainsAny(ref.Email[at:], "/?#:[]\\") {
-				t.Fatalf("ParseContactRef(%q) accepted email %q", s, ref.Email)
-			}
-		default:
-			t.Fatalf("ParseContactRef(%q) = %+v; want exactly one field set", s, ref)
-		}
-	})
-}

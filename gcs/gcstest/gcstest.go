@@ -26,6 +26,7 @@ type Server struct {
 
 	fake *fakestorage.Server
 	http *httptest.Server
+	mg   *metagenerations
 }
 
 // NewServer starts a stand-in with no buckets.
@@ -35,7 +36,8 @@ func NewServer() (*Server, error) {
 		return nil, fmt.Errorf("start fake-gcs-server: %w", err)
 	}
 	s := &Server{fake: fake}
-	s.http = httptest.NewServer(&metagenerations{s: s, next: fake.HTTPHandler(), m: map[string]int64{}})
+	s.mg = &metagenerations{s: s, next: fake.HTTPHandler(), m: map[string]int64{}}
+	s.http = httptest.NewServer(s.mg)
 	s.URL = s.http.URL
 	s.Host = strings.TrimPrefix(s.URL, "http://")
 	return s, nil
@@ -55,12 +57,24 @@ func (s *Server) CreateBucket(name string) {
 // Put stores an object, creating its bucket if needed, and returns the
 // generation the stand-in gave it.
 func (s *Server) Put(bucket, name, contentType string, data []byte, metadata map[string]string) (int64, error) {
+	return s.PutEncoded(bucket, name, contentType, "", data, metadata)
+}
+
+// PutEncoded stores an object like Put, with a Content-Encoding such as
+// "gzip": data is stored as given, and a reader that does not accept gzip
+// gets it decompressed, as with Cloud Storage's decompressive transcoding.
+func (s *Server) PutEncoded(bucket, name, contentType, contentEncoding string, data []byte, metadata map[string]string) (int64, error) {
+	// A new generation must not land between a metadata update's
+	// precondition check and the update itself.
+	s.mg.mu.Lock()
+	defer s.mg.mu.Unlock()
 	err := s.fake.CreateObjectStreaming(fakestorage.Object{
 		ObjectAttrs: fakestorage.ObjectAttrs{
-			BucketName:  bucket,
-			Name:        name,
-			ContentType: contentType,
-			Metadata:    metadata,
+			BucketName:      bucket,
+			Name:            name,
+			ContentType:     contentType,
+			ContentEncoding: contentEncoding,
+			Metadata:        metadata,
 		},
 		Content: data,
 	}.StreamingObject())

@@ -14,14 +14,15 @@ import (
 // metagenerations adds what fake-gcs-server lacks and Cloud Storage has:
 // each object generation's metageneration, which starts at 1 and grows with
 // every metadata update, and the ifGenerationMatch / ifMetagenerationMatch
-// preconditions on metadata updates, answered with 412 as Cloud Storage does.
+// preconditions on metadata updates, answered with 412 as Cloud Storage does,
+// and 404 for an update of a generation that is no longer live.
 // The emulator always reports metageneration 1 and ignores the
 // preconditions, which would hide lost updates.
 type metagenerations struct {
 	s    *Server
 	next http.Handler
 
-	mu sync.Mutex // serialises metadata updates so check-and-bump is atomic
+	mu sync.Mutex // serialises writes so that a metadata update's check-and-bump is atomic
 	m  map[string]int64
 }
 
@@ -59,7 +60,15 @@ func objectPath(escaped string) (bucket, object string, ok bool) {
 func (mg *metagenerations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket, object, ok := objectPath(r.URL.EscapedPath())
 	q := r.URL.Query()
-	if !ok || q.Get("alt") == "media" || (r.Method != http.MethodGet && r.Method != http.MethodPatch) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPatch || !ok && r.Method == http.MethodPatch {
+		// Uploads and deletes too wait for a metadata update in progress,
+		// which Cloud Storage applies atomically with its preconditions.
+		mg.mu.Lock()
+		defer mg.mu.Unlock()
+		mg.next.ServeHTTP(w, r)
+		return
+	}
+	if !ok || q.Get("alt") == "media" {
 		mg.next.ServeHTTP(w, r)
 		return
 	}
@@ -85,6 +94,12 @@ func (mg *metagenerations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "Invalid argument.")
 			return
 		}
+	}
+	if gen != cur.Generation {
+		// The stand-in keeps no noncurrent generations, like a bucket
+		// without object versioning; the emulator would patch the live one.
+		writeError(w, http.StatusNotFound, "No such object: "+bucket+"/"+object)
+		return
 	}
 	if v := q.Get("ifGenerationMatch"); v != "" && v != strconv.FormatInt(cur.Generation, 10) {
 		writeError(w, http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold.")
@@ -151,8 +166,11 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 }
 
 func reasonFor(code int) string {
-	if code == http.StatusPreconditionFailed {
+	switch code {
+	case http.StatusPreconditionFailed:
 		return "conditionNotMet"
+	case http.StatusNotFound:
+		return "notFound"
 	}
 	return "invalid"
 }

@@ -14,7 +14,7 @@
 //     request with an empty query, and matches prefixes of email addresses.
 //
 // Tests can inject faults (503, 429 with or without Retry-After, connection
-// resets), add latency, disable the API (403 SERVICE_DISABLED), and read
+// resets), one by one or at random with a seeded generator, add latency, disable the API (403 SERVICE_DISABLED), and read
 // what the server saw: the photos it stored, and whether two writes for one
 // account ever overlapped.
 package peopletest
@@ -29,6 +29,8 @@ import (
 	"image"
 	_ "image/jpeg" // the API accepts JPEG
 	_ "image/png"  // and PNG
+	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -69,6 +71,20 @@ type Options struct {
 	Latency time.Duration
 	// Project is the project number named in errors; "" means "123456789012".
 	Project string
+	// RandomFaults fail calls at random, as a service has bad minutes. Each
+	// call that no FailNext fault answers draws once: the first entry whose
+	// share of the cumulative probability covers the draw answers it.
+	RandomFaults []RandomFault
+	// Seed seeds the draws of RandomFaults, so that a run's sequence of
+	// draws can be repeated.
+	Seed uint64
+}
+
+// RandomFault is a Fault that answers a share of the calls.
+type RandomFault struct {
+	Fault
+	// Probability is the chance, in [0, 1], that a call fails this way.
+	Probability float64
 }
 
 // Fault is a failure to answer in place of a call.
@@ -100,6 +116,9 @@ type Stats struct {
 	Updates, Deletes, Gets, Searches, WarmUps int // successful calls
 	QuotaRejections                           int // 429s from the write quota
 	Faults                                    int // injected faults served
+	// FaultsByStatus counts the injected faults by HTTP status; 0 counts
+	// connection resets.
+	FaultsByStatus map[int]int
 	// Overlaps counts writes that started while another write of the same
 	// account was in flight: the API asks clients not to do that.
 	Overlaps int
@@ -115,6 +134,7 @@ type Server struct {
 	window   time.Duration
 	latency  time.Duration
 	project  string
+	random   []RandomFault
 
 	mu       sync.Mutex
 	contacts map[contactKey]*contact
@@ -126,6 +146,7 @@ type Server struct {
 	updates  []Update
 	photos   []Update // served at /photos/<index>
 	stats    Stats
+	rng      *rand.Rand // draws RandomFaults; guarded by mu
 }
 
 type contactKey struct{ account, resourceName string }
@@ -152,6 +173,19 @@ func NewServer(opt *Options) *Server {
 		warmed:   make(map[string]bool),
 		inflight: make(map[string]int),
 		writes:   make(map[string][]time.Time),
+		random:   slices.Clone(opt.RandomFaults),
+		rng:      rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
+	}
+	s.stats.FaultsByStatus = make(map[int]int)
+	var total float64
+	for _, f := range s.random {
+		if f.Probability < 0 || f.Probability > 1 {
+			panic(fmt.Sprintf("peopletest: RandomFault probability %v is not in [0, 1]", f.Probability))
+		}
+		total += f.Probability
+	}
+	if total > 1 {
+		panic(fmt.Sprintf("peopletest: RandomFault probabilities add up to %v, over 1", total))
 	}
 	if s.validate == nil {
 		s.validate = func(tok string) (string, bool) { return "", tok != "" }
@@ -239,7 +273,9 @@ func (s *Server) Photo(account, resourceName string) (Update, bool) {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.stats
+	st := s.stats
+	st.FaultsByStatus = maps.Clone(s.stats.FaultsByStatus)
+	return st
 }
 
 var (
@@ -380,10 +416,14 @@ func (s *Server) sleep(r *http.Request) bool {
 // rejection. It reports whether it answered.
 func (s *Server) takeFault(w http.ResponseWriter, r *http.Request, mutation bool, account string) bool {
 	s.mu.Lock()
-	if len(s.faults) > 0 {
-		f := s.faults[0]
-		s.faults = s.faults[1:]
+	f, ok := s.nextFault()
+	if ok {
 		s.stats.Faults++
+		if f.Reset {
+			s.stats.FaultsByStatus[0]++
+		} else {
+			s.stats.FaultsByStatus[f.Status]++
+		}
 		s.mu.Unlock()
 		if f.Reset {
 			resetConnection(w, r)
@@ -413,6 +453,27 @@ func (s *Server) takeFault(w http.ResponseWriter, r *http.Request, mutation bool
 		s.quotaExceeded(w, 0)
 	}
 	return over
+}
+
+// nextFault returns the fault to answer a call with: the next queued one,
+// else a random draw. s.mu is held.
+func (s *Server) nextFault() (Fault, bool) {
+	if len(s.faults) > 0 {
+		f := s.faults[0]
+		s.faults = s.faults[1:]
+		return f, true
+	}
+	if len(s.random) == 0 {
+		return Fault{}, false
+	}
+	draw := s.rng.Float64()
+	for _, f := range s.random {
+		if draw < f.Probability {
+			return f.Fault, true
+		}
+		draw -= f.Probability
+	}
+	return Fault{}, false
 }
 
 // resetConnection drops the TCP connection with a reset, so the client sees

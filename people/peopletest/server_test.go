@@ -12,6 +12,7 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -415,5 +416,64 @@ func TestOverlapDetector(t *testing.T) {
 	wg.Wait()
 	if got := s.Stats().Overlaps; got != 1 {
 		t.Errorf("two parallel writes of one account: %d overlaps, want 1", got)
+	}
+}
+
+func TestRandomFaults(t *testing.T) {
+	const calls = 2000
+	run := func(seed uint64) (peopletest.Stats, []int) {
+		s := newServer(t, peopletest.Options{Seed: seed, RandomFaults: []peopletest.RandomFault{
+			{Fault: peopletest.Fault{Status: 503}, Probability: 0.20},
+			{Fault: peopletest.Fault{Status: 429, RetryAfter: time.Second}, Probability: 0.05},
+		}})
+		s.AddContact("", "people/c1")
+		svc := newService(t, s, "")
+		var codes []int
+		for range calls {
+			_, err := svc.People.Get("people/c1").PersonFields("names").Do()
+			code := 200
+			if ge, ok := errors.AsType[*googleapi.Error](err); ok {
+				code = ge.Code
+				if code == 429 && ge.Header.Get("Retry-After") != "1" {
+					t.Fatalf("429 with Retry-After %q, want 1", ge.Header.Get("Retry-After"))
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			codes = append(codes, code)
+		}
+		return s.Stats(), codes
+	}
+	st, codes := run(7)
+	// With 2000 calls the counts stay within 4.5 standard deviations of
+	// their expectation (400 ± 80 and 100 ± 44) for any seed but freak ones;
+	// the seed is fixed, so the test is deterministic.
+	if n := st.FaultsByStatus[503]; n < 320 || n > 480 {
+		t.Errorf("503s = %d of %d calls, want about 20%%", n, calls)
+	}
+	if n := st.FaultsByStatus[429]; n < 56 || n > 144 {
+		t.Errorf("429s = %d of %d calls, want about 5%%", n, calls)
+	}
+	if st.Faults != st.FaultsByStatus[503]+st.FaultsByStatus[429] || st.Gets != calls-st.Faults {
+		t.Errorf("stats %+v do not add up", st)
+	}
+	if _, again := run(7); !slices.Equal(codes, again) {
+		t.Error("the same seed gave a different sequence of faults")
+	}
+}
+
+func TestRandomFaultsValidated(t *testing.T) {
+	for _, faults := range [][]peopletest.RandomFault{
+		{{Fault: peopletest.Fault{Status: 503}, Probability: 1.5}},
+		{{Fault: peopletest.Fault{Status: 503}, Probability: 0.6}, {Fault: peopletest.Fault{Reset: true}, Probability: 0.6}},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewServer accepted probabilities %+v", faults)
+				}
+			}()
+			peopletest.NewServer(&peopletest.Options{RandomFaults: faults}).Close()
+		}()
 	}
 }
