@@ -244,7 +244,7 @@ func (p *Pipeline) currentGeneration(ctx context.Context, bucket, name string, g
 // API.
 func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *gcs.Object, sizeHint int64) (*ObjectResult, error) {
 	if size := max(attrs.Size, sizeHint); size > p.cfg.MaxObjectBytes {
-		return nil, permanentf("too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, p.cfg.MaxObjectBytes)
+		return nil, permanentf("object too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, p.cfg.MaxObjectBytes)
 	}
 
 	// Contact.

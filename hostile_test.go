@@ -206,8 +206,8 @@ func hostileCases() []hostileCase {
 		// Limits.
 		{name: "exactly MAX_PIXELS", file: "at-max-pixels.png", contentType: "image/png", want: updated},
 		{name: "one row over MAX_PIXELS", file: "over-max-pixels.png", contentType: "image/png", want: tooLarge},
-		{name: "event says over MAX_OBJECT_BYTES", file: "valid.jpg", eventSize: 1 << 40, want: "failed: too large"},
-		{name: "stored object over MAX_OBJECT_BYTES", data: oversize, want: "failed: too large"},
+		{name: "event says over MAX_OBJECT_BYTES", file: "valid.jpg", eventSize: 1 << 40, want: "failed: object too large"},
+		{name: "stored object over MAX_OBJECT_BYTES", data: oversize, want: "failed: object too large"},
 		{name: "gzip-encoded JPEG", file: "valid.jpg.gz", encoding: "gzip", want: updated},
 		{name: "gzip bomb inflating to 16 MiB", file: "gzip-bomb.jpg.gz", encoding: "gzip", want: "failed: object too large"},
 		{name: "JPEG labelled text/plain", file: "valid.jpg", contentType: "text/plain", want: updated},
