@@ -55,6 +55,9 @@ func TestList(t *testing.T) {
 // A listing longer than one page is fetched page by page, and stopping the
 // loop early stops it.
 func TestListPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stores a thousand objects")
+	}
 	c, srv := newClient(t)
 	const n = 1003 // the JSON API returns at most 1000 objects a page
 	for i := range n {
