@@ -365,7 +365,7 @@ type bucketSource struct {
 	p              *contactphoto.Pipeline
 }
 
-func (s *bucketSource) target() string              { return "gs://" + s.bucket + "/" + s.prefix }
+func (s *bucketSource) target() string               { return "gs://" + s.bucket + "/" + s.prefix }
 func (s *bucketSource) use(p *contactphoto.Pipeline) { s.p = p }
 
 func (s *bucketSource) list(ctx context.Context) ([]*item, error) {
@@ -478,7 +478,7 @@ func isPhotoFile(name string) bool {
 	return false
 }
 
-func (s *dirSource) target() string              { return s.dir }
+func (s *dirSource) target() string               { return s.dir }
 func (s *dirSource) use(p *contactphoto.Pipeline) { s.p = p }
 
 func (s *dirSource) list(ctx context.Context) ([]*item, error) {
