@@ -192,6 +192,16 @@ type backfill struct {
 	rep         reporter
 	creds       *credentials
 	itemTimeout time.Duration
+
+	mu sync.Mutex // keeps the reported counts in the order of the lines
+	t  *tally
+}
+
+// finish counts a photo's outcome and reports it.
+func (b *backfill) finish(r result, worked bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.rep.item(r, b.t.add(r, worked))
 }
 
 // summary is the outcome of a whole run.
@@ -213,6 +223,7 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 		return err
 	}
 	t := newTally(len(items))
+	b.t = t
 	b.rep.begin(b.src.target(), t)
 	s := &summary{Target: b.src.target(), DryRun: b.dryRun}
 	defer func() {
@@ -231,7 +242,7 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 	var todo []*item
 	for _, it := range items {
 		if r := b.src.plan(it, b.dryRun); r != nil {
-			b.rep.item(*r, t.add(*r, false))
+			b.finish(*r, false)
 		} else {
 			todo = append(todo, it)
 		}
@@ -273,7 +284,7 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 				ictx, cancel := context.WithTimeout(work, b.itemTimeout)
 				r := b.src.process(ictx, it)
 				cancel()
-				b.rep.item(r, t.add(r, true))
+				b.finish(r, true)
 				if r.halt {
 					stopOnce.Do(func() {
 						stop(fmt.Errorf("stopped after %s failed with %s, which every further photo would repeat: %s", r.Name, r.Reason, r.Error))
