@@ -100,8 +100,8 @@ type line struct {
 	WouldUpdate int `json:"would_update"`
 	WouldFail   int `json:"would_fail"`
 	// summary
-	DryRun     bool    `json:"dry_run"`
-	NotStarted int     `json:"not_started"`
+	DryRun     bool           `json:"dry_run"`
+	NotStarted int            `json:"not_started"`
 	Stopped    string         `json:"stopped"`
 	Seconds    float64        `json:"seconds"`
 	PerMinute  float64        `json:"photos_per_minute"`
