@@ -44,6 +44,12 @@ const (
 // is the status the pipeline records on each object; a folder's is a
 // journal inside it. Either way a second run skips what the first did.
 func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return backfillCommand(ctx, args, stdout, stderr, nextInterrupt)
+}
+
+// backfillCommand is runBackfill with the source of the second interrupt,
+// which abandons the photos in flight, as a parameter.
+func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Writer, again func(done <-chan struct{}) <-chan struct{}) error {
 	fs := newFlagSet("backfill", backfillUsage, backfillExample, stderr)
 	tf := addToolFlags(fs)
 	dryRun := fs.Bool("dry-run", false, "show what would be done, without setting photos or recording anything")
@@ -123,8 +129,8 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		src.use(p)
 	}
 
-	// A first interrupt stops taking new photos and lets those in flight
-	// finish; a second abandons them.
+	// A first interrupt (ctx) stops taking new photos and lets those in
+	// flight finish; a second abandons them.
 	abandon := make(chan struct{})
 	finished := make(chan struct{})
 	defer close(finished)
@@ -134,17 +140,31 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		case <-finished:
 			return
 		}
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-		defer signal.Stop(sig)
 		select {
-		case <-sig:
+		case <-again(finished):
 			rep.note("Abandoning the photos in flight; they are not recorded as done.")
 			close(abandon)
 		case <-finished:
 		}
 	}()
 	return b.run(ctx, abandon)
+}
+
+// nextInterrupt returns a channel that receives the next SIGINT or SIGTERM
+// until done is closed.
+func nextInterrupt(done <-chan struct{}) <-chan struct{} {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	c := make(chan struct{})
+	go func() {
+		defer signal.Stop(sig)
+		select {
+		case <-sig:
+			close(c)
+		case <-done:
+		}
+	}()
+	return c
 }
 
 var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$`)
@@ -284,6 +304,9 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 				ictx, cancel := context.WithTimeout(work, b.itemTimeout)
 				r := b.src.process(ictx, it)
 				cancel()
+				if work.Err() != nil && r.Outcome == outFailed && !r.Final {
+					r.Reason = "abandoned"
+				}
 				b.finish(r, true)
 				if r.halt {
 					stopOnce.Do(func() {

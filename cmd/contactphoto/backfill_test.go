@@ -377,3 +377,63 @@ func TestBackfillDryRunChangesNothing(t *testing.T) {
 		t.Errorf("the dry run of a folder made %d People API requests", p-people)
 	}
 }
+
+// A second interrupt abandons the photos in flight: the run ends without
+// waiting for their turn, and they are not recorded as done.
+func TestBackfillAbandon(t *testing.T) {
+	stack := startStack(t, nil)
+	t.Setenv("PEOPLE_WRITES_PER_MINUTE", "60") // a write a second: photos queue up
+	dir := t.TempDir()
+	const n = 8
+	for i := range n {
+		stack.People.AddContact("", fmt.Sprintf("people/c%d", 300+i))
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("c%d.jpg", 300+i)), testPhoto(t, i))
+	}
+	now := func(<-chan struct{}) <-chan struct{} {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	ctx := cancelAfter(t, stack.People, 1)
+	var stdout, stderr strings.Builder
+	start := time.Now()
+	err := backfillCommand(ctx, []string{"--workers", "3", dir}, &stdout, &stderr, now)
+	if err == nil || !strings.Contains(stderr.String(), "Abandoning") {
+		t.Fatalf("abandoned run returned %v\n%s", err, stderr.String())
+	}
+	if took := time.Since(start); took > 1900*time.Millisecond {
+		t.Errorf("the abandoned run took %v; it should not wait for the queued photos' turn", took)
+	}
+	_, items, sum := parseLines(t, stdout.String())
+	abandoned := 0
+	for _, l := range items {
+		if l.Outcome == "failed" && l.Reason == "abandoned" && !l.Final {
+			abandoned++
+		}
+	}
+	if abandoned == 0 || sum.Updated+abandoned != len(items) {
+		t.Errorf("%d abandoned, %d updated of %d items; want every unfinished photo abandoned", abandoned, sum.Updated, len(items))
+	}
+	st, err := openDirState(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range items {
+		if rec, ok := st.lookup(l.Name); ok != (l.Outcome == "updated") {
+			t.Errorf("%s (%s) has journal record %+v", l.Name, l.Outcome, rec)
+		}
+	}
+
+	t.Setenv("PEOPLE_WRITES_PER_MINUTE", "6000")
+	if code, _, errOut := runCLI(context.Background(), "backfill", dir); code != 0 {
+		t.Fatalf("rerun exited %d\n%s", code, errOut)
+	}
+	for c, k := range updatesPerContact(stack.People) {
+		if k != 1 {
+			t.Errorf("%s set %d times", c, k)
+		}
+	}
+	if got := len(updatesPerContact(stack.People)); got != n {
+		t.Errorf("%d contacts have a photo, want %d", got, n)
+	}
+}
