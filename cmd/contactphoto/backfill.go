@@ -49,7 +49,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 // backfillCommand is runBackfill with the source of the second interrupt,
 // which abandons the photos in flight, as a parameter.
-func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Writer, again func(done <-chan struct{}) <-chan struct{}) error {
+func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Writer, again func(done <-chan struct{}) <-chan struct{}) (err error) {
 	fs := newFlagSet("backfill", backfillUsage, backfillExample, stderr)
 	tf := addToolFlags(fs)
 	dryRun := fs.Bool("dry-run", false, "show what would be done, without setting photos or recording anything")
@@ -110,7 +110,11 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		if err != nil {
 			return err
 		}
-		defer state.close()
+		defer func() {
+			if cerr := state.close(); cerr != nil && err == nil {
+				err = fmt.Errorf("close the journal: %w", cerr)
+			}
+		}()
 		src = &dirSource{dir: target, account: *account, cfg: cfg, state: state}
 	}
 
@@ -188,6 +192,7 @@ type item struct {
 	// From planning.
 	contact people.ContactRef
 	account string
+	failing bool // fails before any account is used; the pipeline records why
 }
 
 // A source is where a backfill's photos come from.
@@ -356,7 +361,7 @@ feed:
 func (b *backfill) checkAccounts(ctx context.Context, todo []*item) error {
 	seen := map[string]bool{}
 	for _, it := range todo {
-		if seen[it.account] {
+		if it.failing || seen[it.account] {
 			continue
 		}
 		seen[it.account] = true
@@ -428,6 +433,7 @@ func (s *bucketSource) plan(it *item, dryRun bool) *result {
 		return &r
 	case err != nil:
 		// The pipeline fails it the same way, and records that.
+		it.failing = true
 		return nil
 	case plan.Recorded != "":
 		r.Outcome = outSkipped
@@ -530,12 +536,15 @@ func (s *dirSource) list(ctx context.Context) ([]*item, error) {
 			}
 			return nil // hidden, such as the journal
 		}
-		if !d.Type().IsRegular() || !isPhotoFile(d.Name()) {
+		if d.IsDir() || !isPhotoFile(d.Name()) {
 			return nil
 		}
-		fi, err := d.Info()
+		fi, err := os.Stat(p) // follows a symbolic link to a photo
 		if err != nil {
 			return err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
 		}
 		rel, err := filepath.Rel(s.dir, p)
 		if err != nil {

@@ -437,3 +437,24 @@ func TestBackfillAbandon(t *testing.T) {
 		t.Errorf("%d contacts have a photo, want %d", got, n)
 	}
 }
+
+// Without a default account, objects that fail before any account is used
+// don't stop the run for want of one.
+func TestBackfillWithoutDefaultAccount(t *testing.T) {
+	stack := startStack(t, &localstack.Options{Accounts: []string{"work"}, People: peopletest.Options{WriteQuota: -1}})
+	t.Setenv("TOKEN_SECRET", "")
+	stack.People.AddContact("work", "people/c2")
+	for name, md := range map[string]map[string]string{
+		"w/work.jpg":       {"resourceName": "people/c2", "account": "work"},
+		"w/no-contact.jpg": nil,
+	} {
+		if _, err := stack.Storage.Put(localstack.Bucket, name, "image/jpeg", testPhoto(t, 2), md); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runCLI(context.Background(), "backfill", "gs://"+localstack.Bucket+"/w/")
+	_, _, sum := parseLines(t, out)
+	if code != 1 || sum.Updated != 1 || sum.Failed != 1 || len(sum.Failures) != 1 || sum.Failures[0].Reason != "no contact" {
+		t.Errorf("exit %d, %+v; want the work photo updated and the other failed for want of a contact\n%s", code, sum, errOut)
+	}
+}
