@@ -217,11 +217,14 @@ type summaryLine struct {
 
 func (l *lineReporter) emit(v any) {
 	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only plain strings and numbers go in
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err != nil {
+		// Only strings and finite numbers go in; say so rather than break
+		// the stream with half a line.
+		fmt.Fprintf(l.stderr, "cannot write a progress line: %v\n", err)
+		return
+	}
 	l.out.Write(append(b, '\n'))
 }
 

@@ -89,8 +89,12 @@ func runSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("the photo was set, but writing the copy failed: %w", err)
 	}
 	fmt.Fprintf(stdout, "  wrote   %s\n", path)
-	if *open && !startBrowser(path) {
-		fmt.Fprintf(stdout, "  (no image viewer to open it with here)\n")
+	if *open {
+		if startBrowser(path) {
+			fmt.Fprintf(stdout, "  (opened in the image viewer)\n")
+		} else {
+			fmt.Fprintf(stdout, "  (no image viewer to open it with here)\n")
+		}
 	}
 	return nil
 }
