@@ -53,5 +53,8 @@ func (c *Config) PlanObject(obj *gcs.Object) (*ObjectPlan, error) {
 // RecordedFailure returns the reason of a recorded failure status, and
 // whether status is one.
 func RecordedFailure(status string) (reason string, failed bool) {
-	return strings.CutPrefix(status, StatusFailedPrefix)
+	if reason, failed = strings.CutPrefix(status, StatusFailedPrefix); !failed {
+		return "", false
+	}
+	return reason, true
 }
