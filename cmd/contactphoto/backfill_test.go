@@ -379,7 +379,8 @@ func TestBackfillDryRunChangesNothing(t *testing.T) {
 }
 
 // A second interrupt abandons the photos in flight: the run ends without
-// waiting for their turn, and they are not recorded as done.
+// waiting for their turn (a photo that waited would be updated), and they
+// are not recorded as done.
 func TestBackfillAbandon(t *testing.T) {
 	stack := startStack(t, nil)
 	t.Setenv("PEOPLE_WRITES_PER_MINUTE", "60") // a write a second: photos queue up
@@ -396,13 +397,9 @@ func TestBackfillAbandon(t *testing.T) {
 	}
 	ctx := cancelAfter(t, stack.People, 1)
 	var stdout, stderr strings.Builder
-	start := time.Now()
 	err := backfillCommand(ctx, []string{"--workers", "3", dir}, &stdout, &stderr, now)
 	if err == nil || !strings.Contains(stderr.String(), "Abandoning") {
 		t.Fatalf("abandoned run returned %v\n%s", err, stderr.String())
-	}
-	if took := time.Since(start); took > 1900*time.Millisecond {
-		t.Errorf("the abandoned run took %v; it should not wait for the queued photos' turn", took)
 	}
 	_, items, sum := parseLines(t, stdout.String())
 	abandoned := 0
