@@ -288,8 +288,9 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 	// Dispatch stops on an interrupt or when a failure would repeat for
 	// every photo; the work itself only stops when abandoned, so that a
 	// photo that was sent is recorded as done.
-	dispatch, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
+	dispatch, stop := context.WithCancel(ctx)
+	defer stop()
+	var halted error // set once, before stop
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	go func() {
@@ -315,7 +316,8 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 				b.finish(r, true)
 				if r.halt {
 					stopOnce.Do(func() {
-						stop(fmt.Errorf("stopped after %s failed with %s, which every further photo would repeat: %s", r.Name, r.Reason, r.Error))
+						halted = fmt.Errorf("stopped after %s failed with %s, which every further photo would repeat: %s", r.Name, r.Reason, r.Error)
+						stop()
 					})
 				}
 			}
@@ -343,12 +345,12 @@ feed:
 
 	c := t.snapshot()
 	switch {
-	case ctx.Err() != nil:
+	case halted != nil: // wg.Wait orders the write before this read
+		s.Stopped = halted.Error()
+		return halted
+	case s.NotStarted > 0:
 		s.Stopped = "interrupted"
 		return fmt.Errorf("interrupted with %d photos not started; run the same command again to go on", s.NotStarted)
-	case context.Cause(dispatch) != nil && dispatch.Err() != nil:
-		s.Stopped = context.Cause(dispatch).Error()
-		return context.Cause(dispatch)
 	case c.Failed > 0:
 		return fmt.Errorf("%d of %d photos failed", c.Failed, c.Total)
 	}
