@@ -402,14 +402,14 @@ func TestBackfillAbandon(t *testing.T) {
 		t.Fatalf("abandoned run returned %v\n%s", err, stderr.String())
 	}
 	_, items, sum := parseLines(t, stdout.String())
-	abandoned := 0
+	abandoned := map[string]bool{}
 	for _, l := range items {
 		if l.Outcome == "failed" && l.Reason == "abandoned" && !l.Final {
-			abandoned++
+			abandoned["/"+l.Contact] = true
 		}
 	}
-	if abandoned == 0 || sum.Updated+abandoned != len(items) {
-		t.Errorf("%d abandoned, %d updated of %d items; want every unfinished photo abandoned", abandoned, sum.Updated, len(items))
+	if len(abandoned) == 0 || sum.Updated+len(abandoned) != len(items) {
+		t.Errorf("%d abandoned, %d updated of %d items; want every unfinished photo abandoned", len(abandoned), sum.Updated, len(items))
 	}
 	st, err := openDirState(dir, true)
 	if err != nil {
@@ -425,9 +425,11 @@ func TestBackfillAbandon(t *testing.T) {
 	if code, _, errOut := runCLI(context.Background(), "backfill", dir); code != 0 {
 		t.Fatalf("rerun exited %d\n%s", code, errOut)
 	}
+	// A photo abandoned while its request was on the wire may have been set
+	// already; it is set again, as it was not recorded. Others are set once.
 	for c, k := range updatesPerContact(stack.People) {
-		if k != 1 {
-			t.Errorf("%s set %d times", c, k)
+		if k != 1 && !(abandoned[c] && k == 2) {
+			t.Errorf("%s set %d times (abandoned: %t)", c, k, abandoned[c])
 		}
 	}
 	if got := len(updatesPerContact(stack.People)); got != n {
