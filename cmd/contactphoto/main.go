@@ -27,6 +27,8 @@ var commands = []command{
 	{"preview", "write the contact photo an image becomes, optionally showing why", runPreview},
 	{"serve", "serve the functions locally on $PORT, configured from the environment", runServe},
 	{"authorize", "store an account's refresh token in Secret Manager or a file", runAuthorize},
+	{"set", "set one contact's photo from a local file, through the same pipeline", runSet},
+	{"backfill", "set the photos already in a bucket or a folder; resumable, paced, bounded", runBackfill},
 	{"sign", "print the signature header of a webhook request body", runSign},
 }
 

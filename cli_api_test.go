@@ -1,0 +1,87 @@
+package contactphoto
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/contactphoto/contactphoto/gcs"
+	"github.com/contactphoto/contactphoto/people"
+)
+
+func TestPlanObject(t *testing.T) {
+	base := func() *Config {
+		cfg, err := LoadToolConfig(func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	tests := []struct {
+		name       string
+		cfg        func(*Config)
+		objName    string
+		size       int64
+		md         map[string]string
+		want       *ObjectPlan
+		wantReason string
+	}{
+		{name: "contact and account", objName: "a.jpg", md: map[string]string{"ResourceName": "c12", "Account": "work"},
+			want: &ObjectPlan{Contact: people.ContactRef{ResourceName: "people/c12"}, Account: "work"}},
+		{name: "recorded for this generation", objName: "a.jpg",
+			md:   map[string]string{"resourceName": "people/c1", StatusKey: "failed: no contact", StatusGenerationKey: "7"},
+			want: &ObjectPlan{Recorded: "failed: no contact"}},
+		{name: "recorded for an older generation", objName: "a.jpg",
+			md:   map[string]string{"resourceName": "people/c1", StatusKey: "updated", StatusGenerationKey: "6"},
+			want: &ObjectPlan{Contact: people.ContactRef{ResourceName: "people/c1"}}},
+		{name: "recorded, but write-back off", objName: "a.jpg", cfg: func(c *Config) { c.StatusWriteback = false },
+			md:   map[string]string{"resourceName": "people/c1", StatusKey: "updated", StatusGenerationKey: "7"},
+			want: &ObjectPlan{Contact: people.ContactRef{ResourceName: "people/c1"}}},
+		{name: "file name fallback", objName: "x/bob@example.com.png", cfg: func(c *Config) { c.ContactFromFilename = true },
+			want: &ObjectPlan{Contact: people.ContactRef{Email: "bob@example.com"}}},
+		{name: "no contact", objName: "x/bob@example.com.png", wantReason: "no contact"},
+		{name: "bad contact", objName: "a.jpg", md: map[string]string{"resourceName": "people/../x"}, wantReason: "invalid contact"},
+		{name: "two spellings", objName: "a.jpg", md: map[string]string{"resourceName": "people/c1", "RESOURCENAME": "people/c2"},
+			wantReason: "conflicting metadata"},
+		{name: "too large", objName: "a.jpg", size: DefaultMaxObjectBytes + 1, md: map[string]string{"resourceName": "people/c1"},
+			wantReason: "too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := base()
+			if tt.cfg != nil {
+				tt.cfg(cfg)
+			}
+			obj := &gcs.Object{Bucket: "b", Name: tt.objName, Generation: 7, Size: tt.size, Metadata: tt.md}
+			got, err := cfg.PlanObject(obj)
+			if tt.wantReason != "" {
+				if err == nil || !IsPermanent(err) || FailureReason(err) != tt.wantReason {
+					t.Fatalf("got %+v, %v; want a permanent %q failure", got, err, tt.wantReason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("PlanObject (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRecordedFailure(t *testing.T) {
+	tests := []struct {
+		status, reason string
+		failed         bool
+	}{
+		{"failed: no contact", "no contact", true},
+		{"updated", "", false},
+	}
+	for _, tt := range tests {
+		reason, failed := RecordedFailure(tt.status)
+		if failed != tt.failed || reason != tt.reason {
+			t.Errorf("RecordedFailure(%q) = %q, %v; want %q, %v", tt.status, reason, failed, tt.reason, tt.failed)
+		}
+	}
+}
