@@ -422,7 +422,7 @@ func FailureReason(err error) string {
 	case errors.As(err, &pe):
 		return words(pe.Kind.String())
 	case errors.As(err, &te):
-		return words(te.Kind.String())
+		return strings.ToLower(te.Kind.String())
 	case errors.As(err, &ge):
 		return "object " + ge.Kind.String()
 	case errors.As(err, &own):
@@ -431,17 +431,17 @@ func FailureReason(err error) string {
 	return "failed"
 }
 
-// words turns a kind's CamelCase name into lower-case words.
+// words turns a kind's CamelCase name into lower-case words, keeping
+// acronyms whole: "APIDisabled" becomes "api disabled".
 func words(camel string) string {
+	r := []rune(camel)
 	var b strings.Builder
-	for i, r := range camel {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			r = unicode.ToLower(r)
+	for i, c := range r {
+		if i > 0 && unicode.IsUpper(c) &&
+			(unicode.IsLower(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1])) {
+			b.WriteByte(' ')
 		}
-		b.WriteRune(r)
+		b.WriteRune(unicode.ToLower(c))
 	}
 	return b.String()
 }
