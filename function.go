@@ -312,7 +312,7 @@ func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account st
 	// Pixels.
 	opts := p.cfg.Imaging
 	opts.Logger = log
-	img, err := imaging.Process(bytes.NewReader(data), &opts)
+	img, err := imaging.Process(bytes.NewBuffer(data), &opts)
 	if err != nil {
 		return nil, permanentf("not a usable image", "%w", err)
 	}

@@ -141,7 +141,9 @@ func (o *Options) settings() (settings, error) {
 // CropNone, the whole image), no larger than opt.Size on each side. Images
 // smaller than that are never scaled up.
 //
-// Process reads r to the end; the caller bounds its size.
+// Process reads r to the end; the caller bounds its size. Given a
+// *bytes.Buffer it decodes the buffered bytes in place, without copying
+// them, and does not modify them.
 func Process(r io.Reader, opt *Options) (*Result, error) {
 	s, err := opt.settings()
 	if err != nil {
@@ -212,8 +214,14 @@ func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
 	return src.render(image.Rect(0, 0, uw, uh), w, h), nil
 }
 
-// readSource reads r to the end and loads the image in it.
+// readSource reads r to the end and loads the image in it. A reader that
+// already holds the bytes in memory, such as a *bytes.Buffer, lends them
+// instead of being copied: the copy would double the memory a large photo
+// takes while it is decoded.
 func readSource(r io.Reader, s settings) (*source, error) {
+	if b, ok := r.(interface{ Bytes() []byte }); ok {
+		return load(b.Bytes(), s)
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("imaging: read image: %w", err)

@@ -6,7 +6,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -235,5 +238,56 @@ func TestProcessConcurrent(t *testing.T) {
 				t.Error("output differs from a sequential run")
 			}
 		})
+	}
+}
+
+// TestProcessBufferIsLentNotCopiedOrChanged checks that a *bytes.Buffer's
+// bytes are decoded in place: the result matches a plain reader's, and the
+// caller's bytes are left as they were.
+func TestProcessBufferIsLentNotCopiedOrChanged(t *testing.T) {
+	data := encodeJPEG(t, quadrants(640, 480), 90)
+	orig := bytes.Clone(data)
+	fromReader, err := Process(bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := bytes.NewBuffer(data)
+	fromBuffer, err := Process(buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(fromReader.JPEG, fromBuffer.JPEG) {
+		t.Error("a *bytes.Buffer gave another photo than a plain reader")
+	}
+	if !bytes.Equal(data, orig) {
+		t.Error("Process changed the caller's bytes")
+	}
+
+	// A noisy photo compresses badly, so its bytes are a large share of
+	// what Process allocates: lending them must save at least their size.
+	noise := image.NewNRGBA(image.Rect(0, 0, 1600, 1200))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range noise.Pix {
+		noise.Pix[i] = uint8(rng.Uint32())
+	}
+	big := encodeJPEG(t, noise, 95)
+	allocated := func(r func() io.Reader) uint64 {
+		least := uint64(math.MaxUint64)
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			if _, err := Process(r(), nil); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			least = min(least, after.TotalAlloc-before.TotalAlloc)
+		}
+		return least
+	}
+	copied := allocated(func() io.Reader { return bytes.NewReader(big) })
+	lent := allocated(func() io.Reader { return bytes.NewBuffer(big) })
+	if copied < lent || copied-lent < uint64(len(big)) {
+		t.Errorf("Process allocated %d bytes from a reader and %d from a buffer of %d bytes; the buffer's bytes were copied",
+			copied, lent, len(big))
 	}
 }

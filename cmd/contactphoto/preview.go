@@ -43,7 +43,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	res, err := imaging.Process(bytes.NewReader(data), &imaging.Options{Size: *size, Crop: crop})
+	res, err := imaging.Process(bytes.NewBuffer(data), &imaging.Options{Size: *size, Crop: crop})
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
