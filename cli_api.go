@@ -7,13 +7,6 @@ import (
 	"github.com/contactphoto/contactphoto/people"
 )
 
-// StatusUpdated is the status recorded on an object whose photo was set;
-// a failure is recorded as StatusFailedPrefix followed by its reason.
-const (
-	StatusUpdated      = statusUpdated
-	StatusFailedPrefix = statusFailedPrefix
-)
-
 // ObjectPlan is what UpdateObject would do with an object, as far as its
 // listed attributes tell.
 type ObjectPlan struct {
@@ -32,22 +25,14 @@ type ObjectPlan struct {
 // before any download (too large, no or bad contact metadata), PlanObject
 // returns that permanent error; FailureReason gives its reason.
 func (c *Config) PlanObject(obj *gcs.Object) (*ObjectPlan, error) {
-	p := &Pipeline{cfg: c}
-	if p.alreadyDone(obj) != "" {
+	if c.alreadyDone(obj) != "" {
 		return &ObjectPlan{Recorded: obj.Metadata[StatusKey]}, nil
 	}
-	if obj.Size > c.MaxObjectBytes {
-		return nil, permanentf("too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", obj.Size, c.MaxObjectBytes)
-	}
-	ref, err := p.contactOf(obj.Name, obj.Metadata)
+	t, err := c.targetOf(obj, 0)
 	if err != nil {
 		return nil, err
 	}
-	account, _, err := lookupMetadata(obj.Metadata, AccountMetadataKey)
-	if err != nil {
-		return nil, err
-	}
-	return &ObjectPlan{Contact: ref, Account: account}, nil
+	return &ObjectPlan{Contact: t.ref, Account: t.account}, nil
 }
 
 // RecordedFailure returns the reason of a recorded failure status, and

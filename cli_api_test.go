@@ -44,7 +44,7 @@ func TestPlanObject(t *testing.T) {
 		{name: "two spellings", objName: "a.jpg", md: map[string]string{"resourceName": "people/c1", "RESOURCENAME": "people/c2"},
 			wantReason: "conflicting metadata"},
 		{name: "too large", objName: "a.jpg", size: DefaultMaxObjectBytes + 1, md: map[string]string{"resourceName": "people/c1"},
-			wantReason: "too large"},
+			wantReason: "object too large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -184,7 +184,7 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 		return &ObjectResult{Skipped: skip}, err
 	}
 	if !force {
-		if done := p.alreadyDone(attrs); done != "" {
+		if done := p.cfg.alreadyDone(attrs); done != "" {
 			return &ObjectResult{Skipped: done}, nil
 		}
 		if prev, ok := p.recent.get(objectKey(bucket, name, generation)); ok {
@@ -203,9 +203,9 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 	var st status
 	switch {
 	case err == nil:
-		st = status{status: statusUpdated, contact: run.Updated.ResourceName}
+		st = status{status: StatusUpdated, contact: run.Updated.ResourceName}
 	case IsPermanent(err):
-		st = status{status: statusFailedPrefix + FailureReason(err)}
+		st = status{status: StatusFailedPrefix + FailureReason(err)}
 	default:
 		return nil, err
 	}
@@ -243,12 +243,42 @@ func (p *Pipeline) currentGeneration(ctx context.Context, bucket, name string, g
 // processObject takes one object generation from its metadata to the People
 // API.
 func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *gcs.Object, sizeHint int64) (*ObjectResult, error) {
-	if size := max(attrs.Size, sizeHint); size > p.cfg.MaxObjectBytes {
-		return nil, permanentf("object too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, p.cfg.MaxObjectBytes)
-	}
-
 	// Contact.
-	ref, err := p.contactOf(attrs.Name, attrs.Metadata)
+	t, err := p.cfg.targetOf(attrs, sizeHint)
+	if err != nil {
+		return nil, err
+	}
+	log = log.With("contact", t.ref.String(), "account", t.account)
+
+	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, p.cfg.MaxObjectBytes)
+	if err != nil {
+		return nil, err
+	}
+	updated, err := p.updatePhoto(ctx, log, t.account, t.ref, t.email, data)
+	if err != nil {
+		return nil, err
+	}
+	return &ObjectResult{Updated: updated}, nil
+}
+
+// target is what an object's attributes ask for: whose photo, with which
+// account's credentials.
+type target struct {
+	ref     people.ContactRef
+	account string
+	// email finds the contact again when its resource name changed, as it
+	// does when a contact is linked to a profile.
+	email string
+}
+
+// targetOf reads the target from an object's attributes, refusing for good
+// what no download can mend: an object over the size limit (by its stored
+// size or the event's), and missing or malformed contact metadata.
+func (c *Config) targetOf(attrs *gcs.Object, sizeHint int64) (*target, error) {
+	if size := max(attrs.Size, sizeHint); size > c.MaxObjectBytes {
+		return nil, permanentf("object too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, c.MaxObjectBytes)
+	}
+	ref, err := c.contactOf(attrs.Name, attrs.Metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -256,23 +286,11 @@ func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *g
 	if err != nil {
 		return nil, err
 	}
-	log = log.With("contact", ref.String(), "account", account)
-
-	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, p.cfg.MaxObjectBytes)
-	if err != nil {
-		return nil, err
-	}
-	// A contact's resource name changes when it is linked to a profile; an
-	// email in the metadata lets the People adapter find it again.
 	email, _, err := lookupMetadata(attrs.Metadata, EmailMetadataKey)
 	if err != nil {
 		return nil, err
 	}
-	updated, err := p.updatePhoto(ctx, log, account, ref, email, data)
-	if err != nil {
-		return nil, err
-	}
-	return &ObjectResult{Updated: updated}, nil
+	return &target{ref: ref, account: account, email: email}, nil
 }
 
 // EmailMetadataKey is the object metadata key with the contact's email
@@ -285,18 +303,18 @@ const AccountMetadataKey = "account"
 
 // contactOf reads the contact reference from the object's metadata, or from
 // its file name when CONTACT_FROM_FILENAME allows.
-func (p *Pipeline) contactOf(name string, metadata map[string]string) (people.ContactRef, error) {
-	if v, ok, err := lookupMetadata(metadata, p.cfg.ContactMetadataKey); err != nil {
+func (c *Config) contactOf(name string, metadata map[string]string) (people.ContactRef, error) {
+	if v, ok, err := lookupMetadata(metadata, c.ContactMetadataKey); err != nil {
 		return people.ContactRef{}, err
 	} else if ok {
 		return people.ParseContactRef(v)
 	}
-	if p.cfg.ContactFromFilename {
+	if c.ContactFromFilename {
 		return people.ContactRefFromFilename(path.Base(name))
 	}
 	return people.ContactRef{}, permanentf("no contact",
 		"object has no %q metadata naming the contact; upload it with --custom-metadata=%s=people/c1234567890",
-		p.cfg.ContactMetadataKey, p.cfg.ContactMetadataKey)
+		c.ContactMetadataKey, c.ContactMetadataKey)
 }
 
 // Updated describes a contact photo that was set.

@@ -380,7 +380,7 @@ func TestHostileInputs(t *testing.T) {
 				t.Fatalf("logged %d errors, want exactly 1", len(errorLines))
 			}
 			e := errorLines[0]
-			if reason := strings.TrimPrefix(tc.want, statusFailedPrefix); e.str("reason") != reason || e.str("@type") != cloudlog.ReportedErrorEventType {
+			if reason := strings.TrimPrefix(tc.want, StatusFailedPrefix); e.str("reason") != reason || e.str("@type") != cloudlog.ReportedErrorEventType {
 				t.Errorf("error line has reason %q and @type %q, want %q and the Error Reporting type", e.str("reason"), e.str("@type"), reason)
 			}
 			msg := e.str("message")

@@ -21,9 +21,11 @@ const (
 	StatusContactKey    = "contactphoto-contact"    // the contact's resource name
 )
 
+// StatusUpdated is the status recorded on an object whose photo was set;
+// a failure is recorded as StatusFailedPrefix followed by its reason.
 const (
-	statusUpdated      = "updated"
-	statusFailedPrefix = "failed: "
+	StatusUpdated      = "updated"
+	StatusFailedPrefix = "failed: "
 )
 
 // status is the outcome of one object generation.
@@ -33,8 +35,8 @@ type status struct {
 }
 
 // alreadyDone reports the recorded outcome when attrs' generation has one.
-func (p *Pipeline) alreadyDone(attrs *gcs.Object) string {
-	if !p.cfg.StatusWriteback {
+func (c *Config) alreadyDone(attrs *gcs.Object) string {
+	if !c.StatusWriteback {
 		return ""
 	}
 	st := attrs.Metadata[StatusKey]

@@ -250,7 +250,7 @@ func (p *Pipeline) webhookDelete(ctx context.Context, req *webhookRequest) (*web
 func updatedResponse(u *Updated) *webhookResponse {
 	return &webhookResponse{
 		ResourceName: u.ResourceName,
-		Status:       statusUpdated,
+		Status:       StatusUpdated,
 		Photo:        &photoSummary{Width: u.Photo.Width, Height: u.Photo.Height, Bytes: len(u.Photo.JPEG), Face: u.Photo.Face},
 		PhotoURL:     u.PhotoURL,
 	}
