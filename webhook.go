@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"log/slog"
 	"mime"
@@ -21,7 +20,6 @@ import (
 	"unicode/utf8"
 
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
-	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
@@ -693,18 +691,16 @@ func (k *webhookKeys) read(ctx context.Context, now time.Time) ([]byte, error) {
 // readWebhookKey reads the key's secret version and checks its CRC32C,
 // which the Secret Manager client leaves to its caller.
 func readWebhookKey(ctx context.Context, sm *secretmanager.Client, version string) ([]byte, error) {
-	resp, err := sm.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: version})
+	data, _, err := tokens.AccessSecret(ctx, sm, version)
+	if errors.Is(err, tokens.ErrChecksum) {
+		return nil, &webhookKeyError{version: version, err: err, permanent: true}
+	}
 	if err != nil {
 		switch grpcstatus.Code(err) {
 		case codes.NotFound, codes.FailedPrecondition, codes.PermissionDenied, codes.InvalidArgument:
 			return nil, &webhookKeyError{version: version, err: err, permanent: true}
 		}
 		return nil, &webhookKeyError{version: version, err: err}
-	}
-	data := resp.GetPayload().GetData()
-	if sum := resp.GetPayload().DataCrc32C; sum != nil && int64(crc32.Checksum(data, castagnoli)) != *sum {
-		return nil, &webhookKeyError{version: version, permanent: true,
-			err: errors.New("the payload does not match its CRC32C checksum: it was corrupted in storage or transit")}
 	}
 	if len(data) < minWebhookKeyBytes {
 		return nil, &webhookKeyError{version: version, permanent: true, err: fmt.Errorf(
@@ -713,8 +709,6 @@ func readWebhookKey(ctx context.Context, sm *secretmanager.Client, version strin
 	}
 	return data, nil
 }
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // webhookKeyError says why the webhook key could not be read. It never holds
 // the key.

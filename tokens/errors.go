@@ -152,7 +152,7 @@ func classify(err error) Kind {
 	if errors.As(err, &te) {
 		return te.Kind
 	}
-	if errors.Is(err, errChecksum) {
+	if errors.Is(err, ErrChecksum) {
 		return InvalidSecret
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

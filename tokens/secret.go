@@ -128,13 +128,14 @@ func latestOf(version string) string {
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
 
-// errChecksum reports a payload that does not match the CRC32C Secret
-// Manager sent with it.
-var errChecksum = errors.New("the payload does not match its CRC32C checksum: it was corrupted in storage or transit")
+// ErrChecksum reports a payload that does not match the CRC32C Secret
+// Manager sent with it. Reading again cannot mend it.
+var ErrChecksum = errors.New("the payload does not match its CRC32C checksum: it was corrupted in storage or transit")
 
-// accessSecret reads a secret version and checks its CRC32C when Secret
-// Manager sends one. It returns the payload and the resolved version name.
-func accessSecret(ctx context.Context, sm *secretmanager.Client, version string) ([]byte, string, error) {
+// AccessSecret reads a secret version and checks its CRC32C when Secret
+// Manager sends one (the client library does not). Errors are the client's
+// own, or ErrChecksum. It returns the payload and the resolved version name.
+func AccessSecret(ctx context.Context, sm *secretmanager.Client, version string) ([]byte, string, error) {
 	resp, err := sm.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: version})
 	if err != nil {
 		return nil, "", err
@@ -142,7 +143,7 @@ func accessSecret(ctx context.Context, sm *secretmanager.Client, version string)
 	data := resp.GetPayload().GetData()
 	if resp.GetPayload().DataCrc32C != nil {
 		if int64(crc32.Checksum(data, crc32c)) != resp.GetPayload().GetDataCrc32C() {
-			return nil, "", errChecksum
+			return nil, "", ErrChecksum
 		}
 	}
 	name := resp.GetName()

@@ -248,7 +248,7 @@ func (a *accountSource) load(ctx context.Context, version string) error {
 	if a.store.sm == nil {
 		return a.use(a.store.payload, version)
 	}
-	data, resolved, err := accessSecret(ctx, a.store.sm, version)
+	data, resolved, err := AccessSecret(ctx, a.store.sm, version)
 	if err != nil {
 		return failure(a.name, version, err)
 	}
@@ -285,7 +285,7 @@ func (a *accountSource) Token() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(a.store.ctx, rotationTimeout)
 	defer cancel()
 	latest := latestOf(a.version)
-	data, resolved, rerr := accessSecret(ctx, a.store.sm, latest)
+	data, resolved, rerr := AccessSecret(ctx, a.store.sm, latest)
 	if rerr != nil {
 		// The token is revoked either way; a transient read failure is
 		// worth a retry, anything else leaves the revocation to report.
