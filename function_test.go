@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -283,13 +282,6 @@ func TestUpdateContactPhotoEventShapes(t *testing.T) {
 		})
 	}
 }
-
-var pngOnce = sync.OnceValue(func() []byte {
-	var buf bytes.Buffer
-	img := image.NewNRGBA(image.Rect(0, 0, 64, 48))
-	png.Encode(&buf, img)
-	return buf.Bytes()
-})
 
 // hugePNGHeader is a valid PNG signature and IHDR claiming 20000x20000
 // pixels, over the default pixel budget, with no pixel data behind it.

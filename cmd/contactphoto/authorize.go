@@ -212,7 +212,7 @@ func authorizeInBrowser(ctx context.Context, conf *oauth2.Config, port int, time
 		return nil, fmt.Errorf("exchange the authorization code: %w", err)
 	}
 	if tok.RefreshToken == "" {
-		return nil, errors.New("Google returned no refresh token; remove the app's access at https://myaccount.google.com/permissions and run the command again")
+		return nil, errors.New("no refresh token came back from Google; remove the app's access at https://myaccount.google.com/permissions and run the command again")
 	}
 	return tok, nil
 }

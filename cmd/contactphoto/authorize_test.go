@@ -124,8 +124,8 @@ func (b *browser) output() string {
 }
 
 // runWithBrowser runs authorize with args while visit acts on the printed
-// URL, and returns the command's error and output.
-func runWithBrowser(t *testing.T, args []string, visit func(authURL string)) (error, string) {
+// URL, and returns the command's output and error.
+func runWithBrowser(t *testing.T, args []string, visit func(authURL string)) (string, error) {
 	t.Helper()
 	b := newBrowser()
 	var stderr strings.Builder
@@ -137,17 +137,17 @@ func runWithBrowser(t *testing.T, args []string, visit func(authURL string)) (er
 			visit(u)
 		}
 	case err := <-done:
-		return err, b.output() + stderr.String()
+		return b.output() + stderr.String(), err
 	case <-time.After(10 * time.Second):
 		t.Fatal("authorize printed no URL")
 	}
 	select {
 	case err := <-done:
-		return err, b.output() + stderr.String()
+		return b.output() + stderr.String(), err
 	case <-time.After(10 * time.Second):
 		t.Fatal("authorize did not finish after the browser came back")
 	}
-	return nil, ""
+	return "", nil
 }
 
 // follow opens authURL like a browser and returns the final page.
@@ -167,7 +167,7 @@ func TestAuthorizeToSecret(t *testing.T) {
 	const secret = "projects/my-project/secrets/contacts-token"
 	var authURL string
 	for i, wantVersion := range []string{secret + "/versions/1", secret + "/versions/2"} {
-		err, out := runWithBrowser(t, []string{"--client-secret", e.clientSecret, "--secret", secret, "--no-browser"}, func(u string) {
+		out, err := runWithBrowser(t, []string{"--client-secret", e.clientSecret, "--secret", secret, "--no-browser"}, func(u string) {
 			authURL = u
 			status, page := follow(t, u)
 			if status != http.StatusOK || !strings.Contains(page, "contactphoto is authorized") {
@@ -232,7 +232,7 @@ func TestAuthorizeToSecret(t *testing.T) {
 func TestAuthorizeToFile(t *testing.T) {
 	e := newAuthorizeEnv(t)
 	out := filepath.Join(t.TempDir(), "token.json")
-	err, output := runWithBrowser(t, []string{"--client-secret", e.clientSecret, "--out", out, "--no-browser"}, func(u string) { follow(t, u) })
+	output, err := runWithBrowser(t, []string{"--client-secret", e.clientSecret, "--out", out, "--no-browser"}, func(u string) { follow(t, u) })
 	if err != nil {
 		t.Fatalf("%v\n%s", err, output)
 	}
@@ -316,7 +316,7 @@ func TestAuthorizeFailures(t *testing.T) {
 			if tc.visit != nil {
 				visit = func(u string) { tc.visit(t, u) }
 			}
-			err, out := runWithBrowser(t, []string{"--client-secret", e.clientSecret, "--secret", "projects/p/secrets/s",
+			out, err := runWithBrowser(t, []string{"--client-secret", e.clientSecret, "--secret", "projects/p/secrets/s",
 				"--no-browser", "--timeout", "200ms"}, visit)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one saying %q\n%s", err, tc.want, out)

@@ -2,6 +2,7 @@ package cloudlog
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -15,7 +16,7 @@ func TestCloudLoggingShape(t *testing.T) {
 	log.Info("i", "object", "a.jpg")
 	log.Warn("w")
 	log.Error("e")
-	log.Log(nil, slog.LevelError+4, "c")
+	log.Log(context.Background(), slog.LevelError+4, "c")
 
 	want := []string{"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
