@@ -95,8 +95,8 @@ func parseProfileTierLevel(r *bitReader, maxSubLayersMinus1 int) (profile int, c
 	r.u(1) // general_tier_flag
 	profile = int(r.u(5))
 	compat = r.u(32)
-	r.u(32) // progressive, interlaced, non-packed, frame-only, constraint flags
-	r.u(12)
+	r.u(32) // progressive, interlaced, non-packed, frame-only, 44 constraint bits
+	r.u(16)
 	r.u(8) // general_level_idc
 	subProfile := make([]bool, maxSubLayersMinus1)
 	subLevel := make([]bool, maxSubLayersMinus1)

@@ -1,5 +1,0 @@
-package hevc
-
-func decodePicture(st *stream, s *sps) (*Picture, error) {
-	return nil, unsupported("slice decoding not written yet")
-}

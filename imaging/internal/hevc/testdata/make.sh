@@ -1,0 +1,37 @@
+#!/bin/sh
+# Regenerates the reference streams and md5.txt: each stream is encoded by
+# x265 (intra only, one picture) from a generated or photo-derived picture,
+# then decoded by libde265's dec265; md5.txt lists the MD5 of each plane of
+# dec265's output (one byte a sample at 8 bits, two bytes little-endian at 10).
+# Needs: go, x265, libde265-examples (libde265-dec265).
+set -eu
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+: > md5.txt.new
+# name src w h depth csp x265-options...
+enc() {
+	name=$1 src=$2 w=$3 h=$4 depth=$5 csp=$6
+	shift 6
+	go run gen.go -src "$src" -w "$w" -h "$h" -depth "$depth" -csp "$csp" -o "$tmp/in.yuv"
+	incsp=i420
+	[ "$csp" = 400 ] && incsp=i400
+	x265 --input "$tmp/in.yuv" --input-res "${w}x$h" --input-depth "$depth" --output-depth "$depth" \
+		--input-csp "$incsp" --fps 1 --frames 1 --keyint 1 --hash 1 --log-level error "$@" -o "$name.hevc"
+	libde265-dec265 -q -c -o "$tmp/out.yuv" "$name.hevc" >/dev/null
+	bps=1
+	[ "$depth" -gt 8 ] && bps=2
+	ysize=$((w * h * bps))
+	line="$name.hevc $(head -c $ysize "$tmp/out.yuv" | md5sum | cut -d' ' -f1)"
+	if [ "$csp" != 400 ]; then
+		csize=$(((w + 1) / 2 * ((h + 1) / 2) * bps))
+		line="$line $(tail -c +$((ysize + 1)) "$tmp/out.yuv" | head -c $csize | md5sum | cut -d' ' -f1)"
+		line="$line $(tail -c +$((ysize + csize + 1)) "$tmp/out.yuv" | head -c $csize | md5sum | cut -d' ' -f1)"
+	fi
+	echo "$line" >> md5.txt.new
+	[ -n "${KEEP_YUV:-}" ] && cp "$tmp/out.yuv" "$name.yuv"
+	return 0
+}
+face=../../../testdata/face.jpg
+. ./streams.sh
+mv md5.txt.new md5.txt

@@ -1,0 +1,175 @@
+package hevc
+
+// dct32 is the 32-point DCT matrix of 8.6.4.2, transMatrix[k][n]; the
+// N-point matrices are its rows k*32/N, first N columns.
+var dct32 [32][32]int32
+
+// dst4 holds in its first four rows and columns the 4-point DST matrix for
+// intra 4x4 luma blocks, in the shape of dct32 to share the transform code.
+var dst4 [32][32]int32
+
+func init() {
+	for k, row := range [4][4]int32{
+		{29, 55, 74, 84},
+		{74, 74, 0, -74},
+		{84, -29, -74, 55},
+		{55, -84, 74, -29},
+	} {
+		copy(dst4[k][:], row[:])
+	}
+}
+
+func init() {
+	// cosine values 64*sqrt(2)*cos(m*pi/64) as H.265 rounds them, m=0..32.
+	cos := [33]int32{64, 90, 90, 90, 89, 88, 87, 85, 83, 82, 80, 78, 75, 73, 70, 67,
+		64, 61, 57, 54, 50, 46, 43, 38, 36, 31, 25, 22, 18, 13, 9, 4, 0}
+	for k := range 32 {
+		for n := range 32 {
+			if k == 0 {
+				dct32[k][n] = 64
+				continue
+			}
+			m := (2*n + 1) * k % 128
+			sign := int32(1)
+			if m > 64 {
+				m = 128 - m
+			}
+			if m > 32 {
+				m = 64 - m
+				sign = -1
+			}
+			dct32[k][n] = sign * cos[m]
+		}
+	}
+}
+
+var levelScale = [6]int32{40, 45, 51, 57, 64, 72}
+
+func clip16(v int64) int32 {
+	if v < -32768 {
+		return -32768
+	}
+	if v > 32767 {
+		return 32767
+	}
+	return int32(v)
+}
+
+// reconstruct scales the coefficients in d.coeff (8.6.2 to 8.6.4), adds the
+// residual to the predicted block and clears the coefficients. maxX, maxY
+// bound the non-zero coefficients.
+func (d *picDecoder) reconstruct(cIdx, x0, y0, log2Size int, tskip bool, maxX, maxY int) {
+	s := d.s
+	size := 1 << log2Size
+	n := size * size
+	coeff := d.coeff[:n]
+	res := d.res[:n]
+	bitDepth := s.bitDepthY
+	if cIdx > 0 {
+		bitDepth = s.bitDepthC
+	}
+	if d.cuBypass {
+		copy(res, coeff)
+	} else {
+		qp := d.qpY + d.qpBdY
+		if cIdx > 0 {
+			qp = d.chromaQP(cIdx)
+		}
+		bdShift := uint(bitDepth + log2Size - 5)
+		round := int64(1) << (bdShift - 1)
+		scale := int64(levelScale[qp%6]) << (qp / 6)
+		var m []uint8
+		if s.scalingListEnabled && d.p.scaling != nil {
+			m = d.p.scaling[log2Size-2][cIdx]
+		}
+		for y := 0; y <= maxY; y++ {
+			row := coeff[y<<log2Size:]
+			for x := 0; x <= maxX; x++ {
+				if v := row[x]; v != 0 {
+					f := int64(16)
+					if m != nil {
+						f = int64(m[y<<log2Size+x])
+					}
+					row[x] = clip16((int64(v)*f*scale + round) >> bdShift)
+				}
+			}
+		}
+		bdShift2 := uint(20 - bitDepth)
+		round2 := int32(1) << (bdShift2 - 1)
+		switch {
+		case tskip:
+			for i, v := range coeff {
+				res[i] = (v<<7 + round2) >> bdShift2
+			}
+		case cIdx == 0 && log2Size == 2:
+			d.inverse(coeff, res, 2, &dst4, 1, 3, 3, bdShift2)
+		default:
+			d.inverse(coeff, res, log2Size, &dct32, 32>>log2Size, maxX, maxY, bdShift2)
+		}
+	}
+	pl, st := d.planes[cIdx], d.stride[cIdx]
+	maxV := int32(1)<<bitDepth - 1
+	for y := range size {
+		row := pl[(y0+y)*st+x0 : (y0+y)*st+x0+size]
+		r := res[y*size : y*size+size]
+		for x := range row {
+			v := int32(row[x]) + r[x]
+			if v < 0 {
+				v = 0
+			} else if v > maxV {
+				v = maxV
+			}
+			row[x] = uint16(v)
+		}
+	}
+	clear(coeff)
+}
+
+// inverse runs the two-stage inverse transform of 8.6.4.2 with matrix mat,
+// taking rows step apart: columns first, then rows.
+func (d *picDecoder) inverse(coeff, res []int32, log2Size int, mat *[32][32]int32, step, maxX, maxY int, bdShift uint) {
+	size := 1 << log2Size
+	tmp := d.tmp[:size*size]
+	// Columns: tmp[y][x] = sum over k of mat[k][y] * coeff[k][x].
+	for x := 0; x <= maxX; x++ {
+		for y := range size {
+			var sum int64
+			for k := 0; k <= maxY; k++ {
+				sum += int64(mat[k*step][y]) * int64(coeff[k<<log2Size+x])
+			}
+			tmp[y<<log2Size+x] = clip16((sum + 64) >> 7)
+		}
+	}
+	round := int64(1) << (bdShift - 1)
+	for y := range size {
+		row := tmp[y<<log2Size:]
+		for x := range size {
+			var sum int64
+			for k := 0; k <= maxX; k++ {
+				sum += int64(mat[k*step][x]) * int64(row[k])
+			}
+			res[y<<log2Size+x] = int32((sum + round) >> bdShift)
+		}
+	}
+}
+
+// chromaQP derives Qp'Cb or Qp'Cr of the current coding unit (8.6.1).
+func (d *picDecoder) chromaQP(cIdx int) int {
+	off := d.p.cbQPOffset + d.h.cbQPOffset
+	if cIdx == 2 {
+		off = d.p.crQPOffset + d.h.crQPOffset
+	}
+	qpi := min(max(d.qpY+off, -d.qpBdC), 57)
+	return chromaQPTable(qpi) + d.qpBdC
+}
+
+// chromaQPTable maps qPi to QpC for 4:2:0 (Table 8-10).
+func chromaQPTable(qpi int) int {
+	switch {
+	case qpi < 30:
+		return qpi
+	case qpi > 42:
+		return qpi - 6
+	}
+	return int([13]uint8{29, 30, 31, 32, 33, 33, 34, 34, 35, 35, 36, 36, 37}[qpi-30])
+}
