@@ -78,21 +78,6 @@ func (r *reader) fullBox() (version int, flags uint32) {
 	return int(v >> 24), v & 0xffffff
 }
 
-// cstring reads a NUL-terminated string; a missing terminator at the end of
-// the box is tolerated, as some writers omit it.
-func (r *reader) cstring() string {
-	for i, c := range r.b {
-		if c == 0 {
-			s := string(r.b[:i])
-			r.b = r.b[i+1:]
-			return s
-		}
-	}
-	s := string(r.b)
-	r.b = nil
-	return s
-}
-
 // A box is one box: its type and its payload (after the header).
 type box struct {
 	typ     string

@@ -69,6 +69,11 @@ type HEVCConfig struct {
 	BitDepthLuma, BitDepthChroma int
 	LengthSize                   int // bytes of each NAL unit length prefix: 1, 2 or 4
 	ParameterSets                [][]byte
+	// VideoSignal is the colour the SPS's VUI describes, for images
+	// without a colr nclx property: Type "nclx", code points 2
+	// (unspecified) where it says nothing, and limited range unless it
+	// says full, as ITU-T H.265 infers.
+	VideoSignal Colour
 }
 
 // A Transform is a clap, irot or imir property.
@@ -76,8 +81,8 @@ type Transform struct {
 	Type string // "clap", "irot" or "imir"
 	// Rotation is, for irot, the anticlockwise rotation in quarter turns.
 	Rotation int
-	// Axis is, for imir, 0 for a vertical axis (left and right swap) and 1
-	// for a horizontal axis (top and bottom swap).
+	// Axis is, for imir, 0 when top and bottom are exchanged and 1 when
+	// left and right are (ISO/IEC 23008-12:2022 6.5.12).
 	Axis int
 	// Clap is the clean aperture's fractions, for clap.
 	Clap Clap
@@ -91,36 +96,32 @@ type Clap struct {
 	VertOffN, VertOffD               int64
 }
 
-// Rect returns the clean aperture in the pixels of a w×h image, rounded to
-// whole pixels outwards as libheif does, or false when it does not lie
-// within the image.
+// Rect returns the clean aperture in the pixels of a w×h image, or false
+// when it does not lie within the image. Fractional edges are rounded as
+// libheif 1.15 rounds them, so that both show the same pixels: the left
+// edge towards zero, the top edge to the nearest pixel (halves up), and the
+// right and bottom edges to the nearest pixel from there.
 func (c Clap) Rect(w, h int) (image.Rectangle, bool) {
 	if c.WidthD <= 0 || c.HeightD <= 0 || c.HorizOffD <= 0 || c.VertOffD <= 0 || c.WidthN <= 0 || c.HeightN <= 0 {
 		return image.Rectangle{}, false
 	}
-	// left = horizOff + (w-1)/2 - (cleanW-1)/2, in units of 1/(2·d).
-	edges := func(offN, offD, sizeN, sizeD int64, n int) (int, int) {
-		d := 2 * offD * sizeD
-		centre := 2*offN*sizeD + int64(n-1)*offD*sizeD
-		half := (sizeN - sizeD) * offD
-		lo, hi := floorDiv(centre-half, d), -floorDiv(-(centre+half), d)
-		return int(max(min(lo, 1<<31), -1<<31)), int(max(min(hi, 1<<31), -1<<31))
+	// The leading edge is off + (n-1)/2 - (size-1)/2, over the common
+	// denominator 2·offD·sizeD; the trailing one size-1 past it.
+	edges := func(offN, offD, sizeN, sizeD int64, n int, round bool) (lo, hi int64) {
+		num, den := 2*offN*sizeD+int64(n-1)*offD*sizeD-(sizeN-sizeD)*offD, 2*offD*sizeD
+		if round {
+			lo = (num + den/2) / den
+		} else {
+			lo = num / den
+		}
+		return lo, (sizeN - sizeD + lo*sizeD + sizeD/2) / sizeD
 	}
-	x0, x1 := edges(c.HorizOffN, c.HorizOffD, c.WidthN, c.WidthD, w)
-	y0, y1 := edges(c.VertOffN, c.VertOffD, c.HeightN, c.HeightD, h)
-	r := image.Rect(x0, y0, x1+1, y1+1)
-	if x0 < 0 || y0 < 0 || x1 >= w || y1 >= h || r.Empty() {
+	x0, x1 := edges(c.HorizOffN, c.HorizOffD, c.WidthN, c.WidthD, w, false)
+	y0, y1 := edges(c.VertOffN, c.VertOffD, c.HeightN, c.HeightD, h, true)
+	if x0 < 0 || y0 < 0 || x1 < x0 || y1 < y0 || x1 >= int64(w) || y1 >= int64(h) {
 		return image.Rectangle{}, false
 	}
-	return r, true
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
+	return image.Rect(int(x0), int(y0), int(x1)+1, int(y1)+1), true
 }
 
 // Colour is a colr property: an nclx description (ITU-T H.273 code
@@ -343,7 +344,7 @@ func parseIloc(bx *box, items map[uint32]*itemInfo) error {
 	if n > maxItems {
 		return formatErr("iloc lists %d items, over the limit of %d", n, maxItems)
 	}
-	for range n {
+	for i := 0; i < n && r.err == nil; i++ {
 		id := uint32(r.sized(idSize))
 		method := 0
 		if v > 0 {
@@ -353,7 +354,7 @@ func parseIloc(bx *box, items map[uint32]*itemInfo) error {
 		base := r.sized(baseSize)
 		count := r.u16()
 		var exts []extent
-		for range count {
+		for j := 0; j < count && r.err == nil; j++ {
 			r.sized(idxSize)
 			off, l := r.sized(offSize), r.sized(lenSize)
 			if off > 1<<62 || base > 1<<62 {
@@ -401,7 +402,7 @@ func parseIref(bx *box, items map[uint32]*itemInfo) error {
 		from := uint32(cr.sized(idSize))
 		n := cr.u16()
 		to := make([]uint32, 0, min(n, len(cr.b)/idSize))
-		for range n {
+		for i := 0; i < n && cr.err == nil; i++ {
 			to = append(to, uint32(cr.sized(idSize)))
 		}
 		if cr.err != nil {
@@ -451,7 +452,7 @@ func parseIprp(bx *box, items map[uint32]*itemInfo) ([]box, error) {
 		r := &reader{b: c.payload, ctx: "ipma"}
 		v, flags := r.fullBox()
 		n := int(r.u32())
-		for range n {
+		for i := 0; i < n && r.err == nil; i++ {
 			var id uint32
 			if v < 1 {
 				id = uint32(r.u16())
@@ -748,10 +749,10 @@ func parseHvcC(p []byte) (*HEVCConfig, error) {
 		return nil, formatErr("hvcC gives NAL unit lengths of 3 bytes")
 	}
 	arrays := r.u8()
-	for range arrays {
+	for i := 0; i < arrays && r.err == nil; i++ {
 		r.u8()
 		n := r.u16()
-		for range n {
+		for j := 0; j < n && r.err == nil; j++ {
 			l := r.u16()
 			if nal := r.need(l); nal != nil {
 				if len(nal) < 2 {
@@ -763,6 +764,15 @@ func parseHvcC(p []byte) (*HEVCConfig, error) {
 	}
 	if r.err != nil {
 		return nil, r.err
+	}
+	c.VideoSignal = Colour{Type: "nclx", Primaries: 2, TransferCharacteristics: 2, MatrixCoeffs: 2}
+	for _, p := range c.ParameterSets {
+		if p[0]>>1&63 == 33 { // SPS
+			if v, ok := videoSignal(p); ok {
+				c.VideoSignal = v
+			}
+			break
+		}
 	}
 	return c, nil
 }

@@ -22,7 +22,7 @@
 //   - every file is converted by heif-convert (libheif with libde265), which
 //     applies the grid, clap, irot and imir and converts to RGB: NAME.png
 //     (small files) or NAME.quarter.jpg (larger ones: reduced to a quarter
-//     with ImageMagick's box filter, JPEG quality 92).
+//     with ImageMagick's box filter in linear light, JPEG quality 92).
 //
 // The files this program assembles are reproducible; heif-enc's are too for
 // a given libheif and x265.
@@ -80,6 +80,7 @@ type corpusFile struct {
 	idat       bool // grid description in idat (construction method 1)
 	ilocV      int  // iloc version
 	split      bool // each item's data in two extents
+	vui        *nclx // the matrix and range the encoder is told to signal in the SPS, without colr
 }
 
 var corpus = []corpusFile{
@@ -108,6 +109,7 @@ var corpus = []corpusFile{
 	{name: "irot1-clap-120x90", w: 120, h: 90, depth: 8, qp: 30, transforms: []string{"irot 1", "clap 60 90 -3 8"}},
 	{name: "nclx709-limited-140x100", w: 140, h: 100, depth: 8, qp: 27, colr: &nclx{1, 1, 1, false}},
 	{name: "icc-p3-140x100", w: 140, h: 100, depth: 8, qp: 27, icc: true},
+	{name: "vui-fullrange-709-64x64", w: 64, h: 64, depth: 8, qp: 30, x265: []string{"--range", "full", "--colormatrix", "bt709"}, vui: &nclx{1, 13, 1, true}},
 	{name: "iloc-v2-split-160x90", w: 160, h: 90, tile: 64, depth: 8, qp: 33, ilocV: 2, split: true},
 	// Shaped as an iPhone writes a portrait: 512×512 tiles, hidden, the
 	// grid description in idat, irot 3 with Exif Orientation 6 as well,
@@ -464,9 +466,19 @@ type item struct {
 
 // assemble encodes the pictures of c and writes the file.
 func assemble(c corpusFile, tmp string) []byte {
-	n := nclx{1, 13, 6, true}
-	if c.colr != nil {
+	// Without colr, the SPS's VUI (absent: limited range) says how the
+	// samples are coded.
+	n := nclx{1, 13, 6, false}
+	x265Args := c.x265
+	switch {
+	case c.colr != nil:
 		n = *c.colr
+	case c.vui != nil:
+		n = *c.vui
+	case c.gray:
+		// The grey level is the luma sample, at full range.
+		n = nclx{2, 2, 2, true}
+		x265Args = append(x265Args, "--range", "full")
 	}
 	pic := toPicture(scene(c.w, c.h), c.gray, c.depth, n)
 	var props [][]byte
@@ -496,7 +508,7 @@ func assemble(c corpusFile, tmp string) []byte {
 	}
 	pixiProp := prop(fullBox("pixi", 0, 0, pixi))
 	codedItem := func(id int, p *picture, hidden bool) item {
-		cd := coded{w: p.w, h: p.h, gray: p.gray, depth: p.depth, nals: encode(p, c.qp, c.x265, tmp)}
+		cd := coded{w: p.w, h: p.h, gray: p.gray, depth: p.depth, nals: encode(p, c.qp, x265Args, tmp)}
 		var data []byte
 		for _, s := range cd.slices() {
 			data = append(data, u32(len(s))...)
@@ -806,14 +818,14 @@ func references(name string, data []byte, tmp string) []string {
 	in := filepath.Join(tmp, name+".heic")
 	check(os.WriteFile(in, data, 0o644))
 	w, h := f.Primary.Width, f.Primary.Height
-	if w*h <= 40000 {
+	if w*h <= 90000 {
 		run("heif-convert", in, name+".png")
 	} else {
 		// Larger pictures are kept at a quarter of their size, each
-		// pixel the mean of a 4×4 block.
+		// pixel the mean of a 4×4 block in linear light.
 		full := filepath.Join(tmp, "full.png")
 		run("heif-convert", in, full)
-		run("convert", full, "-filter", "Box", "-resize", "25%", "-quality", "92", name+".quarter.jpg")
+		run("convert", full, "-colorspace", "RGB", "-filter", "Box", "-resize", "25%", "-colorspace", "sRGB", "-quality", "92", name+".quarter.jpg")
 	}
 	return lines
 }
