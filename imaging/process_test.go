@@ -145,7 +145,7 @@ func TestProcessErrors(t *testing.T) {
 		wantInText string
 	}{
 		{"empty", nil, nil, nil, "empty"},
-		{"heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), nil, ErrUnsupportedFormat, "HEIC is not supported yet; export as JPEG"},
+		{"heic without meta", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), nil, nil, "corrupt HEIC image: invalid HEIF: no meta box"},
 		{"avif", []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"), nil, ErrUnsupportedFormat, "AVIF is not supported yet; export as JPEG"},
 		{"pdf", []byte("%PDF-1.7\n"), nil, ErrUnsupportedFormat, "PDF"},
 		{"html", []byte("<!DOCTYPE html><html>"), nil, ErrUnsupportedFormat, "HTML"},

@@ -18,6 +18,7 @@ type source struct {
 	img  image.Image
 	conv *colorMatrix // from the embedded ICC profile to sRGB; nil for sRGB
 	cmyk *cmykProfile // the embedded CMYK profile; nil to convert naively
+	info string       // how the container stores the image, when there is more to say than the format
 }
 
 // load sniffs, checks the limits and decodes data for output as s says.
@@ -25,6 +26,9 @@ func load(data []byte, s settings) (*source, error) {
 	format, err := sniff(data)
 	if err != nil {
 		return nil, err
+	}
+	if format == formatHEIC {
+		return loadHEIC(data, s)
 	}
 	cfg, err := decodeConfig(format, data)
 	if err != nil {
@@ -34,8 +38,8 @@ func load(data []byte, s settings) (*source, error) {
 	if format == formatJPEG {
 		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
+	if err := checkPixels(cfg.Width, cfg.Height, cfg.Width, cfg.Height, limit); err != nil {
+		return nil, err
 	}
 	if format == formatJPEG {
 		// Each progressive scan is a pass over the whole image; a small

@@ -1,0 +1,495 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/contactphoto/contactphoto/imaging/internal/heif"
+	"github.com/contactphoto/contactphoto/imaging/internal/hevc"
+)
+
+// heicImage is the primary image of a HEIC file and how it is shown.
+type heicImage struct {
+	img *heif.Image
+	// crop is the clean aperture in the pixels of the coded image (the
+	// grid's output for a grid): the stored image.
+	crop image.Rectangle
+	// orient turns the stored image upright (irot and imir).
+	orient orientation
+	// tileW, tileH is the size of each coded image; a single coded image
+	// is a grid of one tile.
+	tileW, tileH, cols, rows int
+	tiles                    []*heif.Image
+}
+
+// openHEIC parses the container and works out the display geometry.
+func openHEIC(data []byte) (*heicImage, error) {
+	f, err := heif.Parse(data)
+	if err != nil {
+		return nil, heicError(err)
+	}
+	img := f.Primary
+	h := &heicImage{img: img, crop: image.Rect(0, 0, img.Width, img.Height), orient: 1}
+	if g := img.Grid; g != nil {
+		h.tiles, h.cols, h.rows = g.Tiles, g.Columns, g.Rows
+		h.tileW, h.tileH = g.Tiles[0].Width, g.Tiles[0].Height
+	} else {
+		h.tiles, h.cols, h.rows = []*heif.Image{img}, 1, 1
+		h.tileW, h.tileH = img.Width, img.Height
+	}
+	// The transformative properties apply in the order of association
+	// (ISO/IEC 23008-12 6.5.1): a clean aperture after a rotation is in
+	// rotated pixels, and is mapped back to stored ones.
+	for _, t := range img.Transforms {
+		switch t.Type {
+		case "clap":
+			w, ht := h.crop.Dx(), h.crop.Dy()
+			uw, uh := h.orient.uprightSize(w, ht)
+			r, ok := t.Clap.Rect(uw, uh)
+			if !ok {
+				return nil, &FormatError{Format: formatHEIC, Err: errors.New("the clean aperture lies outside the image")}
+			}
+			h.crop = h.orient.storedRect(r, w, ht).Add(h.crop.Min)
+		case "irot":
+			// Anticlockwise quarter turns as Exif orientations.
+			h.orient = h.orient.then([4]orientation{1, 8, 3, 6}[t.Rotation])
+		case "imir":
+			// Axis 0 exchanges top and bottom (Exif orientation 4), 1
+			// left and right (2): ISO/IEC 23008-12:2022 6.5.12, and
+			// libheif.
+			h.orient = h.orient.then([2]orientation{4, 2}[t.Axis])
+		}
+	}
+	return h, nil
+}
+
+// heicError classifies an error of the container parser or the HEVC
+// decoder: a valid file using a feature they lack is unsupported, anything
+// else is corrupt.
+func heicError(err error) error {
+	var (
+		containerUnsupported *heif.UnsupportedError
+		codecUnsupported     *hevc.UnsupportedError
+	)
+	if errors.As(err, &containerUnsupported) || errors.As(err, &codecUnsupported) {
+		return unsupportedf("this HEIC uses a feature the decoder lacks (%v); export as JPEG", err)
+	}
+	return &FormatError{Format: formatHEIC, Err: err}
+}
+
+// signal is the colour description the samples are coded with: the colr
+// nclx property, else what the coded image's VUI says (matrix and range;
+// a colr ICC profile gives only the primaries).
+func (h *heicImage) signal() heif.Colour {
+	if h.img.Colour.Type == "nclx" {
+		return h.img.Colour
+	}
+	return h.img.Config.VideoSignal
+}
+
+// describe says in a few words how the image is stored, for -debug output.
+func (h *heicImage) describe(f int) string {
+	var parts []string
+	if h.img.Grid != nil {
+		parts = append(parts, fmt.Sprintf("grid of %dx%d tiles of %dx%d", h.cols, h.rows, h.tileW, h.tileH))
+	} else {
+		parts = append(parts, "one coded image")
+	}
+	c := h.img.Config
+	parts = append(parts, fmt.Sprintf("%s %d-bit", [4]string{"4:0:0", "4:2:0", "4:2:2", "4:4:4"}[c.ChromaFormat], c.BitDepthLuma))
+	if h.crop != image.Rect(0, 0, h.img.Width, h.img.Height) {
+		parts = append(parts, fmt.Sprintf("clean aperture %v of %dx%d", h.crop, h.img.Width, h.img.Height))
+	}
+	for _, t := range h.img.Transforms {
+		switch t.Type {
+		case "irot":
+			parts = append(parts, fmt.Sprintf("irot %d", t.Rotation))
+		case "imir":
+			parts = append(parts, fmt.Sprintf("imir %d", t.Axis))
+		}
+	}
+	sig := h.signal()
+	rng := "limited"
+	if sig.FullRange {
+		rng = "full"
+	}
+	from := "colr nclx"
+	if h.img.Colour.Type != "nclx" {
+		from = "HEVC VUI"
+	}
+	parts = append(parts, fmt.Sprintf("%s primaries %d, transfer %d, matrix %d, %s range", from, sig.Primaries, sig.TransferCharacteristics, sig.MatrixCoeffs, rng))
+	if col := h.img.Colour; col.Type == "prof" || col.Type == "rICC" {
+		parts = append(parts, fmt.Sprintf("ICC profile of %d bytes", len(col.ICC)))
+	}
+	if f > 1 {
+		parts = append(parts, fmt.Sprintf("decoded at 1/%d", f))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// loadHEIC is load for HEIC: the container is read once for the geometry,
+// the colour and the tiles.
+func loadHEIC(data []byte, s settings) (*source, error) {
+	h, err := openHEIC(data)
+	if err != nil {
+		return nil, err
+	}
+	w, ht := h.crop.Dx(), h.crop.Dy()
+	// Tiles are decoded one at a time and reduced at once, so only the
+	// reduced image is held whole: the budget is that of JPEG. A single
+	// coded image is held whole while it is decoded.
+	if err := checkPixels(w, ht, h.img.Width, h.img.Height, s.maxPixels); err != nil {
+		return nil, err
+	}
+	if err := checkPixels(h.tileW, h.tileH, h.tileW, h.tileH, s.maxFull); err != nil {
+		return nil, err
+	}
+	f := max(1, min(w, ht)/minDecodedShort(s, w, ht))
+	m, err := h.decode(data, f)
+	if err != nil {
+		return nil, err
+	}
+	src := &source{format: formatHEIC, width: w, height: ht, orientation: h.orient, img: m, info: h.describe(f)}
+	if col := h.img.Colour; col.Type == "prof" || col.Type == "rICC" {
+		if len(col.ICC) <= maxICCBytes {
+			src.conv = profileMatrix(col.ICC)
+		}
+	} else {
+		src.conv = primariesMatrix(h.signal().Primaries)
+	}
+	return src, nil
+}
+
+// checkPixels checks a w×h image, whose container claims cw×ch, against a
+// pixel budget.
+func checkPixels(w, h, cw, ch int, limit int64) error {
+	if px := int64(cw) * int64(ch); px > limit {
+		if cw != w || ch != h {
+			return tooLargef("%dx%d (%dx%d before cropping) is %d pixels, over the limit of %d", w, h, cw, ch, px, limit)
+		}
+		return tooLargef("%dx%d is %d pixels, over the limit of %d", w, h, px, limit)
+	}
+	return nil
+}
+
+// decode decodes the tiles that meet the clean aperture, a row of tiles at a
+// time, each tile on its own goroutine, and reduces each at once by f on
+// both axes in linear light into the returned image. Only the reduced image,
+// the rows of it that the current tile row reaches and one decoded tile per
+// goroutine exist at any time.
+func (h *heicImage) decode(data []byte, f int) (*image.RGBA64, error) {
+	red := newHEICReducer(h.crop, f, h.tileH, h.signal())
+	workers := max(1, runtime.GOMAXPROCS(0))
+	for ty := range h.rows {
+		rowRect := image.Rect(0, ty*h.tileH, h.cols*h.tileW, (ty+1)*h.tileH)
+		if !rowRect.Overlaps(h.crop) {
+			continue
+		}
+		var (
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			first error
+			next  int
+		)
+		take := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			if first != nil || next >= h.cols {
+				return -1
+			}
+			next++
+			return next - 1
+		}
+		for range min(workers, h.cols) {
+			wg.Go(func() {
+				for tx := take(); tx >= 0; tx = take() {
+					origin := image.Pt(tx*h.tileW, ty*h.tileH)
+					if !image.Rect(0, 0, h.tileW, h.tileH).Add(origin).Overlaps(h.crop) {
+						continue
+					}
+					if err := red.addTile(h.tiles[ty*h.cols+tx], origin, len(data)); err != nil {
+						mu.Lock()
+						first = cmpFirst(first, err)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if first != nil {
+			return nil, first
+		}
+		red.flush(min(rowRect.Max.Y, h.crop.Max.Y))
+	}
+	return red.out, nil
+}
+
+func cmpFirst(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// heicReducer sums decoded tiles, converted to linear RGB, into f×f blocks
+// and writes each block's mean to out once every tile reaching it is in.
+type heicReducer struct {
+	crop image.Rectangle
+	f    int
+	out  *image.RGBA64
+	conv yccConverter
+
+	mu   sync.Mutex
+	acc  []float32 // 3 per output pixel, for output rows [accY, accY+accRows)
+	accY int
+	rows int
+}
+
+func newHEICReducer(crop image.Rectangle, f, tileH int, col heif.Colour) *heicReducer {
+	ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
+	rows := min(oh, tileH/f+2)
+	return &heicReducer{
+		crop: crop, f: f,
+		out:  image.NewRGBA64(image.Rect(0, 0, ow, oh)),
+		conv: newYCCConverter(col),
+		acc:  make([]float32, 3*ow*rows),
+		rows: rows,
+	}
+}
+
+// addTile decodes a tile whose top left is at origin and adds the part of it
+// inside the clean aperture.
+func (r *heicReducer) addTile(tile *heif.Image, origin image.Point, limit int) error {
+	nals, err := tile.NALUnits(limit)
+	if err != nil {
+		return heicError(err)
+	}
+	cfg, err := hevc.DecodeConfig(nals)
+	if err != nil {
+		return heicError(err)
+	}
+	if cfg.Width != tile.Width || cfg.Height != tile.Height {
+		return &FormatError{Format: formatHEIC, Err: fmt.Errorf("a coded image is %dx%d but its ispe says %dx%d", cfg.Width, cfg.Height, tile.Width, tile.Height)}
+	}
+	pic, err := hevc.Decode(nals)
+	if err != nil {
+		return heicError(err)
+	}
+	if pic.Width != tile.Width || pic.Height != tile.Height || pic.ChromaFormat != cfg.ChromaFormat {
+		return &FormatError{Format: formatHEIC, Err: errors.New("a decoded picture does not match its parameter sets")}
+	}
+	return r.addPicture(pic, origin)
+}
+
+// addPicture adds the part of a decoded tile inside the clean aperture; its
+// top left is at origin.
+func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
+	area := image.Rect(0, 0, pic.Width, pic.Height).Add(origin).Intersect(r.crop)
+	rgb := make([]float32, 3*area.Dx())
+	ow := r.out.Rect.Dx()
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		r.conv.row(pic, y-origin.Y, area.Min.X-origin.X, area.Max.X-origin.X, rgb)
+		oy := (y - r.crop.Min.Y) / r.f
+		r.mu.Lock()
+		if oy < r.accY || oy >= r.accY+r.rows {
+			r.mu.Unlock()
+			return &FormatError{Format: formatHEIC, Err: errors.New("tile rows out of order")}
+		}
+		acc := r.acc[3*ow*(oy-r.accY):][:3*ow]
+		x := area.Min.X - r.crop.Min.X
+		for i := 0; i < len(rgb); i += 3 {
+			o := 3 * (x / r.f)
+			acc[o] += rgb[i]
+			acc[o+1] += rgb[i+1]
+			acc[o+2] += rgb[i+2]
+			x++
+		}
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// flush writes out the output rows whose source rows all lie above bottom
+// (in coded pixels) and moves the unfinished ones to the front.
+func (r *heicReducer) flush(bottom int) {
+	enc := encode16()
+	ow, oh := r.out.Rect.Dx(), r.out.Rect.Dy()
+	cw, ch := r.crop.Dx(), r.crop.Dy()
+	done := (bottom - r.crop.Min.Y) / r.f // rows ending above bottom
+	if bottom >= r.crop.Max.Y {
+		done = oh
+	}
+	oy := r.accY
+	for ; oy < done; oy++ {
+		acc := r.acc[3*ow*(oy-r.accY):][:3*ow]
+		bh := min((oy+1)*r.f, ch) - oy*r.f
+		pix := r.out.Pix[oy*r.out.Stride:]
+		for ox := range ow {
+			n := float32(bh * (min((ox+1)*r.f, cw) - ox*r.f))
+			for c := range 3 {
+				v := toSRGB16(enc, acc[3*ox+c]/n)
+				pix[8*ox+2*c], pix[8*ox+2*c+1] = uint8(v>>8), uint8(v)
+			}
+			pix[8*ox+6], pix[8*ox+7] = 0xff, 0xff
+		}
+	}
+	kept := copy(r.acc, r.acc[3*ow*(oy-r.accY):])
+	clear(r.acc[kept:])
+	r.accY = oy
+}
+
+// encode16 converts linear light to 16-bit sRGB samples.
+var encode16 = sync.OnceValue(func() []uint16 {
+	t := make([]uint16, encodeSteps+1)
+	for i := range t {
+		t[i] = uint16(math.Round(65535 * linearToSRGB(float64(i)/encodeSteps)))
+	}
+	return t
+})
+
+func toSRGB16(table []uint16, v float32) uint16 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 1:
+		return 0xffff
+	}
+	return table[int(v*encodeSteps+0.5)]
+}
+
+// yccConverter turns decoded Y'CbCr samples into linear RGB with the matrix
+// and range of an nclx colour description (ITU-T H.273); an unspecified
+// matrix is taken as BT.601, as libheif does. A monochrome picture's luma
+// is its grey level, as libheif shows it whatever the range.
+type yccConverter struct {
+	kr, kb   float32
+	full     bool
+	identity bool // matrix 0: the planes are G, B, R
+}
+
+func newYCCConverter(col heif.Colour) yccConverter {
+	c := yccConverter{kr: 0.299, kb: 0.114, full: col.FullRange}
+	switch col.MatrixCoeffs {
+	case 0:
+		c.identity = true
+	case 1:
+		c.kr, c.kb = 0.2126, 0.0722
+	case 4:
+		c.kr, c.kb = 0.30, 0.11
+	case 9, 10:
+		c.kr, c.kb = 0.2627, 0.0593
+	case 7:
+		c.kr, c.kb = 0.212, 0.087
+	}
+	return c
+}
+
+// row writes pixels [x0, x1) of row y of pic as linear RGB into dst.
+// Chroma is repeated over the luma samples it covers.
+func (c *yccConverter) row(pic *hevc.Picture, y, x0, x1 int, dst []float32) {
+	l16 := linear16()
+	lin := func(v float32) float32 {
+		return l16[int(min(max(v, 0), 1)*65535+0.5)]
+	}
+	maxY := float32(int(1)<<pic.BitDepthLuma - 1)
+	maxC := float32(int(1)<<pic.BitDepthChroma - 1)
+	var yScale, yOff, cScale, cOff float32
+	if c.full {
+		yScale, yOff = 1/maxY, 0
+		cScale, cOff = 1/maxC, float32(int(1)<<(pic.BitDepthChroma-1))
+	} else {
+		k := float32(int(1) << (pic.BitDepthLuma - 8))
+		yScale, yOff = 1/(219*k), 16*k
+		kc := float32(int(1) << (pic.BitDepthChroma - 8))
+		cScale, cOff = 1/(224*kc), 128*kc
+	}
+	ys := pic.Y[y*pic.YStride:]
+	if pic.ChromaFormat == 0 {
+		for i, x := 0, x0; x < x1; i, x = i+3, x+1 {
+			v := lin(float32(ys[x]) / maxY)
+			dst[i], dst[i+1], dst[i+2] = v, v, v
+		}
+		return
+	}
+	sx, sy := 0, 0
+	switch pic.ChromaFormat {
+	case 1:
+		sx, sy = 1, 1
+	case 2:
+		sx = 1
+	}
+	cb, cr := pic.Cb[(y>>sy)*pic.CStride:], pic.Cr[(y>>sy)*pic.CStride:]
+	kr, kb := c.kr, c.kb
+	kg := 1 - kr - kb
+	for i, x := 0, x0; x < x1; i, x = i+3, x+1 {
+		yy := (float32(ys[x]) - yOff) * yScale
+		u := (float32(cb[x>>sx]) - cOff) * cScale
+		v := (float32(cr[x>>sx]) - cOff) * cScale
+		var r, g, b float32
+		if c.identity {
+			g, b, r = yy, u+0.5, v+0.5
+		} else {
+			r = yy + 2*(1-kr)*v
+			b = yy + 2*(1-kb)*u
+			g = (yy - kr*r - kb*b) / kg
+		}
+		dst[i], dst[i+1], dst[i+2] = lin(r), lin(g), lin(b)
+	}
+}
+
+// primariesMatrix returns the conversion from linear RGB with the colour
+// primaries of an nclx code point (ITU-T H.273 table 2) to linear sRGB,
+// or nil for BT.709 primaries (sRGB's own) and code points it does not know.
+// All of them have a D65 white point, so no adaptation is needed.
+func primariesMatrix(code int) *colorMatrix {
+	xy := map[int][3][2]float64{
+		9:  {{0.708, 0.292}, {0.170, 0.797}, {0.131, 0.046}}, // BT.2020
+		11: {{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}}, // DCI-P3 primaries (SMPTE RP 431-2)
+		12: {{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}}, // Display P3 (SMPTE EG 432-1)
+		5:  {{0.640, 0.330}, {0.290, 0.600}, {0.150, 0.060}}, // BT.601 625
+		6:  {{0.630, 0.340}, {0.310, 0.595}, {0.155, 0.070}}, // BT.601 525
+	}
+	p, ok := xy[code]
+	if !ok {
+		return nil
+	}
+	srgb := [3][2]float64{{0.640, 0.330}, {0.300, 0.600}, {0.150, 0.060}}
+	toXYZ := func(p [3][2]float64) [3][3]float64 {
+		const wx, wy = 0.3127, 0.3290
+		var m [3][3]float64
+		for c := range 3 {
+			x, y := p[c][0], p[c][1]
+			m[0][c], m[1][c], m[2][c] = x/y, 1, (1-x-y)/y
+		}
+		inv, _ := invert3(m)
+		w := [3]float64{wx / wy, 1, (1 - wx - wy) / wy}
+		for c := range 3 {
+			s := inv[c][0]*w[0] + inv[c][1]*w[1] + inv[c][2]*w[2]
+			for r := range 3 {
+				m[r][c] *= s
+			}
+		}
+		return m
+	}
+	src, dst := toXYZ(p), toXYZ(srgb)
+	inv, ok := invert3(dst)
+	if !ok {
+		return nil
+	}
+	var m colorMatrix
+	for r := range 3 {
+		for c := range 3 {
+			var v float64
+			for k := range 3 {
+				v += inv[r][k] * src[k][c]
+			}
+			m[r][c] = float32(v)
+		}
+	}
+	return &m
+}
