@@ -51,6 +51,9 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
+	if *debug && res.Storage != "" {
+		fmt.Fprintf(stdout, "stored as %s\n", res.Storage)
+	}
 	fmt.Fprintf(stdout, "crop %v (%s)\n", res.Crop, cropReason(crop, res))
 	for _, f := range res.Faces {
 		fmt.Fprintf(stdout, "face %v\n", f)
