@@ -144,6 +144,7 @@ table=$(awk -F'\t' -v order="${inputs[*]}" -v tools="${tools[*]}" '
 
 echo "$table"
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+heic=$(sed -n '/^## HEIC (bench\/heic.sh)/,$p' "$root/bench/RESULTS.md" 2>/dev/null || true) # bench/heic.sh's section
 {
 	echo "# bench/compare.sh results"
 	echo
@@ -154,5 +155,9 @@ cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); on a shared machine wall times stretch, CPU times compare better."
 	echo
 	echo "$table"
+	if [ -n "$heic" ]; then
+		echo
+		echo "$heic"
+	fi
 } >"$root/bench/RESULTS.md"
 echo "wrote bench/RESULTS.md" >&2

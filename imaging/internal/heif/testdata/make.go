@@ -32,6 +32,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"image"
 	"image/color"
@@ -80,6 +81,7 @@ type corpusFile struct {
 	idat       bool // grid description in idat (construction method 1)
 	ilocV      int  // iloc version
 	split      bool // each item's data in two extents
+	plain      bool // the photo alone, without stripes and noise
 	vui        *nclx // the matrix and range the encoder is told to signal in the SPS, without colr
 }
 
@@ -132,12 +134,19 @@ var heifEncFiles = []struct {
 
 var photo image.Image
 
+// iPhone12MP is the benchmark photo: 12 MP in 8×6 tiles of 512×512, shaped
+// as an iPhone writes a portrait, without the corpus's stripes and noise.
+var iPhone12MP = corpusFile{name: "iphone-12mp", w: 4032, h: 3024, tile: 512, depth: 8, qp: 24, transforms: []string{"irot 3"},
+	colr: &nclx{12, 13, 6, true}, exif: 6, thumb: 320, idat: true, ilocV: 1, plain: true}
+
 func main() {
 	log.SetFlags(0)
-	if len(os.Args) != 2 {
-		log.Fatal("usage: go run make.go friends-2056x3088.jpg")
+	bench := flag.String("bench", "", "write only the 12 MP benchmark photo, to this file")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		log.Fatal("usage: go run make.go [-bench OUT.heic] friends-2056x3088.jpg")
 	}
-	f, err := os.Open(os.Args[1])
+	f, err := os.Open(flag.Arg(0))
 	check(err)
 	photo, err = jpeg.Decode(f)
 	check(err)
@@ -145,6 +154,10 @@ func main() {
 	tmp, err := os.MkdirTemp("", "heifcorpus")
 	check(err)
 	defer os.RemoveAll(tmp)
+	if *bench != "" {
+		check(os.WriteFile(*bench, assemble(iPhone12MP, tmp), 0o644))
+		return
+	}
 	var ref []string
 	for _, c := range corpus {
 		data := assemble(c, tmp)
@@ -183,8 +196,9 @@ func run(name string, args ...string) []byte {
 // scene is the photo scaled to w×h (its centre, keeping its aspect ratio),
 // with a band of fine stripes at several angles across the top and noise
 // growing to the right, so that every intra direction and large
-// coefficients occur.
-func scene(w, h int) *image.RGBA {
+// coefficients occur. A plain scene has mild noise everywhere instead, as
+// a camera sensor leaves it.
+func scene(w, h int, plain bool) *image.RGBA {
 	pb := photo.Bounds()
 	sw, sh := pb.Dx(), pb.Dy()
 	if sw*h > sh*w {
@@ -206,6 +220,13 @@ func scene(w, h int) *image.RGBA {
 	for y := range h {
 		for x := range w {
 			i := 4*x + y*m.Stride
+			if plain {
+				n := rnd()/4 - 7
+				for c := range 3 {
+					m.Pix[i+c] = uint8(max(0, min(255, int(m.Pix[i+c])+n)))
+				}
+				continue
+			}
 			if y < h/5 {
 				a := float64(x/max(1, w/6)) * 0.5
 				v := math.Sin((float64(x)*math.Cos(a) + float64(y)*math.Sin(a)) * 1.3)
@@ -480,7 +501,7 @@ func assemble(c corpusFile, tmp string) []byte {
 		n = nclx{2, 2, 2, true}
 		x265Args = append(x265Args, "--range", "full")
 	}
-	pic := toPicture(scene(c.w, c.h), c.gray, c.depth, n)
+	pic := toPicture(scene(c.w, c.h, c.plain), c.gray, c.depth, n)
 	var props [][]byte
 	prop := func(p []byte) int {
 		for i, q := range props {
@@ -568,7 +589,7 @@ func assemble(c corpusFile, tmp string) []byte {
 	next := len(items) + 1
 	if c.thumb > 0 {
 		tw, th := c.thumb, c.thumb*c.h/c.w
-		tp := toPicture(scene(tw, th), c.gray, c.depth, n)
+		tp := toPicture(scene(tw, th, c.plain), c.gray, c.depth, n)
 		t := codedItem(next, tp, false)
 		items = append(items, t)
 		refs = append(refs, box("thmb", u16(next), u16(1), u16(primary)))
@@ -738,7 +759,7 @@ func displayP3ICC() []byte {
 
 // writeSourcePNG writes the scene as heif-enc's input.
 func writeSourcePNG(path string, w, h int, kind string) {
-	m := scene(w, h)
+	m := scene(w, h, false)
 	var out image.Image = m
 	switch kind {
 	case "gray":
