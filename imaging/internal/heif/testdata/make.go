@@ -75,13 +75,13 @@ type corpusFile struct {
 	x265       []string // extra encoder options
 	transforms []string // "clap W H DX DY", "irot A", "imir X", in order
 	colr       *nclx
-	icc        bool // a Display P3 ICC profile in colr prof
-	exif       int  // Exif item with this Orientation; 0 for none
-	thumb      int  // thumbnail's longer edge; 0 for none
-	idat       bool // grid description in idat (construction method 1)
-	ilocV      int  // iloc version
-	split      bool // each item's data in two extents
-	plain      bool // the photo alone, without stripes and noise
+	icc        bool  // a Display P3 ICC profile in colr prof
+	exif       int   // Exif item with this Orientation; 0 for none
+	thumb      int   // thumbnail's longer edge; 0 for none
+	idat       bool  // grid description in idat (construction method 1)
+	ilocV      int   // iloc version
+	split      bool  // each item's data in two extents
+	plain      bool  // the photo alone, without stripes and noise
 	vui        *nclx // the matrix and range the encoder is told to signal in the SPS, without colr
 }
 
