@@ -182,7 +182,7 @@ func checkPixels(w, h, cw, ch int, limit int64) error {
 // the rows of it that the current tile row reaches and one decoded tile per
 // goroutine exist at any time.
 func (h *heicImage) decode(data []byte, f int) (*image.RGBA, error) {
-	red := newHEICReducer(h.crop, f, h.tileH, h.signal())
+	red := newHEICReducer(h.crop, f, h.tileH, h.signal(), h.img.Config)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	for ty := range h.rows {
 		rowRect := image.Rect(0, ty*h.tileH, h.cols*h.tileW, (ty+1)*h.tileH)
@@ -240,10 +240,11 @@ func cmpFirst(first, err error) error {
 // The mean is kept as 8-bit sRGB, as precise as the JPEG path's reduced
 // image and half the memory of 16 bits: the output is 8-bit.
 type heicReducer struct {
-	crop image.Rectangle
-	f    int
-	out  *image.RGBA
-	conv yccConverter
+	crop   image.Rectangle
+	f      int
+	out    *image.RGBA
+	conv   *yccConverter
+	chroma int // the chroma format of every tile, as hvcC says
 
 	mu   sync.Mutex
 	acc  []float32 // 3 per output pixel, for output rows [accY, accY+accRows)
@@ -251,15 +252,16 @@ type heicReducer struct {
 	rows int
 }
 
-func newHEICReducer(crop image.Rectangle, f, tileH int, col heif.Colour) *heicReducer {
+func newHEICReducer(crop image.Rectangle, f, tileH int, col heif.Colour, cfg *heif.HEVCConfig) *heicReducer {
 	ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
 	rows := min(oh, tileH/f+2)
 	return &heicReducer{
 		crop: crop, f: f,
-		out:  image.NewRGBA(image.Rect(0, 0, ow, oh)),
-		conv: newYCCConverter(col),
-		acc:  make([]float32, 3*ow*rows),
-		rows: rows,
+		out:    image.NewRGBA(image.Rect(0, 0, ow, oh)),
+		conv:   newYCCConverter(col, cfg.ChromaFormat, cfg.BitDepthLuma, cfg.BitDepthChroma),
+		chroma: cfg.ChromaFormat,
+		acc:    make([]float32, 3*ow*rows),
+		rows:   rows,
 	}
 }
 
@@ -281,8 +283,9 @@ func (r *heicReducer) addTile(tile *heif.Image, origin image.Point, limit int) e
 	if err != nil {
 		return heicError(err)
 	}
-	if pic.Width != tile.Width || pic.Height != tile.Height || pic.ChromaFormat != cfg.ChromaFormat {
-		return &FormatError{Format: formatHEIC, Err: errors.New("a decoded picture does not match its parameter sets")}
+	if pic.Width != tile.Width || pic.Height != tile.Height || pic.ChromaFormat != cfg.ChromaFormat ||
+		pic.ChromaFormat != r.chroma || pic.BitDepthLuma != r.conv.depthY || pic.ChromaFormat != 0 && pic.BitDepthChroma != r.conv.depthC {
+		return &FormatError{Format: formatHEIC, Err: errors.New("a decoded picture does not match its parameter sets or the grid's configuration")}
 	}
 	return r.addPicture(pic, origin)
 }
@@ -346,53 +349,79 @@ func (r *heicReducer) flush(bottom int) {
 // yccConverter turns decoded Y'CbCr samples into linear RGB with the matrix
 // and range of an nclx colour description (ITU-T H.273); an unspecified
 // matrix is taken as BT.601, as libheif does. A monochrome picture's luma
-// is its grey level, as libheif shows it whatever the range.
+// is its grey level, as libheif shows it whatever the range. Each sample's
+// share of R', G' and B' comes from a table of 2^depth entries.
 type yccConverter struct {
-	kr, kb   float32
-	full     bool
-	identity bool // matrix 0: the planes are G, B, R
+	depthY, depthC int
+	identity       bool      // matrix 0: the planes are G, B, R
+	y              []float32 // Y' of each luma sample; its grey level for 4:0:0
+	crR, crG       []float32 // what each Cr sample adds to R' and takes from G'
+	cbB, cbG       []float32 // what each Cb sample adds to B' and takes from G'
 }
 
-func newYCCConverter(col heif.Colour) yccConverter {
-	c := yccConverter{kr: 0.299, kb: 0.114, full: col.FullRange}
+func newYCCConverter(col heif.Colour, chroma, depthY, depthC int) *yccConverter {
+	kr, kb := float32(0.299), float32(0.114)
+	c := &yccConverter{depthY: depthY, depthC: depthC}
 	switch col.MatrixCoeffs {
 	case 0:
 		c.identity = true
 	case 1:
-		c.kr, c.kb = 0.2126, 0.0722
+		kr, kb = 0.2126, 0.0722
 	case 4:
-		c.kr, c.kb = 0.30, 0.11
+		kr, kb = 0.30, 0.11
 	case 9, 10:
-		c.kr, c.kb = 0.2627, 0.0593
+		kr, kb = 0.2627, 0.0593
 	case 7:
-		c.kr, c.kb = 0.212, 0.087
+		kr, kb = 0.212, 0.087
+	}
+	maxY, maxC := float32(int(1)<<depthY-1), float32(int(1)<<depthC-1)
+	yScale, yOff := 1/maxY, float32(0)
+	cScale, cOff := 1/maxC, float32(int(1)<<(depthC-1))
+	if !col.FullRange {
+		k, kc := float32(int(1)<<(depthY-8)), float32(int(1)<<(depthC-8))
+		yScale, yOff = 1/(219*k), 16*k
+		cScale, cOff = 1/(224*kc), 128*kc
+	}
+	c.y = make([]float32, 1<<depthY)
+	for i := range c.y {
+		if chroma == 0 {
+			c.y[i] = float32(i) / maxY
+		} else {
+			c.y[i] = (float32(i) - yOff) * yScale
+		}
+	}
+	if chroma == 0 {
+		return c
+	}
+	kg := 1 - kr - kb
+	n := 1 << depthC
+	c.crR, c.crG, c.cbB, c.cbG = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range n {
+		v := (float32(i) - cOff) * cScale
+		if c.identity {
+			c.crR[i], c.cbB[i] = v+0.5, v+0.5
+			continue
+		}
+		c.crR[i], c.cbB[i] = 2*(1-kr)*v, 2*(1-kb)*v
+		c.crG[i], c.cbG[i] = kr*2*(1-kr)*v/kg, kb*2*(1-kb)*v/kg
 	}
 	return c
 }
 
 // row writes pixels [x0, x1) of row y of pic as linear RGB into dst.
-// Chroma is repeated over the luma samples it covers.
+// Chroma is repeated over the luma samples it covers. pic has the bit
+// depths c was made for; samples are masked to them, so a decoder's stray
+// value cannot index beyond a table.
 func (c *yccConverter) row(pic *hevc.Picture, y, x0, x1 int, dst []float32) {
 	l16 := linear16()
 	lin := func(v float32) float32 {
 		return l16[int(min(max(v, 0), 1)*65535+0.5)]
 	}
-	maxY := float32(int(1)<<pic.BitDepthLuma - 1)
-	maxC := float32(int(1)<<pic.BitDepthChroma - 1)
-	var yScale, yOff, cScale, cOff float32
-	if c.full {
-		yScale, yOff = 1/maxY, 0
-		cScale, cOff = 1/maxC, float32(int(1)<<(pic.BitDepthChroma-1))
-	} else {
-		k := float32(int(1) << (pic.BitDepthLuma - 8))
-		yScale, yOff = 1/(219*k), 16*k
-		kc := float32(int(1) << (pic.BitDepthChroma - 8))
-		cScale, cOff = 1/(224*kc), 128*kc
-	}
-	ys := pic.Y[y*pic.YStride:]
+	maskY, maskC := uint16(1<<c.depthY-1), uint16(1<<c.depthC-1)
+	ys := pic.Y[y*pic.YStride:][:x1]
 	if pic.ChromaFormat == 0 {
 		for i, x := 0, x0; x < x1; i, x = i+3, x+1 {
-			v := lin(float32(ys[x]) / maxY)
+			v := lin(c.y[ys[x]&maskY])
 			dst[i], dst[i+1], dst[i+2] = v, v, v
 		}
 		return
@@ -405,21 +434,14 @@ func (c *yccConverter) row(pic *hevc.Picture, y, x0, x1 int, dst []float32) {
 		sx = 1
 	}
 	cb, cr := pic.Cb[(y>>sy)*pic.CStride:], pic.Cr[(y>>sy)*pic.CStride:]
-	kr, kb := c.kr, c.kb
-	kg := 1 - kr - kb
 	for i, x := 0, x0; x < x1; i, x = i+3, x+1 {
-		yy := (float32(ys[x]) - yOff) * yScale
-		u := (float32(cb[x>>sx]) - cOff) * cScale
-		v := (float32(cr[x>>sx]) - cOff) * cScale
-		var r, g, b float32
+		yy := c.y[ys[x]&maskY]
+		u, v := cb[x>>sx]&maskC, cr[x>>sx]&maskC
 		if c.identity {
-			g, b, r = yy, u+0.5, v+0.5
-		} else {
-			r = yy + 2*(1-kr)*v
-			b = yy + 2*(1-kb)*u
-			g = (yy - kr*r - kb*b) / kg
+			dst[i], dst[i+1], dst[i+2] = lin(c.crR[v]), lin(yy), lin(c.cbB[u])
+			continue
 		}
-		dst[i], dst[i+1], dst[i+2] = lin(r), lin(g), lin(b)
+		dst[i], dst[i+1], dst[i+2] = lin(yy+c.crR[v]), lin(yy-c.crG[v]-c.cbG[u]), lin(yy+c.cbB[u])
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/contactphoto/contactphoto/imaging/internal/heif"
 	"github.com/contactphoto/contactphoto/imaging/internal/hevc"
@@ -164,7 +166,7 @@ func TestYCCConverter(t *testing.T) {
 		{"identity matrix (GBR)", heif.Colour{Type: "nclx", MatrixCoeffs: 0, FullRange: true}, 8, 0, 255, 128, [3]float64{128.0 / 255, 0, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newYCCConverter(tc.col)
+			c := newYCCConverter(tc.col, 1, tc.depth, tc.depth)
 			dst := make([]float32, 3)
 			c.row(flatPicture(2, 2, 1, tc.depth, tc.y, tc.cb, tc.cr), 1, 1, 2, dst)
 			for i, v := range dst {
@@ -174,7 +176,7 @@ func TestYCCConverter(t *testing.T) {
 			}
 		})
 	}
-	c := newYCCConverter(heif.Colour{})
+	c := newYCCConverter(heif.Colour{}, 0, 8, 8)
 	dst := make([]float32, 3)
 	c.row(flatPicture(2, 2, 0, 8, 128, 0, 0), 0, 0, 1, dst)
 	if dst[0] != dst[1] || dst[1] != dst[2] || math.Abs(linearToSRGB(float64(dst[0]))-128.0/255) > 0.002 {
@@ -190,7 +192,7 @@ func TestHEICReducer(t *testing.T) {
 	cols, rows := 3, 2
 	crop := image.Rect(5, 2, 45, 31)
 	lumas := []uint16{10, 60, 110, 160, 210, 250}
-	r := newHEICReducer(crop, f, tile, heif.Colour{Type: "nclx", MatrixCoeffs: 6, FullRange: true})
+	r := newHEICReducer(crop, f, tile, heif.Colour{Type: "nclx", MatrixCoeffs: 6, FullRange: true}, &heif.HEVCConfig{BitDepthLuma: 8, BitDepthChroma: 8})
 	for ty := range rows {
 		for tx := range cols {
 			pic := flatPicture(tile, tile, 0, 8, lumas[ty*cols+tx], 0, 0)
@@ -419,4 +421,45 @@ func planeMD5(p []uint16, w, h, stride, depth int) string {
 		d.Write(row)
 	}
 	return hex.EncodeToString(d.Sum(nil))
+}
+
+// withISPE returns heic with its first ispe property saying w×h.
+func withISPE(heic []byte, w, h uint32) []byte {
+	out := bytes.Clone(heic)
+	i := bytes.Index(out, []byte("ispe"))
+	binary.BigEndian.PutUint32(out[i+8:], w)
+	binary.BigEndian.PutUint32(out[i+12:], h)
+	return out
+}
+
+func TestHEICHostile(t *testing.T) {
+	single := readCorpus(t, "single-64x64-q30.heic")
+	grid := readCorpus(t, "grid-201x131-tile64-q30.heic")
+	for _, tc := range []struct {
+		name string
+		data []byte
+		kind error // nil for *FormatError
+		text string
+	}{
+		{"ispe of 60000x60000", withISPE(single, 60000, 60000), ErrTooLarge, "60000x60000"},
+		{"ispe smaller than the coded picture", withISPE(single, 32, 32), nil, "a coded image is 64x64 but its ispe says 32x32"},
+		{"slice data cut off", single[:len(single)-200], nil, "corrupt HEIC image"},
+		{"grid tile data cut off", grid[:len(grid)-1000], nil, "corrupt HEIC image"},
+		{"grid whose ispe disagrees with it", withISPE(grid, 40000, 40000), nil, "the grid is 201x131 but its ispe says 40000x40000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			withWatchdog(t, 5*time.Second, func() {
+				_, err := Process(bytes.NewReader(tc.data), nil)
+				var fe *FormatError
+				switch {
+				case err == nil:
+					t.Error("Process succeeded")
+				case tc.kind != nil && !errors.Is(err, tc.kind), tc.kind == nil && !errors.As(err, &fe):
+					t.Errorf("err = %v (%T), want kind %v", err, err, tc.kind)
+				case !strings.Contains(err.Error(), tc.text):
+					t.Errorf("err = %q, want it to contain %q", err, tc.text)
+				}
+			})
+		})
+	}
 }
