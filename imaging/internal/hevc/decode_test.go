@@ -53,9 +53,9 @@ func planeBytes(p []uint16, w, h, stride, depth int) []byte {
 }
 
 type plane struct {
-	data          []uint16
-	w, h, stride  int
-	depth         int
+	data         []uint16
+	w, h, stride int
+	depth        int
 }
 
 func planes(pic *Picture) []plane {

@@ -18,7 +18,12 @@ enc() {
 	[ "$csp" = 400 ] && incsp=i400
 	x265 --input "$tmp/in.yuv" --input-res "${w}x$h" --input-depth "$depth" --output-depth "$depth" \
 		--input-csp "$incsp" --fps 1 --frames 1 --keyint 1 --hash 1 --log-level error "$@" -o "$name.hevc"
-	libde265-dec265 -q -c -o "$tmp/out.yuv" "$name.hevc" >/dev/null
+	# -c checks the decode against the MD5 that x265 puts in an SEI message.
+	if ! libde265-dec265 -q -c -o "$tmp/out.yuv" "$name.hevc" >/dev/null 2>&1; then
+		echo "$name: libde265 disagrees with the encoder's picture hash; left out" >&2
+		rm -f "$name.hevc"
+		return 0
+	fi
 	bps=1
 	[ "$depth" -gt 8 ] && bps=2
 	ysize=$((w * h * bps))
