@@ -138,5 +138,9 @@ func Decode(nals [][]byte) (*Picture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodePicture(st, s)
+	d, err := decodePicture(st, s)
+	if err != nil {
+		return nil, err
+	}
+	return d.output(), nil
 }

@@ -68,7 +68,7 @@ type picDecoder struct {
 	main  [3*64 + 1]int32
 }
 
-func decodePicture(st *stream, s *sps) (*Picture, error) {
+func decodePicture(st *stream, s *sps) (*picDecoder, error) {
 	d := &picDecoder{s: s}
 	var prev *sliceHeader
 	for i, nal := range st.slices {
@@ -96,7 +96,7 @@ func decodePicture(st *stream, s *sps) (*Picture, error) {
 	}
 	d.deblock()
 	d.applySAO()
-	return d.output(), nil
+	return d, nil
 }
 
 // setup allocates the planes and the per-block arrays and derives the tile
