@@ -66,6 +66,7 @@ type picDecoder struct {
 	refOK [4*64 + 1]bool
 	refF  [4*64 + 1]int32
 	main  [3*64 + 1]int32
+	left  [2*64 + 1]int32
 }
 
 func decodePicture(st *stream, s *sps) (*picDecoder, error) {
