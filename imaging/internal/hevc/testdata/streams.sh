@@ -39,3 +39,5 @@ enc synth-400 synth 136 72 8 400 --qp 20 --ctu 16
 enc face-400-10bit $face 128 96 10 400 --qp 28
 enc odd-16x24 synth 16 24 8 420 --qp 30 --ctu 16
 enc odd-24x40 synth 24 40 8 420 --qp 30 --ctu 16
+enc face-slices-lossless $face 256 96 8 420 --qp 18 --ctu 32 --slices 3 --cu-lossless --constrained-intra
+enc synth-slices-lossless synth 256 96 8 420 --qp 18 --ctu 32 --slices 3 --cu-lossless --rd 6
