@@ -43,3 +43,11 @@ face=../../../testdata/face.jpg
 . ./streams.sh
 mv md5.txt.new md5.txt
 mv libde265-differs.txt.new libde265-differs.txt
+# Valid streams the decoder refuses with an UnsupportedError.
+go run gen.go -src synth -w 64 -h 64 -o "$tmp/in.yuv"
+cat "$tmp/in.yuv" "$tmp/in.yuv" > "$tmp/two.yuv"
+x265 --input "$tmp/two.yuv" --input-res 64x64 --fps 1 --frames 2 --keyint 10 --bframes 0 --log-level error -o unsupported/p-slice.hevc
+go run gen.go -src synth -w 64 -h 64 -depth 10 -o "$tmp/in10.yuv"
+x265 --input "$tmp/in10.yuv" --input-res 64x64 --input-depth 10 --output-depth 12 --fps 1 --frames 1 --log-level error -o unsupported/12bit.hevc
+head -c $((64 * 64 * 2)) "$tmp/in.yuv" > "$tmp/in422.yuv"
+x265 --input "$tmp/in422.yuv" --input-res 64x64 --input-csp i422 --fps 1 --frames 1 --log-level error -o unsupported/422.hevc
