@@ -548,7 +548,8 @@ func parsePPS(data []byte, spss map[int]*sps) (*pps, error) {
 			if r.flag() && r.err == nil {
 				return nil, unsupported("chroma QP offset lists")
 			}
-			if (r.ue() != 0 || r.ue() != 0) && r.err == nil {
+			lumaScale, chromaScale := r.ue(), r.ue() // log2_sao_offset_scale_luma, _chroma
+			if (lumaScale != 0 || chromaScale != 0) && r.err == nil {
 				return nil, unsupported("scaled SAO offsets")
 			}
 		}
