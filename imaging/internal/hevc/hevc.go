@@ -53,7 +53,8 @@ func parseStream(nals [][]byte) (*stream, error) {
 		case typ == nalPPS:
 			// Parsed once all SPSs are known: a PPS may come first.
 			ppsData = append(ppsData, rbsp(nal[2:]))
-		case typ <= maxVCLNalType:
+		case typ <= 9 || (typ >= nalBLAWLP && typ <= nalIDRNLP+1):
+			// Coded slice segments; reserved VCL types are ignored (7.4.2.2).
 			st.slices = append(st.slices, nalUnit{typ: typ, data: rbsp(nal[2:])})
 		}
 	}
@@ -138,5 +139,9 @@ func Decode(nals [][]byte) (*Picture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodePicture(st, s)
+	d, err := decodePicture(st, s)
+	if err != nil {
+		return nil, err
+	}
+	return d.output(), nil
 }

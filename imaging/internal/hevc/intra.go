@@ -111,86 +111,97 @@ func (d *picDecoder) predict(cIdx, x0, y0, log2Size, mode int) {
 			ref = f
 		}
 	}
-	left := func(y int) int32 { return ref[2*n-1-y] } // p[-1][y], y >= -1
-	top := func(x int) int32 { return ref[2*n+1+x] }  // p[x][-1], x >= -1
+	// L[1+y] is p[-1][y] and T[1+x] is p[x][-1]; L[0] and T[0] the corner.
+	L := d.left[:2*n+1]
+	for i := range L {
+		L[i] = ref[2*n-i]
+	}
+	T := ref[2*n:]
 	maxV := int32(1)<<bitDepth - 1
 	out := pl[y0*st+x0:]
 	switch {
 	case mode == 0: // planar
+		tr, bl := T[1+n], L[1+n]
 		for y := range n {
-			for x := range n {
-				v := (int32(n-1-x)*left(y) + int32(x+1)*top(n) + int32(n-1-y)*top(x) + int32(y+1)*left(n) + int32(n)) >> (log2Size + 1)
-				out[y*st+x] = uint16(v)
+			row := out[y*st : y*st+n]
+			ly := L[1+y]
+			for x := range row {
+				row[x] = uint16((int32(n-1-x)*ly + int32(x+1)*tr + int32(n-1-y)*T[1+x] + int32(y+1)*bl + int32(n)) >> (log2Size + 1))
 			}
 		}
 	case mode == 1: // DC
 		var sum int32
-		for i := range n {
-			sum += top(i) + left(i)
+		for i := 1; i <= n; i++ {
+			sum += T[i] + L[i]
 		}
-		dc := (sum + int32(n)) >> (log2Size + 1)
+		dc := uint16((sum + int32(n)) >> (log2Size + 1))
 		for y := range n {
-			for x := range n {
-				out[y*st+x] = uint16(dc)
+			row := out[y*st : y*st+n]
+			for x := range row {
+				row[x] = dc
 			}
 		}
 		if cIdx == 0 && n < 32 {
-			out[0] = uint16((left(0) + 2*dc + top(0) + 2) >> 2)
+			dc := int32(dc)
+			out[0] = uint16((L[1] + 2*dc + T[1] + 2) >> 2)
 			for x := 1; x < n; x++ {
-				out[x] = uint16((top(x) + 3*dc + 2) >> 2)
+				out[x] = uint16((T[1+x] + 3*dc + 2) >> 2)
 			}
 			for y := 1; y < n; y++ {
-				out[y*st] = uint16((left(y) + 3*dc + 2) >> 2)
+				out[y*st] = uint16((L[1+y] + 3*dc + 2) >> 2)
 			}
 		}
 	default:
 		angle := intraPredAngle[mode]
-		m := d.main[:3*n+1]
-		mainAt := func(x int) *int32 { return &m[x+n] } // ref[x] of the spec, x from -n to 2n
 		vertical := mode >= 18
-		side, along := left, top
+		A, S := T, L // along the prediction direction's main side, and the other
 		if !vertical {
-			side, along = top, left
+			A, S = L, T
 		}
-		for x := 0; x <= n; x++ {
-			*mainAt(x) = along(x - 1)
-		}
+		m := d.main[:3*n+1] // m[n+x] is ref[x] of the spec, x from -n to 2n
 		if angle < 0 {
+			copy(m[n:2*n+1], A[:n+1])
 			if last := (n * int(angle)) >> 5; last < -1 {
 				inv := int(invAngle[mode])
 				for x := last; x <= -1; x++ {
-					*mainAt(x) = side(-1 + (x*inv+128)>>8)
+					m[n+x] = S[(x*inv+128)>>8]
 				}
 			}
 		} else {
-			for x := n + 1; x <= 2*n; x++ {
-				*mainAt(x) = along(x - 1)
-			}
+			copy(m[n:3*n+1], A[:2*n+1])
 		}
 		for y := range n {
 			pos := int32(y+1) * angle
-			idx, fact := int(pos>>5), pos&31
-			for x := range n {
-				var v int32
-				if fact != 0 {
-					v = ((32-fact)*m[n+x+idx+1] + fact*m[n+x+idx+2] + 16) >> 5
+			idx, fact := n+int(pos>>5)+1, pos&31
+			src := m[idx : idx+n+1]
+			if vertical {
+				row := out[y*st : y*st+n]
+				if fact == 0 {
+					for x := range row {
+						row[x] = uint16(src[x])
+					}
 				} else {
-					v = m[n+x+idx+1]
+					for x := range row {
+						row[x] = uint16(((32-fact)*src[x] + fact*src[x+1] + 16) >> 5)
+					}
 				}
-				if vertical {
-					out[y*st+x] = uint16(v)
-				} else {
+			} else {
+				for x := range n {
+					v := src[x]
+					if fact != 0 {
+						v = ((32-fact)*src[x] + fact*src[x+1] + 16) >> 5
+					}
 					out[x*st+y] = uint16(v)
 				}
 			}
 		}
 		if cIdx == 0 && n < 32 && (mode == 26 || mode == 10) {
 			for i := range n {
-				v := min(max(along(0)+((side(i)-side(-1))>>1), 0), maxV)
+				v := uint16(min(max(A[1]+((S[1+i]-S[0])>>1), 0), maxV))
 				if vertical {
-					out[i*st] = uint16(v)
+					out[i*st] = v
 				} else {
-					out[i] = uint16(v)
+					out[i] = v
 				}
 			}
 		}

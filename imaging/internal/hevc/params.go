@@ -2,14 +2,13 @@ package hevc
 
 // NAL unit types (Table 7-1) this package looks at.
 const (
-	nalBLAWLP     = 16
-	nalIDRWRADL   = 19
-	nalIDRNLP     = 20
-	nalRsvIRAP23  = 23
-	nalVPS        = 32
-	nalSPS        = 33
-	nalPPS        = 34
-	maxVCLNalType = 31
+	nalBLAWLP    = 16
+	nalIDRWRADL  = 19
+	nalIDRNLP    = 20
+	nalRsvIRAP23 = 23
+	nalVPS       = 32
+	nalSPS       = 33
+	nalPPS       = 34
 )
 
 // sps holds the sequence parameter set fields the decoder uses (7.3.2.2).
@@ -79,6 +78,10 @@ const (
 	MaxSide   = 16384
 	MaxPixels = 1 << 26
 )
+
+// maxCrop bounds the samples the conformance window removes across the
+// width or the height: twice the largest coding tree block.
+const maxCrop = 128
 
 func parseVPS(data []byte) error {
 	r := &bitReader{data: data}
@@ -164,6 +167,12 @@ func parseSPS(data []byte) (*sps, error) {
 		if r.err == nil && (s.confLeft+s.confRight >= s.width || s.confTop+s.confBottom >= s.height) {
 			return nil, formatErr("conformance window leaves no picture")
 		}
+		// Encoders crop only their padding to whole coding blocks; a
+		// larger window would hide the coded size from a caller's pixel
+		// budget, which looks at the cropped size.
+		if r.err == nil && (s.confLeft+s.confRight > maxCrop || s.confTop+s.confBottom > maxCrop) {
+			return nil, unsupported("conformance window cropping more than %d samples", maxCrop)
+		}
 	}
 	s.bitDepthY = 8 + r.ueMax("bit_depth_luma_minus8", 8)
 	s.bitDepthC = 8 + r.ueMax("bit_depth_chroma_minus8", 8)
@@ -218,7 +227,7 @@ func parseSPS(data []byte) (*sps, error) {
 		s.log2MinPcm = 3 + r.ueMax("log2_min_pcm_luma_coding_block_size_minus3", 2)
 		s.log2MaxPcm = s.log2MinPcm + r.ueMax("log2_diff_max_min_pcm_luma_coding_block_size", 2)
 		s.pcmLoopFilterOff = r.flag()
-		if r.err == nil && (s.log2MaxPcm > 5 || s.log2MaxPcm > s.log2Ctb || s.log2MinPcm < s.log2MinCb ||
+		if r.err == nil && (s.log2MaxPcm > min(s.log2Ctb, 5) || s.log2MinPcm < min(s.log2MinCb, 5) ||
 			s.pcmBitDepthY > s.bitDepthY || s.pcmBitDepthC > s.bitDepthC) {
 			return nil, formatErr("PCM parameters out of range")
 		}
@@ -539,7 +548,8 @@ func parsePPS(data []byte, spss map[int]*sps) (*pps, error) {
 			if r.flag() && r.err == nil {
 				return nil, unsupported("chroma QP offset lists")
 			}
-			if (r.ue() != 0 || r.ue() != 0) && r.err == nil {
+			lumaScale, chromaScale := r.ue(), r.ue() // log2_sao_offset_scale_luma, _chroma
+			if (lumaScale != 0 || chromaScale != 0) && r.err == nil {
 				return nil, unsupported("scaled SAO offsets")
 			}
 		}

@@ -66,9 +66,10 @@ type picDecoder struct {
 	refOK [4*64 + 1]bool
 	refF  [4*64 + 1]int32
 	main  [3*64 + 1]int32
+	left  [2*64 + 1]int32
 }
 
-func decodePicture(st *stream, s *sps) (*Picture, error) {
+func decodePicture(st *stream, s *sps) (*picDecoder, error) {
 	d := &picDecoder{s: s}
 	var prev *sliceHeader
 	for i, nal := range st.slices {
@@ -96,7 +97,7 @@ func decodePicture(st *stream, s *sps) (*Picture, error) {
 	}
 	d.deblock()
 	d.applySAO()
-	return d.output(), nil
+	return d, nil
 }
 
 // setup allocates the planes and the per-block arrays and derives the tile

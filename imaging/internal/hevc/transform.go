@@ -4,19 +4,12 @@ package hevc
 // N-point matrices are its rows k*32/N, first N columns.
 var dct32 [32][32]int32
 
-// dst4 holds in its first four rows and columns the 4-point DST matrix for
-// intra 4x4 luma blocks, in the shape of dct32 to share the transform code.
-var dst4 [32][32]int32
-
-func init() {
-	for k, row := range [4][4]int32{
-		{29, 55, 74, 84},
-		{74, 74, 0, -74},
-		{84, -29, -74, 55},
-		{55, -84, 74, -29},
-	} {
-		copy(dst4[k][:], row[:])
-	}
+// dst4 is the 4-point DST matrix for intra 4x4 luma blocks.
+var dst4 = [4][4]int32{
+	{29, 55, 74, 84},
+	{74, 74, 0, -74},
+	{84, -29, -74, 55},
+	{55, -84, 74, -29},
 }
 
 func init() {
@@ -102,9 +95,16 @@ func (d *picDecoder) reconstruct(cIdx, x0, y0, log2Size int, tskip bool, maxX, m
 				res[i] = (v<<7 + round2) >> bdShift2
 			}
 		case cIdx == 0 && log2Size == 2:
-			d.inverse(coeff, res, 2, &dst4, 1, 3, 3, bdShift2)
+			d.inverse(coeff, res, 2, true, maxX, maxY, bdShift2)
+		case maxX == 0 && maxY == 0:
+			// Only the DC coefficient: both stages give constants.
+			g := min(max((64*coeff[0]+64)>>7, -32768), 32767)
+			v := (64*g + round2) >> bdShift2
+			for i := range res {
+				res[i] = v
+			}
 		default:
-			d.inverse(coeff, res, log2Size, &dct32, 32>>log2Size, maxX, maxY, bdShift2)
+			d.inverse(coeff, res, log2Size, false, maxX, maxY, bdShift2)
 		}
 	}
 	pl, st := d.planes[cIdx], d.stride[cIdx]
@@ -125,31 +125,73 @@ func (d *picDecoder) reconstruct(cIdx, x0, y0, log2Size int, tskip bool, maxX, m
 	clear(coeff)
 }
 
-// inverse runs the two-stage inverse transform of 8.6.4.2 with matrix mat,
-// taking rows step apart: columns first, then rows.
-func (d *picDecoder) inverse(coeff, res []int32, log2Size int, mat *[32][32]int32, step, maxX, maxY int, bdShift uint) {
-	size := 1 << log2Size
-	tmp := d.tmp[:size*size]
-	// Columns: tmp[y][x] = sum over k of mat[k][y] * coeff[k][x].
+// inverse runs the two-stage inverse transform of 8.6.4.2, columns first,
+// then rows; dst selects the 4x4 DST instead of the DCT. maxX and maxY
+// bound the non-zero coefficients.
+func (d *picDecoder) inverse(coeff, res []int32, log2Size int, dst bool, maxX, maxY int, bdShift uint) {
+	n := 1 << log2Size
+	tmp := d.tmp[:n*n]
+	var in, out [32]int32
 	for x := 0; x <= maxX; x++ {
-		for y := range size {
-			var sum int64
-			for k := 0; k <= maxY; k++ {
-				sum += int64(mat[k*step][y]) * int64(coeff[k<<log2Size+x])
-			}
-			tmp[y<<log2Size+x] = clip16((sum + 64) >> 7)
+		clear(in[:n])
+		for k := 0; k <= maxY; k++ {
+			in[k] = coeff[k<<log2Size+x]
+		}
+		transform1D(&in, &out, n, maxY, dst)
+		for y := range n {
+			v := (out[y] + 64) >> 7
+			tmp[y<<log2Size+x] = min(max(v, -32768), 32767)
 		}
 	}
-	round := int64(1) << (bdShift - 1)
-	for y := range size {
-		row := tmp[y<<log2Size:]
-		for x := range size {
-			var sum int64
-			for k := 0; k <= maxX; k++ {
-				sum += int64(mat[k*step][x]) * int64(row[k])
-			}
-			res[y<<log2Size+x] = int32((sum + round) >> bdShift)
+	round := int32(1) << (bdShift - 1)
+	clear(in[:n])
+	for y := range n {
+		copy(in[:n], tmp[y<<log2Size:y<<log2Size+maxX+1])
+		transform1D(&in, &out, n, maxX, dst)
+		row := res[y<<log2Size : y<<log2Size+n]
+		for x := range row {
+			row[x] = (out[x] + round) >> bdShift
 		}
+	}
+}
+
+// transform1D computes out[i] = sum over k of M[k][i]*in[k] for the n-point
+// inverse DCT (or the 4-point DST), where only in[0..last] may be non-zero,
+// by splitting even and odd coefficients. Sums fit in int32: inputs are
+// 16-bit and the matrix entries at most 90.
+func transform1D(in, out *[32]int32, n, last int, dst bool) {
+	if dst {
+		for i := range 4 {
+			var sum int32
+			for k := 0; k <= last; k++ {
+				sum += dst4[k][i] * in[k]
+			}
+			out[i] = sum
+		}
+		return
+	}
+	if n == 4 {
+		e0 := 64 * (in[0] + in[2])
+		e1 := 64 * (in[0] - in[2])
+		o0 := 83*in[1] + 36*in[3]
+		o1 := 36*in[1] - 83*in[3]
+		out[0], out[1], out[2], out[3] = e0+o0, e1+o1, e1-o1, e0-o0
+		return
+	}
+	half := n >> 1
+	var even, e [32]int32
+	for j := range half {
+		even[j] = in[2*j]
+	}
+	transform1D(&even, &e, half, last>>1, false)
+	step := 32 / n
+	for k := range half {
+		var o int32
+		for j := 1; j <= last; j += 2 {
+			o += dct32[j*step][k] * in[j]
+		}
+		out[k] = e[k] + o
+		out[n-1-k] = e[k] - o
 	}
 }
 
