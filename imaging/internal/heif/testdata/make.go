@@ -340,8 +340,8 @@ func (p *picture) yuv() []byte {
 
 // encode returns the NAL units x265 makes of p, without start codes, SEI
 // and access unit delimiters.
-func encode(p *picture, qp int, extra []string, tmp string) [][]byte {
-	in, out := filepath.Join(tmp, "in.yuv"), filepath.Join(tmp, "out.265")
+func encode(p *picture, qp int, extra []string, tmp string) (nals [][]byte, recon []byte) {
+	in, out, rec := filepath.Join(tmp, "in.yuv"), filepath.Join(tmp, "out.265"), filepath.Join(tmp, "recon.yuv")
 	check(os.WriteFile(in, p.yuv(), 0o644))
 	csp := "i420"
 	if p.gray {
@@ -349,19 +349,26 @@ func encode(p *picture, qp int, extra []string, tmp string) [][]byte {
 	}
 	args := []string{"--input", in, "--input-res", fmt.Sprintf("%dx%d", p.w, p.h), "--input-csp", csp,
 		"--input-depth", fmt.Sprint(p.depth), "--output-depth", fmt.Sprint(p.depth), "--fps", "1", "--frames", "1",
-		"--qp", fmt.Sprint(qp), "--keyint", "1", "--no-info", "--log-level", "error", "-o", out}
+		"--qp", fmt.Sprint(qp), "--keyint", "1", "--no-info", "--log-level", "error", "-o", out,
+		"--recon", rec, "--recon-depth", fmt.Sprint(p.depth)}
 	run("x265", append(args, extra...)...)
 	stream, err := os.ReadFile(out)
 	check(err)
-	var nals [][]byte
 	for _, n := range splitAnnexB(stream) {
 		if t := n[0] >> 1 & 63; t == 35 || t == 39 || t == 40 {
 			continue
 		}
 		nals = append(nals, n)
 	}
-	return nals
+	recon, err = os.ReadFile(rec)
+	check(err)
+	return nals, recon
 }
+
+// recons holds the encoder's reconstruction of each coded image assembled
+// here, by file name and item ID: the picture a conforming decoder must
+// output.
+var recons = map[string]map[int][]byte{}
 
 func splitAnnexB(s []byte) [][]byte {
 	var nals [][]byte
@@ -529,7 +536,12 @@ func assemble(c corpusFile, tmp string) []byte {
 	}
 	pixiProp := prop(fullBox("pixi", 0, 0, pixi))
 	codedItem := func(id int, p *picture, hidden bool) item {
-		cd := coded{w: p.w, h: p.h, gray: p.gray, depth: p.depth, nals: encode(p, c.qp, x265Args, tmp)}
+		nals, recon := encode(p, c.qp, x265Args, tmp)
+		cd := coded{w: p.w, h: p.h, gray: p.gray, depth: p.depth, nals: nals}
+		if recons[c.name] == nil {
+			recons[c.name] = map[int][]byte{}
+		}
+		recons[c.name][id] = recon
 		var data []byte
 		for _, s := range cd.slices() {
 			data = append(data, u32(len(s))...)
@@ -827,12 +839,24 @@ func references(name string, data []byte, tmp string) []string {
 		if len(yuv) != ySize+2*cSize {
 			log.Fatalf("%s item %d: dec265 wrote %d bytes, want %d for %dx%d", name, t.ID, len(yuv), ySize+2*cSize, t.Width, t.Height)
 		}
+		// Where libde265 and the encoder's reconstruction disagree, the
+		// encoder's is the reference and the line says so. (x265 3.5's
+		// command line writes 8-bit reconstructions of 10-bit pictures,
+		// which are of no use here.)
+		disagree := false
+		if recon, ok := recons[name][int(t.ID)]; ok && c.BitDepthLuma == 8 && !bytes.Equal(recon, yuv) {
+			log.Printf("%s item %d: dec265 differs from the encoder's reconstruction", name, t.ID)
+			yuv, disagree = recon, true
+		}
 		line := fmt.Sprintf("%s.heic item=%d size=%dx%d chroma=%d depth=%d Y=%x", name, t.ID, t.Width, t.Height, c.ChromaFormat, c.BitDepthLuma, md5.Sum(yuv[:ySize]))
 		if cSize > 0 {
 			line += fmt.Sprintf(" Cb=%x Cr=%x", md5.Sum(yuv[ySize:ySize+cSize]), md5.Sum(yuv[ySize+cSize:]))
 		}
 		if ranges != nil {
 			line += " nals=" + strings.Join(ranges, ",")
+		}
+		if disagree {
+			line += " libde265=differs"
 		}
 		lines = append(lines, line)
 	}
