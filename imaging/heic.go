@@ -413,9 +413,9 @@ func newYCCConverter(col heif.Colour, chroma, depthY, depthC int) *yccConverter 
 // depths c was made for; samples are masked to them, so a decoder's stray
 // value cannot index beyond a table.
 func (c *yccConverter) row(pic *hevc.Picture, y, x0, x1 int, dst []float32) {
-	l16 := linear16()
+	lt := linear12()
 	lin := func(v float32) float32 {
-		return l16[int(min(max(v, 0), 1)*65535+0.5)]
+		return lt[int(min(max(v, 0), 1)*4095+0.5)]
 	}
 	maskY, maskC := uint16(1<<c.depthY-1), uint16(1<<c.depthC-1)
 	ys := pic.Y[y*pic.YStride:][:x1]
@@ -444,6 +444,18 @@ func (c *yccConverter) row(pic *hevc.Picture, y, x0, x1 int, dst []float32) {
 		dst[i], dst[i+1], dst[i+2] = lin(yy+c.crR[v]), lin(yy-c.crG[v]-c.cbG[u]), lin(yy+c.cbB[u])
 	}
 }
+
+// linear12 converts 12-bit sRGB-encoded values to linear light. Y'CbCr
+// becomes R'G'B' in floating point, finer than any stored sample; 12 bits
+// keep it within a sixteenth of an 8-bit step, and the table stays in the
+// first-level cache where linear16's 256 KiB would not.
+var linear12 = sync.OnceValue(func() *[4096]float32 {
+	var t [4096]float32
+	for i := range t {
+		t[i] = float32(srgbToLinear(float64(i) / 4095))
+	}
+	return &t
+})
 
 // primariesMatrix returns the conversion from linear RGB with the colour
 // primaries of an nclx code point (ITU-T H.273 table 2) to linear sRGB,
