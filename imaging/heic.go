@@ -133,7 +133,8 @@ func (h *heicImage) describe(f int) string {
 
 // loadHEIC is load for HEIC: the container is read once for the geometry,
 // the colour and the tiles.
-func loadHEIC(data []byte, s settings) (*source, error) {
+func loadHEIC(data []byte, s settings) (src *source, err error) {
+	defer recoverDecoder(formatHEIC, &err)
 	h, err := openHEIC(data)
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func loadHEIC(data []byte, s settings) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := &source{format: formatHEIC, width: w, height: ht, orientation: h.orient, img: m, info: h.describe(f)}
+	src = &source{format: formatHEIC, width: w, height: ht, orientation: h.orient, img: m, info: h.describe(f)}
 	if col := h.img.Colour; col.Type == "prof" || col.Type == "rICC" {
 		if len(col.ICC) <= maxICCBytes {
 			src.conv = profileMatrix(col.ICC)
@@ -213,7 +214,9 @@ func (h *heicImage) decode(data []byte, f int) (*image.RGBA, error) {
 					}
 					if err := red.addTile(h.tiles[ty*h.cols+tx], origin, len(data)); err != nil {
 						mu.Lock()
-						first = cmpFirst(first, err)
+						if first == nil {
+							first = err
+						}
 						mu.Unlock()
 					}
 				}
@@ -226,13 +229,6 @@ func (h *heicImage) decode(data []byte, f int) (*image.RGBA, error) {
 		red.flush(min(rowRect.Max.Y, h.crop.Max.Y))
 	}
 	return red.out, nil
-}
-
-func cmpFirst(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
 }
 
 // heicReducer sums decoded tiles, converted to linear RGB, into f×f blocks
@@ -266,8 +262,10 @@ func newHEICReducer(crop image.Rectangle, f, tileH int, col heif.Colour, cfg *he
 }
 
 // addTile decodes a tile whose top left is at origin and adds the part of it
-// inside the clean aperture.
-func (r *heicReducer) addTile(tile *heif.Image, origin image.Point, limit int) error {
+// inside the clean aperture. It runs on a goroutine of its own, so a panic
+// in the decoder is turned into a FormatError here, not in load.
+func (r *heicReducer) addTile(tile *heif.Image, origin image.Point, limit int) (err error) {
+	defer recoverDecoder(formatHEIC, &err)
 	nals, err := tile.NALUnits(limit)
 	if err != nil {
 		return heicError(err)

@@ -15,6 +15,9 @@ const (
 	maxItems      = 1 << 14
 	maxGridTiles  = 64 * 64 // 32768×32768 pixels in 512×512 tiles
 	maxProperties = 1 << 12
+	// maxExtents bounds the extents of all items together; an iloc whose
+	// field sizes are 0 describes an extent in no bytes at all.
+	maxExtents = 1 << 16
 	// maxExifBytes bounds the Exif item; a JPEG APP1 segment, whose
 	// content it carries, holds at most 64 KiB.
 	maxExifBytes = 1 << 20
@@ -344,6 +347,7 @@ func parseIloc(bx *box, items map[uint32]*itemInfo) error {
 	if n > maxItems {
 		return formatErr("iloc lists %d items, over the limit of %d", n, maxItems)
 	}
+	extents := 0
 	for i := 0; i < n && r.err == nil; i++ {
 		id := uint32(r.sized(idSize))
 		method := 0
@@ -353,6 +357,9 @@ func parseIloc(bx *box, items map[uint32]*itemInfo) error {
 		dataRef := r.u16()
 		base := r.sized(baseSize)
 		count := r.u16()
+		if extents += count; extents > maxExtents {
+			return formatErr("iloc lists more than %d extents", maxExtents)
+		}
 		var exts []extent
 		for j := 0; j < count && r.err == nil; j++ {
 			r.sized(idxSize)

@@ -3,13 +3,16 @@ package heif
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -237,6 +240,37 @@ func TestInvalid(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func testBox(typ string, payload ...[]byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(8+len(bytes.Join(payload, nil))))
+	return append(append(b, typ...), bytes.Join(payload, nil)...)
+}
+
+// TestExtentsWithoutBytes checks an iloc whose field sizes are all 0, so
+// that each of its 3×65535 extents takes no bytes: it must fail at once,
+// not build a billion extents.
+func TestExtentsWithoutBytes(t *testing.T) {
+	iloc := []byte{0, 0, 0, 0, 0x00, 0x00, 0, 3}
+	for id := range 3 {
+		iloc = append(iloc, 0, byte(id+1), 0, 0, 0xff, 0xff)
+	}
+	data := slices.Concat(
+		testBox("ftyp", []byte("heic\x00\x00\x00\x00mif1heic")),
+		testBox("meta", []byte{0, 0, 0, 0},
+			testBox("hdlr", []byte("\x00\x00\x00\x00\x00\x00\x00\x00pict\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")),
+			testBox("pitm", []byte{0, 0, 0, 0, 0, 1}),
+			testBox("iinf", []byte{0, 0, 0, 0, 0, 1}, testBox("infe", []byte("\x02\x00\x00\x00\x00\x01\x00\x00hvc1\x00"))),
+			testBox("iloc", iloc)))
+	start := time.Now()
+	_, err := Parse(data)
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "extents") {
+		t.Errorf("Parse: %v, want a FormatError about extents", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Parse took %v", d)
 	}
 }
 
