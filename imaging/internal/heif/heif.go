@@ -15,9 +15,12 @@ const (
 	maxItems      = 1 << 14
 	maxGridTiles  = 64 * 64 // 32768×32768 pixels in 512×512 tiles
 	maxProperties = 1 << 12
-	// maxExtents bounds the extents of all items together; an iloc whose
-	// field sizes are 0 describes an extent in no bytes at all.
-	maxExtents = 1 << 16
+	// maxExtents bounds the extents of all items together, and
+	// maxItemExtents those of one item (writers use one, or a few for data
+	// written in pieces); an iloc whose field sizes are 0 describes an
+	// extent in no bytes at all.
+	maxExtents     = 1 << 16
+	maxItemExtents = 1 << 8
 	// maxExifBytes bounds the Exif item; a JPEG APP1 segment, whose
 	// content it carries, holds at most 64 KiB.
 	maxExifBytes = 1 << 20
@@ -357,8 +360,8 @@ func parseIloc(bx *box, items map[uint32]*itemInfo) error {
 		dataRef := r.u16()
 		base := r.sized(baseSize)
 		count := r.u16()
-		if extents += count; extents > maxExtents {
-			return formatErr("iloc lists more than %d extents", maxExtents)
+		if extents += count; extents > maxExtents || count > maxItemExtents {
+			return formatErr("iloc lists more than %d extents, or more than %d for one item", maxExtents, maxItemExtents)
 		}
 		var exts []extent
 		for j := 0; j < count && r.err == nil; j++ {
@@ -504,9 +507,25 @@ type builder struct {
 	f     *File
 	items map[uint32]*itemInfo
 	props []box
+	built map[uint32]*Image // coded images, which a grid may name many times
 }
 
 func (b *builder) image(it *itemInfo, primary bool) (*Image, error) {
+	if img := b.built[it.id]; img != nil && !primary {
+		return img, nil
+	}
+	img, err := b.buildImage(it, primary)
+	if err != nil {
+		return nil, err
+	}
+	if b.built == nil {
+		b.built = map[uint32]*Image{}
+	}
+	b.built[it.id] = img
+	return img, nil
+}
+
+func (b *builder) buildImage(it *itemInfo, primary bool) (*Image, error) {
 	switch it.typ {
 	case "hvc1", "grid":
 	case "av01":
