@@ -457,3 +457,28 @@ func TestBackfillWithoutDefaultAccount(t *testing.T) {
 		t.Errorf("exit %d, %+v; want the work photo updated and the other failed for want of a contact\n%s", code, sum, errOut)
 	}
 }
+
+// iPhones export photos as IMG_0042.HEIC; a folder of them is backfilled
+// like one of JPEGs, whatever the case of the extension.
+func TestBackfillDirHEIC(t *testing.T) {
+	stack := startStack(t, nil)
+	dir := t.TempDir()
+	heic, err := os.ReadFile("../../imaging/internal/heif/testdata/iphone-1000x700-irot3.heic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"c8000.HEIC", "c8001.heif"} {
+		stack.People.AddContact("", "people/"+strings.TrimSuffix(name, filepath.Ext(name)))
+		writeFile(t, filepath.Join(dir, name), heic)
+	}
+	code, out, errOut := runCLI(context.Background(), "backfill", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if _, _, sum := parseLines(t, out); sum.Updated != 2 {
+		t.Errorf("summary %+v, want both HEICs updated", sum)
+	}
+	if diff := cmp.Diff(map[string]int{"/people/c8000": 1, "/people/c8001": 1}, updatesPerContact(stack.People)); diff != "" {
+		t.Errorf("photos set per contact (-want +got):\n%s", diff)
+	}
+}
