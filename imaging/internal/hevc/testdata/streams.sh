@@ -46,3 +46,8 @@ enc synth-slices-lossless synth 256 96 8 420 --qp 18 --ctu 32 --slices 3 --cu-lo
 enc face-scaling-custom $face 128 160 8 420 --scaling-list scaling.txt --qp 24
 enc synth-scaling-custom-tskip synth 128 96 8 420 --scaling-list scaling.txt --tskip --qp 20 --ctu 32
 enc synth-scaling-custom-10bit synth 96 64 10 420 --scaling-list scaling.txt --qp 30
+pcm pcm-single 48 32
+pcm pcm-tiles-2x2 96 64
+pcm pcm-tiles-3x2-nolfacross 112 80
+pcm pcm-tiles-1x3 80 64
+pcm pcm-wpp-lfoff 64 48
