@@ -337,14 +337,20 @@ func (d *picDecoder) saoCTB(cIdx, rs int, src []uint16) {
 			}
 			xs, xe = x0+1, x1-1
 		}
-		row := y * st
-		for x := xs; x < xe; x++ {
-			o := row + x
-			v := int32(src[o])
-			a, b := int32(src[o+da]), int32(src[o+db])
+		if xe <= xs {
+			continue
+		}
+		o := y*st + xs
+		cur := src[o : o+xe-xs]
+		na := src[o+da : o+da+len(cur)]
+		nb := src[o+db : o+db+len(cur)]
+		out := dst[o : o+len(cur)]
+		for i, v16 := range cur {
+			v := int32(v16)
+			a, b := int32(na[i]), int32(nb[i])
 			e := 2 + sign(v-a) + sign(v-b)
 			if off := edgeOff[e]; off != 0 {
-				dst[o] = uint16(min(max(v+off, 0), maxV))
+				out[i] = uint16(min(max(v+off, 0), maxV))
 			}
 		}
 	}

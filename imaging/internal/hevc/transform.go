@@ -156,42 +156,41 @@ func (d *picDecoder) inverse(coeff, res []int32, log2Size int, dst bool, maxX, m
 }
 
 // transform1D computes out[i] = sum over k of M[k][i]*in[k] for the n-point
-// inverse DCT (or the 4-point DST), where only in[0..last] may be non-zero,
-// by splitting even and odd coefficients. Sums fit in int32: inputs are
-// 16-bit and the matrix entries at most 90.
+// inverse DCT (or the 4-point DST), where only in[0..last] may be non-zero
+// and the rest of in[:n] is zero. The DCT is split into even and odd
+// parts, from the 4-point core up, as the matrix's symmetries allow. Sums
+// fit in int32: inputs are 16-bit and the matrix entries at most 90.
 func transform1D(in, out *[32]int32, n, last int, dst bool) {
 	if dst {
 		for i := range 4 {
-			var sum int32
-			for k := 0; k <= last; k++ {
-				sum += dst4[k][i] * in[k]
+			out[i] = dst4[0][i]*in[0] + dst4[1][i]*in[1] + dst4[2][i]*in[2] + dst4[3][i]*in[3]
+		}
+		return
+	}
+	st := n >> 2
+	a0, a1, a2, a3 := in[0], in[st], in[2*st], in[3*st]
+	e0, e1 := 64*(a0+a2), 64*(a0-a2)
+	o0, o1 := 83*a1+36*a3, 36*a1-83*a3
+	out[0], out[1], out[2], out[3] = e0+o0, e1+o1, e1-o1, e0-o0
+	for size := 8; size <= n; size <<= 1 {
+		stride := n / size // input index step at this level
+		half := size >> 1
+		var o [16]int32
+		for j := 1; j < size && j*stride <= last; j += 2 {
+			c := in[j*stride]
+			if c == 0 {
+				continue
 			}
-			out[i] = sum
+			row := dct32[j*(32/size)][:half]
+			for k, m := range row {
+				o[k] += m * c
+			}
 		}
-		return
-	}
-	if n == 4 {
-		e0 := 64 * (in[0] + in[2])
-		e1 := 64 * (in[0] - in[2])
-		o0 := 83*in[1] + 36*in[3]
-		o1 := 36*in[1] - 83*in[3]
-		out[0], out[1], out[2], out[3] = e0+o0, e1+o1, e1-o1, e0-o0
-		return
-	}
-	half := n >> 1
-	var even, e [32]int32
-	for j := range half {
-		even[j] = in[2*j]
-	}
-	transform1D(&even, &e, half, last>>1, false)
-	step := 32 / n
-	for k := range half {
-		var o int32
-		for j := 1; j <= last; j += 2 {
-			o += dct32[j*step][k] * in[j]
+		for k := range half {
+			e := out[k]
+			out[size-1-k] = e - o[k]
+			out[k] = e + o[k]
 		}
-		out[k] = e[k] + o
-		out[n-1-k] = e[k] - o
 	}
 }
 

@@ -26,19 +26,31 @@ enc() {
 	if ! libde265-dec265 -q -c "$name.hevc" >/dev/null 2>&1; then
 		echo "$name.hevc" >> libde265-differs.txt.new
 	fi
+	record "$name" "$w" "$h" "$depth" "$csp"
+}
+# record name w h depth csp: the line of md5.txt for dec265's output.
+record() {
 	bps=1
-	[ "$depth" -gt 8 ] && bps=2
-	ysize=$((w * h * bps))
-	line="$name.hevc $(head -c $ysize "$tmp/out.yuv" | md5sum | cut -d' ' -f1)"
-	if [ "$csp" != 400 ]; then
-		csize=$(((w + 1) / 2 * ((h + 1) / 2) * bps))
+	[ "$4" -gt 8 ] && bps=2
+	ysize=$(($2 * $3 * bps))
+	line="$1.hevc $(head -c $ysize "$tmp/out.yuv" | md5sum | cut -d' ' -f1)"
+	if [ "$5" != 400 ]; then
+		csize=$((($2 + 1) / 2 * (($3 + 1) / 2) * bps))
 		line="$line $(tail -c +$((ysize + 1)) "$tmp/out.yuv" | head -c $csize | md5sum | cut -d' ' -f1)"
 		line="$line $(tail -c +$((ysize + csize + 1)) "$tmp/out.yuv" | head -c $csize | md5sum | cut -d' ' -f1)"
 	fi
 	echo "$line" >> md5.txt.new
-	[ -n "${KEEP_YUV:-}" ] && cp "$tmp/out.yuv" "$name.yuv"
+	[ -n "${KEEP_YUV:-}" ] && cp "$tmp/out.yuv" "$1.yuv"
 	return 0
 }
+# pcm name w h: a stream of PCM coding units, tiles and wavefronts written
+# by the Go tests (pcmstream_test.go, go test -write-pcm), which x265 does
+# not make; 8-bit 4:2:0.
+pcm() {
+	libde265-dec265 -q -o "$tmp/out.yuv" "$1.hevc" >/dev/null
+	record "$1" "$2" "$3" 8 420
+}
+(cd .. && go test -run TestWritePCMStreams . -args -write-pcm >/dev/null)
 face=../../../testdata/face.jpg
 . ./streams.sh
 mv md5.txt.new md5.txt

@@ -41,3 +41,13 @@ enc odd-16x24 synth 16 24 8 420 --qp 30 --ctu 16
 enc odd-24x40 synth 24 40 8 420 --qp 30 --ctu 16
 enc face-slices-lossless $face 256 96 8 420 --qp 18 --ctu 32 --slices 3 --cu-lossless --constrained-intra
 enc synth-slices-lossless synth 256 96 8 420 --qp 18 --ctu 32 --slices 3 --cu-lossless --rd 6
+# scaling.txt: explicit lists in HM's format, some repeated so that x265
+# predicts them from earlier ones (scaling_list_pred_matrix_id_delta).
+enc face-scaling-custom $face 128 160 8 420 --scaling-list scaling.txt --qp 24
+enc synth-scaling-custom-tskip synth 128 96 8 420 --scaling-list scaling.txt --tskip --qp 20 --ctu 32
+enc synth-scaling-custom-10bit synth 96 64 10 420 --scaling-list scaling.txt --qp 30
+pcm pcm-single 48 32
+pcm pcm-tiles-2x2 96 64
+pcm pcm-tiles-3x2-nolfacross 112 80
+pcm pcm-tiles-1x3 80 64
+pcm pcm-wpp-lfoff 64 48
