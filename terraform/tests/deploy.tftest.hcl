@@ -192,10 +192,8 @@ run "defaults_apply" {
     error_message = "the second trigger must deliver to the event function's Cloud Run service"
   }
   assert {
-    # The functions take their identities from the IAM wait, which is what
-    # orders them after it.
     condition = (
-      google_cloudfunctions2_function.event.service_config[0].service_account_email == time_sleep.iam.triggers["event"] &&
+      google_cloudfunctions2_function.event.service_config[0].service_account_email == google_service_account.event.email &&
       time_sleep.iam.triggers == tomap({
         event   = google_service_account.event.email
         trigger = google_service_account.trigger.email
@@ -203,7 +201,7 @@ run "defaults_apply" {
         webhook = ""
       })
     )
-    error_message = "the event function must take its identities through the IAM wait"
+    error_message = "the event function must run as its own account, and the IAM wait must carry the identities the functions run, deliver and build as"
   }
   assert {
     condition     = google_cloudfunctions2_function.event.service_config[0].environment_variables["TOKEN_SECRET"] == "${google_secret_manager_secret.token.id}/versions/latest" && !contains(keys(google_cloudfunctions2_function.event.service_config[0].environment_variables), "ACCOUNTS") && !contains(keys(google_cloudfunctions2_function.event.service_config[0].environment_variables), "WEBHOOK_SECRET")
@@ -401,6 +399,51 @@ run "everything_on" {
   assert {
     condition     = length(keys(google_secret_manager_secret_iam_member.webhook_tokens)) == 2 && length(google_service_account_iam_member.delegation) == 2 && length(google_cloud_run_v2_service_iam_member.webhook_public) == 1
     error_message = "every option must add its grants"
+  }
+}
+
+run "waits_come_first" {
+  # Terraform plans a target together with everything it depends on, and
+  # nothing else. So the functions and the second trigger, planned alone,
+  # bring the waits and every grant made before them; a run that refers to
+  # something outside the plan fails (Terraform 1.11 fails it with "no
+  # expansion has been registered"). The Go tests check the same order from
+  # the other side: every grant is among what time_sleep.iam waits for.
+  command = plan
+
+  plan_options {
+    target = [
+      google_cloudfunctions2_function.event,
+      google_cloudfunctions2_function.webhook,
+      google_eventarc_trigger.metadata_updated,
+    ]
+  }
+
+  variables {
+    webhook_enabled             = true
+    accounts                    = { alice = "contacts-token-alice" }
+    delegation_service_accounts = ["contacts-dwd@my-project-123.iam.gserviceaccount.com"]
+  }
+
+  assert {
+    condition     = time_sleep.apis.create_duration == "60s" && time_sleep.iam.create_duration == "120s"
+    error_message = "the functions must come after both waits"
+  }
+  assert {
+    condition = alltrue([
+      google_project_iam_member.gcs_pubsub_publisher.role == "roles/pubsub.publisher",
+      google_project_iam_member.trigger_event_receiver.role == "roles/eventarc.eventReceiver",
+      google_project_iam_member.build_log_writer[0].role == "roles/logging.logWriter",
+      google_project_iam_member.build_sources[0].role == "roles/storage.objectViewer",
+      google_artifact_registry_repository_iam_member.build_images.role == "roles/artifactregistry.writer",
+      google_storage_bucket_iam_member.event_objects.bucket == "my-project-123-contactphoto-uploads",
+      length(google_storage_bucket_iam_member.webhook_objects) == 1,
+      length(google_secret_manager_secret_iam_member.event_tokens) == 2,
+      length(google_secret_manager_secret_iam_member.webhook_tokens) == 2,
+      length(google_secret_manager_secret_iam_member.webhook_key) == 1,
+      length(google_service_account_iam_member.delegation) == 2,
+    ])
+    error_message = "the functions must come after every grant they need"
   }
 }
 
