@@ -21,7 +21,7 @@ variable "region" {
 }
 
 variable "name_prefix" {
-  description = "Names the functions (PREFIX and PREFIX-webhook), the service accounts (PREFIX-event, PREFIX-webhook, PREFIX-trigger) and the buckets this configuration creates."
+  description = "Names the functions (PREFIX and PREFIX-webhook), the service accounts (PREFIX-event, PREFIX-webhook, PREFIX-trigger, PREFIX-build), the Artifact Registry repository (PREFIX), the metadata trigger (PREFIX-metadata-updated) and the buckets this configuration creates."
   type        = string
   default     = "contactphoto"
 

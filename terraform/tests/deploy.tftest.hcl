@@ -136,6 +136,14 @@ run "defaults_plan" {
     condition     = contains(local.source_excludes, "terraform") && contains(local.source_excludes, "cmd")
     error_message = "terraform/ (where the zip is written) and cmd/ must be left out of the zip whole"
   }
+  assert {
+    condition     = toset(keys(google_project_service.apis)) == toset(["artifactregistry.googleapis.com", "cloudbuild.googleapis.com", "cloudfunctions.googleapis.com", "eventarc.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "people.googleapis.com", "pubsub.googleapis.com", "run.googleapis.com", "secretmanager.googleapis.com", "storage.googleapis.com"]) && alltrue([for a in google_project_service.apis : a.disable_on_destroy == false])
+    error_message = "every API the deployment uses must be enabled, and stay enabled on destroy"
+  }
+  assert {
+    condition     = alltrue([for b in [google_storage_bucket.uploads[0], google_storage_bucket.source] : b.uniform_bucket_level_access && b.public_access_prevention == "enforced" && upper(b.location) == "EUROPE-WEST1"])
+    error_message = "both buckets must be private by construction and in the functions' region"
+  }
 }
 
 run "defaults_apply" {
@@ -210,6 +218,15 @@ run "defaults_apply" {
   assert {
     condition     = output.service_accounts.build == google_service_account.build[0].email && output.upload_bucket == "my-project-123-contactphoto-uploads"
     error_message = "the outputs must name the build account and the bucket"
+  }
+  assert {
+    condition = (
+      output.upload_command == "gcloud storage cp photo.jpg gs://my-project-123-contactphoto-uploads/ --custom-metadata=resourceName=people/c1234567890" &&
+      output.authorize_command == "go run ./cmd/contactphoto authorize --client-secret client_secret.json --secret ${google_secret_manager_secret.token.id}" &&
+      output.token_secret == google_secret_manager_secret.token.id &&
+      output.logs_command == "gcloud logging read 'resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"contactphoto\"' --project my-project-123 --freshness 1d --limit 50 --format 'value(timestamp,severity,jsonPayload.object,jsonPayload.contact,jsonPayload.message)'"
+    )
+    error_message = "the outputs must give the README's commands for this deployment"
   }
 }
 
@@ -366,6 +383,12 @@ run "everything_on" {
     create_bucket               = false
     bucket_name                 = "my-photos"
     status_writeback            = false
+    contact_metadata_key        = "contact"
+  }
+
+  assert {
+    condition     = output.upload_command == "gcloud storage cp photo.jpg gs://my-photos/ --custom-metadata=contact=people/c1234567890" && google_cloudfunctions2_function.event.service_config[0].environment_variables["CONTACT_METADATA_KEY"] == "contact"
+    error_message = "the upload command must use the function's metadata key"
   }
 
   assert {
