@@ -20,8 +20,9 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "offline-plan: $*" >&2; exit 1; }
 
 # The checkout as a user has it after following the README: the OAuth
-# client, a token file and the webhook key in the repository root, and a
-# stray file inside a package the function links.
+# client, a token file and the webhook key in the repository root, and
+# stray files inside a package the function links; names with glob
+# characters too, which must match only themselves.
 mkdir "$work/repo"
 tar -C "$root" --exclude=./.git --exclude=./terraform/.terraform --exclude=./terraform/build \
   --exclude='./terraform/*.tfstate*' --exclude=./terraform/.terraform.lock.hcl -cf - . | tar -C "$work/repo" -xf -
@@ -29,8 +30,10 @@ mkdir -p "$work/repo/.git" && echo 'ref: refs/heads/main' > "$work/repo/.git/HEA
 echo '{"installed":{"client_id":"x","client_secret":"stray"}}' > "$work/repo/client_secret.json"
 echo '{"type":"authorized_user","refresh_token":"stray"}' > "$work/repo/token.json"
 printf 'stray' > "$work/repo/webhook.key"
+printf 'stray' > "$work/repo/webhook[old].key"
 echo '{"refresh_token":"stray"}' > "$work/repo/gcs/token.json"
-strays="client_secret.json token.json webhook.key gcs/token.json .git/HEAD"
+echo '{"refresh_token":"stray"}' > "$work/repo/gcs/token[1].json"
+strays=(client_secret.json token.json webhook.key 'webhook[old].key' gcs/token.json 'gcs/token[1].json' .git/HEAD)
 
 # A throwaway service account key: never valid anywhere.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/key.pem" 2>/dev/null
@@ -70,7 +73,7 @@ plan -var webhook_enabled=true -var webhook_public=true \
 zip=build/contactphoto-source.zip
 [ -s "$zip" ] || fail "the plan built no $zip"
 unzip -Z1 "$zip" | sort >"$work/zip.txt"
-for f in $strays; do
+for f in "${strays[@]}"; do
   if grep -qxF "$f" "$work/zip.txt"; then fail "the source zip holds $f"; fi
 done
 if grep -E '_test\.go$|(^|/)testdata/' "$work/zip.txt"; then fail "the source zip holds tests or test data"; fi
