@@ -42,7 +42,7 @@ locals {
 # topic as its project service agent. Cloud Storage creates that agent on
 # the first call of projects.serviceAccount.get, which this data source
 # makes, so the agent exists before it is granted anything
-# (https://cloud.google.com/storage/docs/projects#service-agents).
+# (https://cloud.google.com/storage/docs/projects#service-accounts).
 data "google_storage_project_service_account" "gcs" {
   depends_on = [time_sleep.apis]
 }
