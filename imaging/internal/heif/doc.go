@@ -7,11 +7,13 @@
 // It decodes no pixels: Image.NALUnits returns each coded image's NAL units
 // for an HEVC decoder.
 //
-// Thumbnails and auxiliary images (alpha, depth) are recognised as such and
-// never chosen; the primary item is what pitm names. Every size, count and
+// The image is the primary item, the one pitm names. Thumbnails (thmb
+// references) and auxiliary images (auxl: alpha, depth, gain maps) are other
+// items and are never decoded; the Exif item is the one whose cdsc
+// reference describes the primary item. Every size, count and
 // offset read from the file is checked against the file's length and the
-// bounds below before it is used, so a hostile file costs at most a walk
-// over its own bytes.
+// package's limits (items, extents, properties, grid tiles) before it is
+// used, so a hostile file costs at most a walk over its own bytes.
 //
 // # Errors
 //
