@@ -4,6 +4,8 @@
 # a thumbnail), alternating the tools within each round:
 #
 #   contactphoto preview -crop center IN OUT        (GOMEMLIMIT=200MiB)
+#   contactphoto preview IN OUT: the default face crop, which keeps half the
+#     photo's resolution (reduced by 2 while decoding, not 4)
 #   bench/imagingonly IN OUT: the same photo, in a binary without the Google
 #     client libraries that the CLI and the function link
 #   heif-convert IN OUT.jpg (libheif with libde265): the whole photo as a
@@ -46,11 +48,12 @@ if [ ! -s "$input" ]; then
 	(cd "$root/imaging/internal/heif/testdata" && go run make.go -bench "$input" "$photo")
 fi
 
-tools=(contactphoto imagingonly heif-convert)
+tools=(contactphoto contactphoto-face imagingonly heif-convert)
 command_for() { # TOOL sets cmd
 	local out=$work/out/iphone-12mp-$1.jpg
 	case $1 in
 	contactphoto) cmd=(env GOMEMLIMIT=200MiB "$work/contactphoto" preview -crop center "$input" "$out") ;;
+	contactphoto-face) cmd=(env GOMEMLIMIT=200MiB "$work/contactphoto" preview "$input" "$out") ;;
 	imagingonly) cmd=(env GOMEMLIMIT=200MiB "$work/imagingonly" "$input" "$out") ;;
 	heif-convert) cmd=(heif-convert -q 90 "$input" "$out") ;;
 	esac
@@ -98,9 +101,10 @@ cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 section=$(
 	echo "## HEIC (bench/heic.sh)"
 	echo
-	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs ($cpu_model), $(go version | awk '{print $3}'), $(heif-convert --version 2>&1 | head -1 | tr -s ' ' | sed 's/^ //'), median of $runs alternating rounds."
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs ($cpu_model), $(go version | awk '{print $3}'), libheif $(dpkg-query -W -f='${Version}' libheif1 2>/dev/null) with libde265 $(dpkg-query -W -f='${Version}' libde265-0 2>/dev/null), median of $runs alternating rounds."
 	echo "Input: $(stat -c %s "$input") bytes, 4032x3024 in 48 tiles of 512x512, x265 QP 24, shaped as an iPhone writes it."
-	echo "contactphoto and imagingonly make the 720x720 centre crop; heif-convert decodes the whole photo to a JPEG."
+	echo "contactphoto and imagingonly make the 720x720 centre crop as in the table above, contactphoto-face the default"
+	echo "face crop; heif-convert decodes the whole photo to a JPEG."
 	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); CPU times compare better than wall times on a shared machine."
 	echo
 	echo "$table"
