@@ -93,6 +93,7 @@ var corpus = []corpusFile{
 	{name: "single-160x120-q22-scaling", w: 160, h: 120, depth: 8, qp: 22, x265: []string{"--scaling-list", "default", "--no-wpp", "--rdoq-level", "2"}},
 	{name: "single-150x100-q35-nofilters", w: 150, h: 100, depth: 8, qp: 35, x265: []string{"--no-sao", "--no-deblock", "--no-strong-intra-smoothing", "--no-signhide"}},
 	{name: "single-256x96-q18-slices-lossless", w: 256, h: 96, depth: 8, qp: 18, x265: []string{"--ctu", "32", "--slices", "3", "--cu-lossless", "--constrained-intra"}},
+	{name: "single-128x72-q28-mainstill", w: 128, h: 72, depth: 8, qp: 28, x265: []string{"--profile", "mainstillpicture"}},
 	{name: "single-120x80-q40-deblock", w: 120, h: 80, depth: 8, qp: 40, x265: []string{"--deblock", "3:-2", "--ctu", "16", "--preset", "veryslow"}},
 	{name: "gray-130x90-q26", w: 130, h: 90, gray: true, depth: 8, qp: 26},
 	{name: "main10-180x120-q24", w: 180, h: 120, depth: 10, qp: 24, x265: []string{"--tskip"}},
