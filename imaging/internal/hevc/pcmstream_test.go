@@ -24,6 +24,9 @@ type pcmOptions struct {
 	loopFilterOff  bool // pcm_loop_filter_disabled_flag
 	acrossTiles    bool // loop_filter_across_tiles_enabled_flag
 	sao            bool
+	segments       []int  // tile-scan addresses where slice segments start, after the first
+	dependent      []bool // whether each of those is a dependent slice segment
+	lfAcrossSlices bool   // pps_loop_filter_across_slices_enabled_flag
 	seed           uint64
 }
 
@@ -33,6 +36,12 @@ var pcmStreams = []pcmOptions{
 	{name: "pcm-tiles-1x3", w: 80, h: 64, tileCols: 1, rows: 3, pcmDepth: 8, sao: true, seed: 3},
 	{name: "pcm-wpp-lfoff", w: 64, h: 48, tileCols: 1, rows: 1, wpp: true, pcmDepth: 5, loopFilterOff: true, sao: true, seed: 4},
 	{name: "pcm-single", w: 48, h: 32, tileCols: 1, rows: 1, pcmDepth: 8, seed: 5},
+	{name: "pcm-slices", w: 80, h: 64, tileCols: 1, rows: 1, pcmDepth: 8, sao: true, seed: 6,
+		segments: []int{3, 7, 12, 13}, dependent: []bool{true, false, true, true}, lfAcrossSlices: true},
+	{name: "pcm-slices-wpp", w: 80, h: 64, tileCols: 1, rows: 1, wpp: true, pcmDepth: 8, sao: true, seed: 7,
+		segments: []int{5, 8, 10, 15}, dependent: []bool{true, true, false, true}},
+	{name: "pcm-slices-tiles", w: 96, h: 64, tileCols: 2, rows: 2, pcmDepth: 6, sao: true, acrossTiles: true, seed: 8,
+		segments: []int{2, 6, 12}, dependent: []bool{true, false, true}},
 }
 
 func TestWritePCMStreams(t *testing.T) {
@@ -295,7 +304,7 @@ func pcmStream(o pcmOptions) []byte {
 	ppsW := &bitWriter{}
 	ppsW.ue(0)
 	ppsW.ue(0)
-	ppsW.u(1, 0)
+	ppsW.u(1, uint64(btoi(len(o.dependent) > 0))) // dependent_slice_segments_enabled_flag
 	ppsW.u(1, 0)
 	ppsW.u(3, 0)
 	ppsW.u(1, 0)
@@ -320,7 +329,7 @@ func pcmStream(o pcmOptions) []byte {
 		ppsW.u(1, 1) // uniform spacing
 		ppsW.u(1, uint64(btoi(o.acrossTiles)))
 	}
-	ppsW.u(1, 0) // loop filter across slices
+	ppsW.u(1, uint64(btoi(o.lfAcrossSlices)))
 	ppsW.u(1, 0) // deblocking control
 	ppsW.u(1, 0)
 	ppsW.u(1, 0)
@@ -344,12 +353,17 @@ func pcmStream(o pcmOptions) []byte {
 	d := &picDecoder{s: s, p: p}
 	d.setup()
 
+	segStart := map[int]bool{}
+	for _, ts := range o.segments {
+		segStart[ts] = true
+	}
 	data := &bitWriter{}
 	c := &cabacWriter{w: data}
-	var substreams []int            // byte length of each substream
+	var substreams []int            // byte length of each substream of the segment
 	depth := make([]int, wCtb*hCtb) // 1: split into 8x8 coding units
+	sliceOf := make([]int, wCtb*hCtb)
 	var wppCtx [numCtx]uint8
-	subStart := 0
+	subStart, sliceAddr, segAddr, dependent := 0, 0, 0, false
 	sample := func(n int) {
 		for range n {
 			data.u(o.pcmDepth, uint64(1+rng.IntN(1<<o.pcmDepth-2)))
@@ -361,27 +375,95 @@ func pcmStream(o pcmOptions) []byte {
 		sample(size * size / 2)
 		c.start()
 	}
+	// emit writes the slice segment that ends here as a NAL unit.
+	emit := func() {
+		substreams = append(substreams, len(data.buf)-subStart)
+		hdr := &bitWriter{}
+		hdr.u(1, uint64(btoi(segAddr == 0)))
+		hdr.u(1, 0)
+		hdr.ue(0)
+		if segAddr != 0 {
+			if len(o.dependent) > 0 {
+				hdr.u(1, uint64(btoi(dependent)))
+			}
+			hdr.u(ceilLog2(wCtb*hCtb), uint64(segAddr))
+		}
+		if !dependent {
+			hdr.ue(sliceI)
+			if o.sao {
+				hdr.u(1, 1)
+				hdr.u(1, 1)
+			}
+			hdr.se(0)
+			if o.lfAcrossSlices {
+				hdr.u(1, uint64(rng.IntN(2))) // slice_loop_filter_across_slices_enabled_flag
+			}
+		}
+		if tiles || o.wpp {
+			hdr.ue(uint64(len(substreams) - 1))
+			if len(substreams) > 1 {
+				hdr.ue(31)
+				off := 0
+				for _, n := range substreams[:len(substreams)-1] {
+					size := n + epbCount(data.buf[off:off+n])
+					hdr.u(32, uint64(size-1))
+					off += n
+				}
+			}
+		}
+		hdr.trailing()
+		annexB(nal(nalIDRWRADL, append(hdr.buf, data.buf...)))
+	}
+	initCtx := func() {
+		init := &cabac{}
+		init.initContexts(26)
+		c.ctx = init.ctx
+	}
 	for ts := range wCtb * hCtb {
 		rs := int(d.ctbTsToRs[ts])
 		x, y := rs%wCtb, rs/wCtb
 		firstInTile := ts == 0 || d.tileID[rs] != d.tileID[d.ctbTsToRs[ts-1]]
 		rowStart := o.wpp && (x == 0 || d.tileID[rs] != d.tileID[rs-1])
-		if firstInTile || rowStart {
+		newSegment := ts == 0 || segStart[ts]
+		if newSegment {
+			data = &bitWriter{}
+			c.w = data
+			substreams, subStart, segAddr = nil, 0, rs
+			dependent = false
+			for i, a := range o.segments {
+				if a == ts {
+					dependent = o.dependent[i]
+				}
+			}
+			if !dependent {
+				sliceAddr = rs
+			}
+		}
+		sliceOf[rs] = sliceAddr
+		// same reports whether CTB nb is available: same slice and tile.
+		same := func(nb int) bool { return sliceOf[nb] == sliceAddr && d.tileID[nb] == d.tileID[rs] }
+		if newSegment || firstInTile || rowStart {
 			c.start()
-			dummy := &cabac{}
-			dummy.initContexts(26)
-			c.ctx = dummy.ctx
-			if !firstInTile && x+1 < wCtb && y > 0 && d.tileID[rs-wCtb+1] == d.tileID[rs] {
-				c.ctx = wppCtx
+			switch {
+			case firstInTile:
+				initCtx()
+			case rowStart:
+				if x+1 < wCtb && y > 0 && same(rs-wCtb+1) {
+					c.ctx = wppCtx
+				} else {
+					initCtx()
+				}
+			case newSegment && !dependent:
+				initCtx()
 			}
 		}
 		if o.sao {
 			merged := false
-			if x > 0 && d.tileID[rs-1] == d.tileID[rs] {
+			if x > 0 && rs-1 >= sliceAddr && d.tileID[rs-1] == d.tileID[rs] {
 				merged = rng.IntN(3) == 0
 				c.bin(ctxSaoMerge, btoi(merged))
 			}
-			if !merged && y > 0 && d.tileID[rs-wCtb] == d.tileID[rs] {
+			if !merged && y > 0 && rs-wCtb >= sliceAddr && d.tileID[rs-wCtb] == d.tileID[rs] {
 				merged = rng.IntN(3) == 0
 				c.bin(ctxSaoMerge, btoi(merged))
 			}
@@ -431,10 +513,10 @@ func pcmStream(o pcmOptions) []byte {
 		}
 		split := rng.IntN(2) == 1
 		inc := 0
-		if x > 0 && d.tileID[rs-1] == d.tileID[rs] && depth[rs-1] > 0 {
+		if x > 0 && same(rs-1) && depth[rs-1] > 0 {
 			inc++
 		}
-		if y > 0 && d.tileID[rs-wCtb] == d.tileID[rs] && depth[rs-wCtb] > 0 {
+		if y > 0 && same(rs-wCtb) && depth[rs-wCtb] > 0 {
 			inc++
 		}
 		c.bin(ctxSplitCU+inc, btoi(split))
@@ -450,42 +532,18 @@ func pcmStream(o pcmOptions) []byte {
 		if o.wpp && (x == 1 || (rs > 1 && d.tileID[rs] != d.tileID[rs-2])) {
 			wppCtx = c.ctx
 		}
-		last := ts == wCtb*hCtb-1
-		c.terminate(btoi(last))
-		if !last {
-			next := int(d.ctbTsToRs[ts+1])
-			if d.tileID[next] != d.tileID[rs] || (o.wpp && (next%wCtb == 0 || d.tileID[next] != d.tileID[next-1])) {
-				c.terminate(1) // end_of_subset_one_bit
-				substreams = append(substreams, len(data.buf)-subStart)
-				subStart = len(data.buf)
-			}
+		last := ts == wCtb*hCtb-1 || segStart[ts+1]
+		c.terminate(btoi(last)) // end_of_slice_segment_flag
+		if last {
+			emit()
+			continue
+		}
+		next := int(d.ctbTsToRs[ts+1])
+		if d.tileID[next] != d.tileID[rs] || (o.wpp && (next%wCtb == 0 || d.tileID[next] != d.tileID[next-1])) {
+			c.terminate(1) // end_of_subset_one_bit
+			substreams = append(substreams, len(data.buf)-subStart)
+			subStart = len(data.buf)
 		}
 	}
-	substreams = append(substreams, len(data.buf)-subStart)
-
-	hdr := &bitWriter{}
-	hdr.u(1, 1)
-	hdr.u(1, 0)
-	hdr.ue(0)
-	hdr.ue(sliceI)
-	if o.sao {
-		hdr.u(1, 1)
-		hdr.u(1, 1)
-	}
-	hdr.se(0)
-	if tiles || o.wpp {
-		hdr.ue(uint64(len(substreams) - 1))
-		if len(substreams) > 1 {
-			hdr.ue(31)
-			off := 0
-			for _, n := range substreams[:len(substreams)-1] {
-				size := n + epbCount(data.buf[off:off+n])
-				hdr.u(32, uint64(size-1))
-				off += n
-			}
-		}
-	}
-	hdr.trailing()
-	annexB(nal(nalIDRWRADL, append(hdr.buf, data.buf...)))
 	return out
 }

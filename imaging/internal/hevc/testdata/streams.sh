@@ -51,3 +51,6 @@ pcm pcm-tiles-2x2 96 64
 pcm pcm-tiles-3x2-nolfacross 112 80
 pcm pcm-tiles-1x3 80 64
 pcm pcm-wpp-lfoff 64 48
+pcm pcm-slices 80 64
+pcm pcm-slices-wpp 80 64 differs
+pcm pcm-slices-tiles 96 64 differs
