@@ -65,7 +65,7 @@ type Result struct {
 	JPEG                      []byte
 	Format                    string            // "jpeg", "png", "gif", "webp", "bmp", "tiff", "heic"
 	SourceWidth, SourceHeight int               // as stored, before orientation
-	Orientation               int               // EXIF orientation applied, 1 when none
+	Orientation               int               // EXIF orientation applied (for HEIC, that of its irot and imir), 1 when none
 	Crop                      image.Rectangle   // the square (or, for CropNone, the whole image) in oriented source pixels
 	Face                      bool              // a face decided the crop
 	Faces                     []image.Rectangle // detected faces in oriented source pixels, largest first (CropFace only)

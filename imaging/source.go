@@ -38,8 +38,8 @@ func load(data []byte, s settings) (*source, error) {
 	if format == formatJPEG {
 		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
 	}
-	if err := checkPixels(cfg.Width, cfg.Height, cfg.Width, cfg.Height, limit); err != nil {
-		return nil, err
+	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
+		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
 	}
 	if format == formatJPEG {
 		// Each progressive scan is a pass over the whole image; a small
