@@ -180,10 +180,10 @@ func checkPixels(w, h, cw, ch int, limit int64) error {
 // decode decodes the tiles that meet the clean aperture, a row of tiles at a
 // time, each tile on its own goroutine, and reduces each at once by f on
 // both axes in linear light into the returned image. Only the reduced image,
-// the rows of it that the current tile row reaches and one decoded tile per
-// goroutine exist at any time.
+// the blocks that straddle tiles and one decoded tile per goroutine exist
+// at any time.
 func (h *heicImage) decode(data []byte, f int) (*image.RGBA, error) {
-	red := newHEICReducer(h.crop, f, h.tileH, h.signal(), h.img.Config)
+	red := newHEICReducer(h.crop, f, h.signal(), h.img.Config)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	for ty := range h.rows {
 		rowRect := image.Rect(0, ty*h.tileH, h.cols*h.tileW, (ty+1)*h.tileH)
@@ -226,15 +226,20 @@ func (h *heicImage) decode(data []byte, f int) (*image.RGBA, error) {
 		if first != nil {
 			return nil, first
 		}
-		red.flush(min(rowRect.Max.Y, h.crop.Max.Y))
+	}
+	if len(red.edges) > 0 {
+		return nil, &FormatError{Format: formatHEIC, Err: errors.New("the grid's tiles left blocks unfilled")}
 	}
 	return red.out, nil
 }
 
 // heicReducer sums decoded tiles, converted to linear RGB, into f×f blocks
-// and writes each block's mean to out once every tile reaching it is in.
-// The mean is kept as 8-bit sRGB, as precise as the JPEG path's reduced
-// image and half the memory of 16 bits: the output is 8-bit.
+// and writes each block's mean to out. A block that lies in one tile is
+// finished while that tile is reduced; only blocks that straddle tiles
+// (none when f divides the tile size and the clean aperture starts on a
+// block) wait in edges for the other tiles' pixels. The mean is kept as
+// 8-bit sRGB, as precise as the JPEG path's reduced image: the output is
+// 8-bit.
 type heicReducer struct {
 	crop   image.Rectangle
 	f      int
@@ -242,22 +247,24 @@ type heicReducer struct {
 	conv   *yccConverter
 	chroma int // the chroma format of every tile, as hvcC says
 
-	mu   sync.Mutex
-	acc  []float32 // 3 per output pixel, for output rows [accY, accY+accRows)
-	accY int
-	rows int
+	mu    sync.Mutex
+	edges map[image.Point]*partialBlock // by output pixel
 }
 
-func newHEICReducer(crop image.Rectangle, f, tileH int, col heif.Colour, cfg *heif.HEVCConfig) *heicReducer {
+// A partialBlock is the sum of the pixels of a block seen so far.
+type partialBlock struct {
+	sum [3]float32
+	n   int
+}
+
+func newHEICReducer(crop image.Rectangle, f int, col heif.Colour, cfg *heif.HEVCConfig) *heicReducer {
 	ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
-	rows := min(oh, tileH/f+2)
 	return &heicReducer{
 		crop: crop, f: f,
 		out:    image.NewRGBA(image.Rect(0, 0, ow, oh)),
 		conv:   newYCCConverter(col, cfg.ChromaFormat, cfg.BitDepthLuma, cfg.BitDepthChroma),
 		chroma: cfg.ChromaFormat,
-		acc:    make([]float32, 3*ow*rows),
-		rows:   rows,
+		edges:  map[image.Point]*partialBlock{},
 	}
 }
 
@@ -292,56 +299,62 @@ func (r *heicReducer) addTile(tile *heif.Image, origin image.Point, limit int) (
 // top left is at origin.
 func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
 	area := image.Rect(0, 0, pic.Width, pic.Height).Add(origin).Intersect(r.crop)
+	if area.Empty() {
+		return nil
+	}
+	f, c := r.f, r.crop.Min
+	// The blocks the area reaches, in output pixels.
+	bx0, bx1 := (area.Min.X-c.X)/f, (area.Max.X-c.X+f-1)/f
 	rgb := make([]float32, 3*area.Dx())
-	ow := r.out.Rect.Dx()
-	for y := area.Min.Y; y < area.Max.Y; y++ {
-		r.conv.row(pic, y-origin.Y, area.Min.X-origin.X, area.Max.X-origin.X, rgb)
-		oy := (y - r.crop.Min.Y) / r.f
-		r.mu.Lock()
-		if oy < r.accY || oy >= r.accY+r.rows {
-			r.mu.Unlock()
-			return &FormatError{Format: formatHEIC, Err: errors.New("tile rows out of order")}
+	sums := make([]float32, 3*(bx1-bx0))
+	enc := encode8()
+	for by := (area.Min.Y - c.Y) / f; c.Y+by*f < area.Max.Y; by++ {
+		// The block row's source rows, and the part of them in this tile.
+		y0, y1 := c.Y+by*f, min(c.Y+(by+1)*f, r.crop.Max.Y)
+		ty0, ty1 := max(y0, area.Min.Y), min(y1, area.Max.Y)
+		clear(sums)
+		for y := ty0; y < ty1; y++ {
+			r.conv.row(pic, y-origin.Y, area.Min.X-origin.X, area.Max.X-origin.X, rgb)
+			for i, x := 0, area.Min.X; x < area.Max.X; i, x = i+3, x+1 {
+				o := 3 * ((x-c.X)/f - bx0)
+				sums[o] += rgb[i]
+				sums[o+1] += rgb[i+1]
+				sums[o+2] += rgb[i+2]
+			}
 		}
-		acc := r.acc[3*ow*(oy-r.accY):][:3*ow]
-		x := area.Min.X - r.crop.Min.X
-		for i := 0; i < len(rgb); i += 3 {
-			o := 3 * (x / r.f)
-			acc[o] += rgb[i]
-			acc[o+1] += rgb[i+1]
-			acc[o+2] += rgb[i+2]
-			x++
+		pix := r.out.Pix[by*r.out.Stride:]
+		for bx := bx0; bx < bx1; bx++ {
+			x0, x1 := c.X+bx*f, min(c.X+(bx+1)*f, r.crop.Max.X)
+			tx0, tx1 := max(x0, area.Min.X), min(x1, area.Max.X)
+			sum := sums[3*(bx-bx0):][:3]
+			n := (y1 - y0) * (x1 - x0)
+			if seen := (ty1 - ty0) * (tx1 - tx0); seen < n {
+				// The block straddles tiles: add what this one holds.
+				r.mu.Lock()
+				p := r.edges[image.Pt(bx, by)]
+				if p == nil {
+					p = &partialBlock{}
+					r.edges[image.Pt(bx, by)] = p
+				}
+				p.sum[0], p.sum[1], p.sum[2] = p.sum[0]+sum[0], p.sum[1]+sum[1], p.sum[2]+sum[2]
+				p.n += seen
+				done := p.n == n
+				if done {
+					delete(r.edges, image.Pt(bx, by))
+					sum = p.sum[:]
+				}
+				r.mu.Unlock()
+				if !done {
+					continue
+				}
+			}
+			for k := range 3 {
+				pix[4*bx+k] = toSRGB8(enc, sum[k]/float32(n))
+			}
+			pix[4*bx+3] = 0xff
 		}
-		r.mu.Unlock()
 	}
 	return nil
-}
-
-// flush writes out the output rows whose source rows all lie above bottom
-// (in coded pixels) and moves the unfinished ones to the front.
-func (r *heicReducer) flush(bottom int) {
-	enc := encode8()
-	ow, oh := r.out.Rect.Dx(), r.out.Rect.Dy()
-	cw, ch := r.crop.Dx(), r.crop.Dy()
-	done := (bottom - r.crop.Min.Y) / r.f // rows ending above bottom
-	if bottom >= r.crop.Max.Y {
-		done = oh
-	}
-	oy := r.accY
-	for ; oy < done; oy++ {
-		acc := r.acc[3*ow*(oy-r.accY):][:3*ow]
-		bh := min((oy+1)*r.f, ch) - oy*r.f
-		pix := r.out.Pix[oy*r.out.Stride:]
-		for ox := range ow {
-			n := float32(bh * (min((ox+1)*r.f, cw) - ox*r.f))
-			for c := range 3 {
-				pix[4*ox+c] = toSRGB8(enc, acc[3*ox+c]/n)
-			}
-			pix[4*ox+3] = 0xff
-		}
-	}
-	kept := copy(r.acc, r.acc[3*ow*(oy-r.accY):])
-	clear(r.acc[kept:])
-	r.accY = oy
 }
 
 // yccConverter turns decoded Y'CbCr samples into linear RGB with the matrix

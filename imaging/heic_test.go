@@ -184,41 +184,50 @@ func TestYCCConverter(t *testing.T) {
 	}
 }
 
-// TestHEICReducer reduces a grid of flat tiles by 3 with a clean aperture
-// that cuts into them and checks every block, including those spanning
-// tiles, against the mean of the pixels it covers.
+// TestHEICReducer reduces a grid of flat tiles and checks every block,
+// including those spanning tiles, against the mean of the pixels it covers:
+// by 3 with a clean aperture that cuts into the tiles, so that blocks
+// straddle them, and by 2 from the corner, so that none does.
 func TestHEICReducer(t *testing.T) {
-	const tile, f = 16, 3
-	cols, rows := 3, 2
-	crop := image.Rect(5, 2, 45, 31)
+	const tile, cols = 16, 3 // and 2 rows
 	lumas := []uint16{10, 60, 110, 160, 210, 250}
-	r := newHEICReducer(crop, f, tile, heif.Colour{Type: "nclx", MatrixCoeffs: 6, FullRange: true}, &heif.HEVCConfig{BitDepthLuma: 8, BitDepthChroma: 8})
-	for ty := range rows {
-		for tx := range cols {
-			pic := flatPicture(tile, tile, 0, 8, lumas[ty*cols+tx], 0, 0)
-			if err := r.addPicture(pic, image.Pt(tx*tile, ty*tile)); err != nil {
+	for _, tc := range []struct {
+		crop image.Rectangle
+		f    int
+	}{
+		{image.Rect(5, 2, 45, 31), 3},
+		{image.Rect(0, 0, 47, 32), 2},
+	} {
+		crop, f := tc.crop, tc.f
+		r := newHEICReducer(crop, f, heif.Colour{Type: "nclx", MatrixCoeffs: 6, FullRange: true}, &heif.HEVCConfig{BitDepthLuma: 8, BitDepthChroma: 8})
+		// In an order other than row by row: blocks wait for every tile.
+		for _, i := range []int{4, 0, 5, 2, 1, 3} {
+			pic := flatPicture(tile, tile, 0, 8, lumas[i], 0, 0)
+			if err := r.addPicture(pic, image.Pt(i%cols*tile, i/cols*tile)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		r.flush(min((ty+1)*tile, crop.Max.Y))
-	}
-	ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
-	if b := r.out.Bounds(); b.Dx() != ow || b.Dy() != oh {
-		t.Fatalf("reduced to %v, want %dx%d", b, ow, oh)
-	}
-	for oy := range oh {
-		for ox := range ow {
-			var sum, n float64
-			for y := crop.Min.Y + oy*f; y < min(crop.Min.Y+(oy+1)*f, crop.Max.Y); y++ {
-				for x := crop.Min.X + ox*f; x < min(crop.Min.X+(ox+1)*f, crop.Max.X); x++ {
-					sum += srgbToLinear(float64(lumas[y/tile*cols+x/tile]) / 255)
-					n++
+		if len(r.edges) != 0 {
+			t.Errorf("crop %v by %d: %d blocks left unfinished", crop, f, len(r.edges))
+		}
+		ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
+		if b := r.out.Bounds(); b.Dx() != ow || b.Dy() != oh {
+			t.Fatalf("crop %v by %d: reduced to %v, want %dx%d", crop, f, b, ow, oh)
+		}
+		for oy := range oh {
+			for ox := range ow {
+				var sum, n float64
+				for y := crop.Min.Y + oy*f; y < min(crop.Min.Y+(oy+1)*f, crop.Max.Y); y++ {
+					for x := crop.Min.X + ox*f; x < min(crop.Min.X+(ox+1)*f, crop.Max.X); x++ {
+						sum += srgbToLinear(float64(lumas[y/tile*cols+x/tile]) / 255)
+						n++
+					}
 				}
-			}
-			want := linearToSRGB(sum / n)
-			got := float64(r.out.RGBAAt(ox, oy).R) / 0xff
-			if math.Abs(got-want) > 0.6/255 {
-				t.Errorf("block (%d, %d) = %.4f, want %.4f", ox, oy, got, want)
+				want := linearToSRGB(sum / n)
+				c := r.out.RGBAAt(ox, oy)
+				if got := float64(c.R) / 0xff; math.Abs(got-want) > 0.6/255 || c.A != 0xff {
+					t.Errorf("crop %v by %d: block (%d, %d) = %.4f (alpha %d), want %.4f", crop, f, ox, oy, got, c.A, want)
+				}
 			}
 		}
 	}
