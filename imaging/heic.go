@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"runtime"
 	"strings"
 	"sync"
@@ -182,7 +183,7 @@ func checkPixels(w, h, cw, ch int, limit int64) error {
 // both axes in linear light into the returned image. Only the reduced image,
 // the blocks that straddle tiles and one decoded tile per goroutine exist
 // at any time.
-func (h *heicImage) decode(data []byte, f int) (*image.RGBA, error) {
+func (h *heicImage) decode(data []byte, f int) (*image.YCbCr, error) {
 	red := newHEICReducer(h.crop, f, h.signal(), h.img.Config)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	for ty := range h.rows {
@@ -238,12 +239,12 @@ func (h *heicImage) decode(data []byte, f int) (*image.RGBA, error) {
 // finished while that tile is reduced; only blocks that straddle tiles
 // (none when f divides the tile size and the clean aperture starts on a
 // block) wait in edges for the other tiles' pixels. The mean is kept as
-// 8-bit sRGB, as precise as the JPEG path's reduced image: the output is
-// 8-bit.
+// 8-bit sRGB turned into JPEG's Y'CbCr, 3 bytes a pixel, as precise as
+// the JPEG path's reduced image: the output is 8-bit.
 type heicReducer struct {
 	crop   image.Rectangle
 	f      int
-	out    *image.RGBA
+	out    *image.YCbCr // 4:4:4
 	conv   *yccConverter
 	chroma int // the chroma format of every tile, as hvcC says
 
@@ -261,7 +262,7 @@ func newHEICReducer(crop image.Rectangle, f int, col heif.Colour, cfg *heif.HEVC
 	ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
 	return &heicReducer{
 		crop: crop, f: f,
-		out:    image.NewRGBA(image.Rect(0, 0, ow, oh)),
+		out:    image.NewYCbCr(image.Rect(0, 0, ow, oh), image.YCbCrSubsampleRatio444),
 		conv:   newYCCConverter(col, cfg.ChromaFormat, cfg.BitDepthLuma, cfg.BitDepthChroma),
 		chroma: cfg.ChromaFormat,
 		edges:  map[image.Point]*partialBlock{},
@@ -322,7 +323,7 @@ func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
 				sums[o+2] += rgb[i+2]
 			}
 		}
-		pix := r.out.Pix[by*r.out.Stride:]
+		row := by * r.out.YStride // 4:4:4: the chroma planes have the same stride
 		for bx := bx0; bx < bx1; bx++ {
 			x0, x1 := c.X+bx*f, min(c.X+(bx+1)*f, r.crop.Max.X)
 			tx0, tx1 := max(x0, area.Min.X), min(x1, area.Max.X)
@@ -348,10 +349,8 @@ func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
 					continue
 				}
 			}
-			for k := range 3 {
-				pix[4*bx+k] = toSRGB8(enc, sum[k]/float32(n))
-			}
-			pix[4*bx+3] = 0xff
+			k := 1 / float32(n)
+			r.out.Y[row+bx], r.out.Cb[row+bx], r.out.Cr[row+bx] = color.RGBToYCbCr(toSRGB8(enc, sum[0]*k), toSRGB8(enc, sum[1]*k), toSRGB8(enc, sum[2]*k))
 		}
 	}
 	return nil
