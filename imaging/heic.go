@@ -228,7 +228,7 @@ func (h *heicImage) decode(data []byte, f int) (*image.YCbCr, error) {
 			return nil, first
 		}
 	}
-	if len(red.edges) > 0 {
+	if len(red.edges) > 0 || len(red.groups) > 0 {
 		return nil, &FormatError{Format: formatHEIC, Err: errors.New("the grid's tiles left blocks unfilled")}
 	}
 	return red.out, nil
@@ -239,17 +239,19 @@ func (h *heicImage) decode(data []byte, f int) (*image.YCbCr, error) {
 // finished while that tile is reduced; only blocks that straddle tiles
 // (none when f divides the tile size and the clean aperture starts on a
 // block) wait in edges for the other tiles' pixels. The mean is kept as
-// 8-bit sRGB turned into JPEG's Y'CbCr, 3 bytes a pixel, as precise as
-// the JPEG path's reduced image: the output is 8-bit.
+// 8-bit sRGB turned into JPEG's Y'CbCr at 4:2:0, 1.5 bytes a pixel, as the
+// JPEG path keeps its reduced image; the chroma of a 2×2 group waits in
+// groups while its pixels are finished by different tiles.
 type heicReducer struct {
 	crop   image.Rectangle
 	f      int
-	out    *image.YCbCr // 4:4:4
+	out    *image.YCbCr // 4:2:0
 	conv   *yccConverter
 	chroma int // the chroma format of every tile, as hvcC says
 
-	mu    sync.Mutex
-	edges map[image.Point]*partialBlock // by output pixel
+	mu     sync.Mutex
+	edges  map[image.Point]*partialBlock  // by output pixel
+	groups map[image.Point]*partialChroma // by chroma sample
 }
 
 // A partialBlock is the sum of the pixels of a block seen so far.
@@ -262,10 +264,11 @@ func newHEICReducer(crop image.Rectangle, f int, col heif.Colour, cfg *heif.HEVC
 	ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
 	return &heicReducer{
 		crop: crop, f: f,
-		out:    image.NewYCbCr(image.Rect(0, 0, ow, oh), image.YCbCrSubsampleRatio444),
+		out:    image.NewYCbCr(image.Rect(0, 0, ow, oh), image.YCbCrSubsampleRatio420),
 		conv:   newYCCConverter(col, cfg.ChromaFormat, cfg.BitDepthLuma, cfg.BitDepthChroma),
 		chroma: cfg.ChromaFormat,
 		edges:  map[image.Point]*partialBlock{},
+		groups: map[image.Point]*partialChroma{},
 	}
 }
 
@@ -304,12 +307,20 @@ func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
 		return nil
 	}
 	f, c := r.f, r.crop.Min
-	// The blocks the area reaches, in output pixels.
+	// The blocks the area reaches, in output pixels, and the 2×2 groups of
+	// them that share a chroma sample.
 	bx0, bx1 := (area.Min.X-c.X)/f, (area.Max.X-c.X+f-1)/f
+	gx0 := bx0 / 2
 	rgb := make([]float32, 3*area.Dx())
 	sums := make([]float32, 3*(bx1-bx0))
+	chroma := make([]partialChroma, (bx1-1)/2-gx0+1) // of the current group row
 	enc := encode8()
+	gy := -1
 	for by := (area.Min.Y - c.Y) / f; c.Y+by*f < area.Max.Y; by++ {
+		if by/2 != gy {
+			r.putChroma(chroma, gx0, gy)
+			gy = by / 2
+		}
 		// The block row's source rows, and the part of them in this tile.
 		y0, y1 := c.Y+by*f, min(c.Y+(by+1)*f, r.crop.Max.Y)
 		ty0, ty1 := max(y0, area.Min.Y), min(y1, area.Max.Y)
@@ -323,7 +334,6 @@ func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
 				sums[o+2] += rgb[i+2]
 			}
 		}
-		row := by * r.out.YStride // 4:4:4: the chroma planes have the same stride
 		for bx := bx0; bx < bx1; bx++ {
 			x0, x1 := c.X+bx*f, min(c.X+(bx+1)*f, r.crop.Max.X)
 			tx0, tx1 := max(x0, area.Min.X), min(x1, area.Max.X)
@@ -350,10 +360,56 @@ func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
 				}
 			}
 			k := 1 / float32(n)
-			r.out.Y[row+bx], r.out.Cb[row+bx], r.out.Cr[row+bx] = color.RGBToYCbCr(toSRGB8(enc, sum[0]*k), toSRGB8(enc, sum[1]*k), toSRGB8(enc, sum[2]*k))
+			yy, cb, cr := color.RGBToYCbCr(toSRGB8(enc, sum[0]*k), toSRGB8(enc, sum[1]*k), toSRGB8(enc, sum[2]*k))
+			r.out.Y[by*r.out.YStride+bx] = yy
+			g := &chroma[bx/2-gx0]
+			g.cb, g.cr, g.n = g.cb+int(cb), g.cr+int(cr), g.n+1
 		}
 	}
+	r.putChroma(chroma, gx0, gy)
 	return nil
+}
+
+// A partialChroma is the sum of the chroma of the pixels of a 2×2 group
+// finished so far.
+type partialChroma struct{ cb, cr, n int }
+
+// putChroma writes the chroma of the groups of group row gy, from gx0 on,
+// whose pixels are all finished, and keeps the others in r.groups until the
+// rest of their pixels come. It clears groups.
+func (r *heicReducer) putChroma(groups []partialChroma, gx0, gy int) {
+	if gy < 0 {
+		return
+	}
+	b := r.out.Rect
+	gh := min(2, b.Dy()-2*gy)
+	for i := range groups {
+		g := groups[i]
+		groups[i] = partialChroma{}
+		if g.n == 0 {
+			continue
+		}
+		gx := gx0 + i
+		if size := min(2, b.Dx()-2*gx) * gh; g.n < size {
+			r.mu.Lock()
+			p := r.groups[image.Pt(gx, gy)]
+			if p == nil {
+				p = &partialChroma{}
+				r.groups[image.Pt(gx, gy)] = p
+			}
+			p.cb, p.cr, p.n = p.cb+g.cb, p.cr+g.cr, p.n+g.n
+			g = *p
+			if g.n == size {
+				delete(r.groups, image.Pt(gx, gy))
+			}
+			r.mu.Unlock()
+			if g.n < size {
+				continue
+			}
+		}
+		o := gy*r.out.CStride + gx
+		r.out.Cb[o], r.out.Cr[o] = uint8((g.cb+g.n/2)/g.n), uint8((g.cr+g.n/2)/g.n)
+	}
 }
 
 // yccConverter turns decoded Y'CbCr samples into linear RGB with the matrix

@@ -207,8 +207,8 @@ func TestHEICReducer(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if len(r.edges) != 0 {
-			t.Errorf("crop %v by %d: %d blocks left unfinished", crop, f, len(r.edges))
+		if len(r.edges) != 0 || len(r.groups) != 0 {
+			t.Errorf("crop %v by %d: %d blocks and %d chroma samples left unfinished", crop, f, len(r.edges), len(r.groups))
 		}
 		ow, oh := (crop.Dx()+f-1)/f, (crop.Dy()+f-1)/f
 		if b := r.out.Bounds(); b.Dx() != ow || b.Dy() != oh {
@@ -229,6 +229,80 @@ func TestHEICReducer(t *testing.T) {
 					if got := float64(c>>8) / 0xff; math.Abs(got-want) > 1.6/255 {
 						t.Errorf("crop %v by %d: block (%d, %d) = %.4f, want %.4f", crop, f, ox, oy, got, want)
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestHEICReducerChroma reduces a grid of tiles of different colours and
+// checks the 4:2:0 result: each pixel's luma and each chroma sample against
+// what the means of the blocks give, where the 2×2 groups of pixels that
+// share a chroma sample fall in different tiles too.
+func TestHEICReducerChroma(t *testing.T) {
+	const tile, cols = 16, 3 // and 2 rows
+	colours := [][3]uint16{{81, 90, 240}, {145, 54, 34}, {41, 240, 110}, {210, 16, 146}, {170, 166, 16}, {106, 202, 222}}
+	col := heif.Colour{Type: "nclx", MatrixCoeffs: 6, FullRange: true}
+	for _, tc := range []struct {
+		crop image.Rectangle
+		f    int
+	}{
+		{image.Rect(5, 2, 45, 31), 3},
+		{image.Rect(0, 0, 47, 32), 2},
+		{image.Rect(3, 1, 48, 32), 1},
+	} {
+		crop, f := tc.crop, tc.f
+		r := newHEICReducer(crop, f, col, &heif.HEVCConfig{ChromaFormat: 1, BitDepthLuma: 8, BitDepthChroma: 8})
+		for _, i := range []int{5, 1, 3, 0, 4, 2} {
+			c := colours[i]
+			if err := r.addPicture(flatPicture(tile, tile, 1, 8, c[0], c[1], c[2]), image.Pt(i%cols*tile, i/cols*tile)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(r.edges) != 0 || len(r.groups) != 0 {
+			t.Fatalf("crop %v by %d: %d blocks and %d chroma samples left unfinished", crop, f, len(r.edges), len(r.groups))
+		}
+		// The linear RGB of each tile's colour, as the converter makes it.
+		conv := newYCCConverter(col, 1, 8, 8)
+		var lin [6][3]float64
+		for i, c := range colours {
+			dst := make([]float32, 3)
+			conv.row(flatPicture(2, 2, 1, 8, c[0], c[1], c[2]), 0, 0, 1, dst)
+			lin[i] = [3]float64{float64(dst[0]), float64(dst[1]), float64(dst[2])}
+		}
+		b := r.out.Bounds()
+		var cbSum, crSum, n [64][64]int
+		for oy := range b.Dy() {
+			for ox := range b.Dx() {
+				var sum [3]float64
+				var k float64
+				for y := crop.Min.Y + oy*f; y < min(crop.Min.Y+(oy+1)*f, crop.Max.Y); y++ {
+					for x := crop.Min.X + ox*f; x < min(crop.Min.X+(ox+1)*f, crop.Max.X); x++ {
+						for c := range 3 {
+							sum[c] += lin[y/tile*cols+x/tile][c]
+						}
+						k++
+					}
+				}
+				var rgb [3]uint8
+				for c := range 3 {
+					rgb[c] = uint8(math.Round(255 * linearToSRGB(sum[c]/k)))
+				}
+				wy, wcb, wcr := color.RGBToYCbCr(rgb[0], rgb[1], rgb[2])
+				if got := r.out.Y[oy*r.out.YStride+ox]; absDiff(got, wy) > 1 {
+					t.Errorf("crop %v by %d: luma of (%d, %d) = %d, want %d", crop, f, ox, oy, got, wy)
+				}
+				cbSum[oy/2][ox/2] += int(wcb)
+				crSum[oy/2][ox/2] += int(wcr)
+				n[oy/2][ox/2]++
+			}
+		}
+		for cy := range (b.Dy() + 1) / 2 {
+			for cx := range (b.Dx() + 1) / 2 {
+				o := cy*r.out.CStride + cx
+				wcb, wcr := uint8((cbSum[cy][cx]+n[cy][cx]/2)/n[cy][cx]), uint8((crSum[cy][cx]+n[cy][cx]/2)/n[cy][cx])
+				if absDiff(r.out.Cb[o], wcb) > 1 || absDiff(r.out.Cr[o], wcr) > 1 {
+					t.Errorf("crop %v by %d: chroma (%d, %d) = %d, %d, want %d, %d", crop, f, cx, cy, r.out.Cb[o], r.out.Cr[o], wcb, wcr)
 				}
 			}
 		}
