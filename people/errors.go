@@ -110,6 +110,8 @@ type Error struct {
 	// Code is the canonical error code of the answer ("status" in Google's
 	// error JSON), such as "FAILED_PRECONDITION", when there is one.
 	Code string
+	// Message is the API's own message, when it answered with one.
+	Message string
 	// Reason is the API's machine-readable reason (google.rpc.ErrorInfo), such
 	// as "SERVICE_DISABLED" or "RATE_LIMIT_EXCEEDED", when there is one.
 	Reason string
@@ -267,10 +269,8 @@ func classifyAPIError(e *Error, gerr *googleapi.Error) {
 		e.Code = st.Error.Status
 	}
 	code := cmp.Or(e.Code, canonicalCode[gerr.Code])
-	msg := gerr.Message
-	if msg == "" {
-		msg = http.StatusText(gerr.Code)
-	}
+	e.Message = gerr.Message
+	msg := cmp.Or(gerr.Message, http.StatusText(gerr.Code))
 	switch {
 	// Google's front end answers 502 and 503 with HTML pages, and those
 	// are worth a retry; a 4xx page that is not the API's error JSON (an

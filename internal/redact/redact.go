@@ -25,11 +25,11 @@ var (
 	// secretParam is a name=value or "name":"value" pair of a parameter
 	// that carries a credential, in a form body, a query or JSON.
 	secretParam = regexp.MustCompile(`(?i)((?:^|[^a-z0-9_])"?(?:client_secret|refresh_token|access_token|id_token|code_verifier|code|assertion|subject_token|password|token)"?\s*[=:]\s*"?)[^"&\s,}]+`)
-	// tokenLike is a run of token characters long enough to be a secret:
-	// Google's access tokens (ya29.…), refresh tokens (1//…), JWTs,
-	// client secrets (GOCSPX-…) and the like. Words of a sentence are
-	// shorter.
-	tokenLike = regexp.MustCompile(`[A-Za-z0-9._~+/=-]{20,}`)
+	// tokenLike is a run of token characters long enough to be a secret,
+	// with letters and digits: Google's access tokens (ya29.…), refresh
+	// tokens (1//…), JWTs, client secrets (GOCSPX-…) and the like. Words
+	// of a sentence are shorter; URLs are matched whole so as to be kept.
+	tokenLike = regexp.MustCompile(`https?://\S+|[A-Za-z0-9._~+/=-]{20,}`)
 	// bearer is an Authorization header value.
 	bearer = regexp.MustCompile(`(?i)((?:bearer|basic)\s+)\S+`)
 )
@@ -39,7 +39,8 @@ func Secrets(s string) string {
 	s = secretParam.ReplaceAllString(s, "${1}[redacted]")
 	s = bearer.ReplaceAllString(s, "${1}[redacted]")
 	return tokenLike.ReplaceAllStringFunc(s, func(m string) string {
-		if strings.HasPrefix(m, "http") || strings.Contains(m, "[redacted]") {
+		if strings.HasPrefix(m, "http") || !strings.ContainsAny(m, "0123456789") ||
+			!strings.ContainsAny(strings.ToLower(m), "abcdefghijklmnopqrstuvwxyz") {
 			return m
 		}
 		return "[redacted]"
@@ -59,7 +60,13 @@ func RetrieveError(re *oauth2.RetrieveError) string {
 		fmt.Fprintf(&b, " %s", Secrets(oneLine(re.ErrorCode, 64)))
 	}
 	if re.ErrorDescription != "" {
-		fmt.Fprintf(&b, ": %s", Secrets(oneLine(re.ErrorDescription, maxDescription)))
+		// A description that holds anything token-like is most likely the
+		// request echoed back: none of it is kept.
+		d := oneLine(re.ErrorDescription, maxDescription)
+		if Secrets(d) != d {
+			d = "[description withheld: it repeats credentials]"
+		}
+		fmt.Fprintf(&b, ": %s", d)
 	}
 	if re.ErrorCode == "" && re.ErrorDescription == "" {
 		b.WriteString(" without an OAuth error code")
