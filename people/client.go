@@ -488,11 +488,17 @@ func (c *Client) retry(ctx context.Context, a *accountState, op, contact string,
 		e := classify(op, account, contact, err)
 		if e.renew && !renewed {
 			// The refused token is dropped already (refusedTokens); the
-			// next attempt carries a new one.
+			// next attempt carries a new one. Only a token refused right
+			// after its renewal is a lasting failure.
 			renewed = true
 			c.log.InfoContext(ctx, "People API refused the access token; retrying once with a new one",
 				"op", op, "account", account, "contact", contact, "reason", e.Reason)
 			continue
+		}
+		if !e.renew {
+			// Only two 401s in a row mean the new token is refused too; a
+			// 401 after another failure is a later expiry, renewed again.
+			renewed = false
 		}
 		if !e.retry {
 			return e

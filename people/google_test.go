@@ -126,7 +126,9 @@ type renewingTokens struct {
 	invalidated []string
 }
 
-func (r *renewingTokens) TokenSource(context.Context, string) (oauth2.TokenSource, error) { return r, nil }
+func (r *renewingTokens) TokenSource(context.Context, string) (oauth2.TokenSource, error) {
+	return r, nil
+}
 
 func (r *renewingTokens) Token() (*oauth2.Token, error) {
 	r.mu.Lock()

@@ -132,6 +132,9 @@ func (s *Server) unauthenticated(w http.ResponseWriter, method, reason string) {
 	if reason == "CREDENTIALS_MISSING" {
 		msg = "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
 	}
+	s.mu.Lock()
+	s.stats.Unauthenticated++
+	s.mu.Unlock()
 	w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
 	writeError(w, "UNAUTHENTICATED", msg, newErrorInfo(reason, map[string]string{
 		"service": service,

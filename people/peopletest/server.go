@@ -173,6 +173,7 @@ type Stats struct {
 	Updates, Deletes, Gets, Searches, WarmUps int // successful calls
 	QuotaRejections                           int // 429s from the write quota
 	ReadQuotaRejections                       int // 429s from the read quota
+	Unauthenticated                           int // 401s: no, a forged or an expired access token
 	// StaleSearches counts searches that missed a contact they match,
 	// because the search cache did not hold it yet.
 	StaleSearches int
