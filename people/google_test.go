@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,5 +175,29 @@ func TestExpiredAccessTokenRenewed(t *testing.T) {
 	}
 	if len(tokens.invalidated) != 1 || tokens.invalidated[0] != "token-0" {
 		t.Errorf("invalidated %v, want token-0 once", tokens.invalidated)
+	}
+}
+
+// TestWrongEndpointIsMisconfigured: an HTML 404 page, as Google's front end
+// serves for a path that is no API, is a misconfiguration, not a missing
+// contact.
+func TestWrongEndpointIsMisconfigured(t *testing.T) {
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title><p><b>404.</b> <ins>That’s an error.</ins><p>The requested URL was not found on this server. <ins>That’s all we know.</ins></html>")
+	}))
+	t.Cleanup(page.Close)
+	c, err := New(&testTokens{}, &Options{Endpoint: page.URL + "/wrong/", Logger: slog.New(slog.DiscardHandler), Clock: peopletest.NewFakeClock(time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, uerr := c.UpdatePhoto(context.Background(), "", "people/c1", testJPEG(t, 8, 8))
+	_, rerr := c.Resolve(context.Background(), "", ContactRef{Email: "alice@example.com"})
+	for _, err := range []error{uerr, rerr} {
+		e, ok := errors.AsType[*Error](err)
+		if !ok || e.Kind != Misconfigured || !e.Permanent() || !strings.Contains(err.Error(), "PEOPLE_API_ENDPOINT") {
+			t.Errorf("got %v, want a permanent Misconfigured naming PEOPLE_API_ENDPOINT", err)
+		}
 	}
 }
