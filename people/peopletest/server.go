@@ -29,9 +29,12 @@
 //     discovery document declares them.
 //
 // Tests can inject faults (503, 429 with or without Retry-After, connection
-// resets), one by one or at random with a seeded generator, add latency, disable the API (403 SERVICE_DISABLED), and read
-// what the server saw: the photos it stored, and whether two writes for one
-// account ever overlapped.
+// resets, or any canonical code such as FAILED_PRECONDITION or
+// UNAUTHENTICATED with the HTTP status Google maps it to), one by one or at
+// random with a seeded generator, add latency, disable the API (403
+// SERVICE_DISABLED), run the search cache on a FakeClock, and read what the
+// server saw: the photos it stored, overlapping writes, stale searches,
+// quota refusals and 401s.
 package peopletest
 
 import (
