@@ -3,8 +3,6 @@ package contactphoto
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/contactphoto/contactphoto/internal/eventarc"
@@ -15,11 +13,7 @@ import (
 // event path and checks the status each object is left with: one log line
 // at ERROR, acknowledged, and a reason that says what happened.
 func TestPeopleRefusalsRecorded(t *testing.T) {
-	htmlPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, "<!DOCTYPE html><title>Error 404 (Not Found)!!1</title><p>The requested URL was not found on this server.")
-	}))
+	htmlPage := peopletest.NewWrongEndpoint()
 	t.Cleanup(htmlPage.Close)
 	tests := []struct {
 		name     string

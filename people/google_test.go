@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -182,11 +179,7 @@ func TestExpiredAccessTokenRenewed(t *testing.T) {
 // serves for a path that is no API, is a misconfiguration, not a missing
 // contact.
 func TestWrongEndpointIsMisconfigured(t *testing.T) {
-	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, "<!DOCTYPE html><html lang=en><title>Error 404 (Not Found)!!1</title><p><b>404.</b> <ins>That’s an error.</ins><p>The requested URL was not found on this server. <ins>That’s all we know.</ins></html>")
-	}))
+	page := peopletest.NewWrongEndpoint()
 	t.Cleanup(page.Close)
 	c, err := New(&testTokens{}, &Options{Endpoint: page.URL + "/wrong/", Logger: slog.New(slog.DiscardHandler), Clock: peopletest.NewFakeClock(time.Now())})
 	if err != nil {
