@@ -26,6 +26,8 @@
 // valid stream (corrupt, truncated, out of range, or a picture larger than
 // MaxSide on a side or MaxPixels in all) and an *UnsupportedError for valid
 // streams it does not decode (P and B slices, 4:2:2 and 4:4:4 chroma,
-// more than 10 bits, range extension coding tools, several layers), naming
-// the feature. Decode never panics on any input.
+// more than 10 bits, range extension coding tools, several layers or
+// pictures, a conformance window that crops more than 128 samples from the
+// width or the height), naming the feature. The last rule lets a caller
+// bound the memory Decode allocates by the size DecodeConfig reports.
 package hevc

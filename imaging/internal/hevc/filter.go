@@ -356,12 +356,8 @@ func (d *picDecoder) saoCTB(cIdx, rs int, src []uint16) {
 	}
 }
 
+// sign is -1, 0 or 1 as v is negative, zero or positive, without branches:
+// SAO's edge classes follow the texture, which no branch predictor guesses.
 func sign(v int32) int {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
+	return int(v>>31 | int32(uint32(-v)>>31))
 }

@@ -122,11 +122,23 @@ func (d *picDecoder) predict(cIdx, x0, y0, log2Size, mode int) {
 	switch {
 	case mode == 0: // planar
 		tr, bl := T[1+n], L[1+n]
+		// Column x adds (n-1-y)*T[1+x] + (y+1)*bl: start at y = 0 and step
+		// by bl-T[1+x] a row.
+		var vert, step [32]int32
+		for x := range n {
+			vert[x] = int32(n-1)*T[1+x] + bl + int32(n)
+			step[x] = bl - T[1+x]
+		}
+		shift := uint(log2Size + 1)
 		for y := range n {
 			row := out[y*st : y*st+n]
 			ly := L[1+y]
+			h := int32(n-1)*ly + tr // (n-1-x)*ly + (x+1)*tr at x = 0
+			dh := tr - ly
 			for x := range row {
-				row[x] = uint16((int32(n-1-x)*ly + int32(x+1)*tr + int32(n-1-y)*T[1+x] + int32(y+1)*bl + int32(n)) >> (log2Size + 1))
+				row[x] = uint16((h + vert[x]) >> shift)
+				h += dh
+				vert[x] += step[x]
 			}
 		}
 	case mode == 1: // DC

@@ -46,6 +46,11 @@ enc synth-slices-lossless synth 256 96 8 420 --qp 18 --ctu 32 --slices 3 --cu-lo
 enc face-scaling-custom $face 128 160 8 420 --scaling-list scaling.txt --qp 24
 enc synth-scaling-custom-tskip synth 128 96 8 420 --scaling-list scaling.txt --tskip --qp 20 --ctu 32
 enc synth-scaling-custom-10bit synth 96 64 10 420 --scaling-list scaling.txt --qp 30
+enc synth-10bit-tskip synth 96 64 10 420 --tskip --qp 20 --ctu 32
+enc synth-10bit-lossless synth 72 48 10 420 --lossless --ctu 16
+enc synth-400-odd synth 130 90 8 400 --qp 26 --tskip
+enc face-400-lossless $face 64 48 8 400 --lossless --ctu 16
+enc face-iphone-like $face 512 512 8 420 --preset medium --qp 24 --no-wpp
 pcm pcm-single 48 32
 pcm pcm-tiles-2x2 96 64
 pcm pcm-tiles-3x2-nolfacross 112 80
