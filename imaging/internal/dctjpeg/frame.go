@@ -19,6 +19,11 @@ type component struct {
 	pred      int32 // DC predictor
 	dcTable   *huffTable
 	acTable   *huffTable
+	td, ta    uint8 // the scan's DC and AC table (or conditioning) ids
+	dcContext int   // arithmetic DC conditioning (F.1.4.4.1.2)
+	// have has a bit per block set once its data arrived: its sequential
+	// scan, or for progressive files its first DC scan.
+	have      []uint64
 	weights   [64]float32 // by zigzag index, for the current scan
 	weights8  [64]float32 // the same at full scale, for edge blocks
 	skipped   uint64      // zigzag indices whose first scan was skipped
@@ -31,6 +36,16 @@ type decoder struct {
 	br  bitReader
 
 	scale, n int // reduction and output block size (8/scale)
+
+	arith bool // arithmetic coding (SOF9, SOF10)
+	ar    arithDecoder
+
+	// Recovery from damaged data, as libjpeg does it: starved is set from
+	// the point where an interval's data runs out or turns out corrupt
+	// until the next restart marker; its blocks are not decoded.
+	starved   bool
+	truncated bool   // the input ended before the image did
+	corrupted string // the first corruption met, "" when none
 
 	width, height int
 	progressive   bool
@@ -88,58 +103,53 @@ func (d *decoder) readHeaders() error {
 	return nil
 }
 
-// readScans reads the rest of the stream after the frame header.
+// readScans reads the rest of the stream after the frame header. Input
+// that ends early ends the image, as in libjpeg: what arrived is kept and
+// the rest is recorded as missing.
 func (d *decoder) readScans() error {
 	d.setWindow()
 	for {
 		m, err := d.src.nextMarker(false)
+		if err == nil {
+			switch m {
+			case eoi:
+				return d.scansRead()
+			case sos:
+				err = d.scan()
+			default:
+				err = d.segment(m)
+			}
+		}
 		if err != nil {
-			if d.complete() {
-				// A missing EOI after complete scans costs nothing; libjpeg
-				// accepts it as well.
-				return nil
+			if d.src.eof && d.src.err == nil && d.src.pos >= d.src.end {
+				d.truncated = true
+				return d.scansRead()
 			}
 			return err
-		}
-		switch m {
-		case eoi:
-			if !d.complete() {
-				return formatErr("image data ends before every component is decoded")
-			}
-			return nil
-		case sos:
-			if err := d.scan(); err != nil {
-				return err
-			}
-		default:
-			if err := d.segment(m); err != nil {
-				return err
-			}
 		}
 	}
 }
 
-func (d *decoder) complete() bool {
+// scansRead checks, at the end of the data, that there is an image at all.
+func (d *decoder) scansRead() error {
 	if d.decodedScans == 0 {
-		return false
-	}
-	for i := range d.comps {
-		c := &d.comps[i]
-		if d.progressive && !c.dcStarted || !d.progressive && !c.covered {
-			return false
+		if d.truncated {
+			return formatErr("the data ends before the first scan")
 		}
+		return formatErr("no image data")
 	}
-	return true
+	return nil
 }
 
 // segment handles one marker segment other than SOS and EOI.
 func (d *decoder) segment(m byte) error {
 	switch {
-	case m == sof0 || m == sof1 || m == sof2:
+	case m == sof0 || m == sof1 || m == sof2 || m == sof9 || m == sof10:
 		if d.frameSeen {
 			return formatErr("more than one frame header")
 		}
-		return d.frame(m == sof2)
+		d.arith = m == sof9 || m == sof10
+		return d.frame(m == sof2 || m == sof10)
 	case m == sof3 || m >= 0xC5 && m <= sof15 && m != 0xC8 && m != dac:
 		// Read the header of frames this decoder does not handle, so that
 		// DecodeConfig reports their size for a fallback decoder.
@@ -147,16 +157,14 @@ func (d *decoder) segment(m byte) error {
 			return formatErr("more than one frame header")
 		}
 		switch {
-		case m == sof3 || m == 0xCB || m == 0xCF:
-			d.unsupported = unsupported("lossless JPEG")
-		case m >= 0xC9:
-			d.unsupported = unsupported("arithmetic coding")
+		case m == sof3 || m == 0xCB:
+			d.unsupported = unsupported("lossless JPEG (T.81 Annex H)")
 		default:
-			d.unsupported = unsupported("hierarchical JPEG")
+			d.unsupported = unsupported("hierarchical JPEG (T.81 Annex J)")
 		}
 		return d.frame(m == 0xC6 || m == 0xCA || m == 0xCE)
 	case m == dac:
-		return nil // arithmetic conditioning: the frame header already said
+		return d.arithConditioning()
 	case m == dht:
 		return d.huffman()
 	case m == dqt:
@@ -164,7 +172,8 @@ func (d *decoder) segment(m byte) error {
 	case m == dri:
 		return d.restartInterval()
 	case m == dnl:
-		return unsupported("DNL marker")
+		// The frame header gave the height; libjpeg ignores a DNL then.
+		return d.skipSegment()
 	case m >= rst0 && m <= rst7:
 		// Some encoders end a scan with a restart marker; it carries no data.
 		return nil
@@ -496,3 +505,38 @@ var fullSlot = func() (s [64]int8) {
 	}
 	return s
 }()
+
+// arithConditioning reads a DAC segment (B.2.4.3): the conditioning of
+// arithmetic-coded DC (L and U) or AC (Kx) statistics.
+func (d *decoder) arithConditioning() error {
+	n, err := d.segmentLength("DAC")
+	if err != nil {
+		return err
+	}
+	if n%2 != 0 {
+		return formatErr("DAC segment length %d", n+2)
+	}
+	for ; n > 0; n -= 2 {
+		var b [2]byte
+		if err := d.src.readFull(b[:], "DAC"); err != nil {
+			return err
+		}
+		class, id := b[0]>>4, b[0]&15
+		if class > 1 || id > 3 {
+			return formatErr("DAC table class %d id %d", class, id)
+		}
+		if class == 1 {
+			if b[1] < 1 || b[1] > 63 {
+				return formatErr("DAC AC conditioning %d", b[1])
+			}
+			d.ar.acK[id] = b[1]
+			continue
+		}
+		l, u := b[1]&15, b[1]>>4
+		if l > u {
+			return formatErr("DAC DC conditioning L %d above U %d", l, u)
+		}
+		d.ar.dcL[id], d.ar.dcU[id] = l, u
+	}
+	return nil
+}
