@@ -9,9 +9,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
-	"log/slog"
 	"strings"
 
 	"github.com/contactphoto/contactphoto/imaging/internal/dctjpeg"
@@ -27,8 +25,6 @@ func decodeConfig(format string, data []byte) (cfg image.Config, err error) {
 	r := bytes.NewReader(data)
 	switch format {
 	case formatJPEG:
-		// The scaling decoder's header reader also sizes the files it will
-		// hand to image/jpeg.
 		var c dctjpeg.Config
 		c, err = dctjpeg.DecodeConfig(r)
 		cfg = image.Config{Width: c.Width, Height: c.Height}
@@ -61,6 +57,12 @@ func decode(format string, data []byte, cfg image.Config, minShort int, s settin
 	switch format {
 	case formatJPEG:
 		m, err = decodeJPEG(data, cfg, minShort, s)
+		var damage *dctjpeg.DamageError
+		if errors.As(err, &damage) {
+			// What arrived is returned; the caller weighs the missing
+			// part against the crop it needs (see source.checkDamage).
+			return m, err
+		}
 	case formatPNG:
 		m, err = png.Decode(r)
 	case formatGIF:
@@ -94,30 +96,17 @@ const jpegHeadroom = 1
 // decodeJPEG is the one place JPEG data becomes pixels. It decodes in the
 // DCT domain straight to the largest reduction (1/2, 1/4 or 1/8) whose
 // shorter side is still at least minShort, so the full-size image never
-// exists; a 48 MP photo for a 720-pixel square is decoded at 1/8. JPEGs
-// using a feature that decoder lacks (arithmetic coding, 12-bit samples,
-// lossless) go through image/jpeg at full size, within the full-decode
-// pixel budget, with a warning in the log.
+// exists; a 48 MP photo for a 720-pixel square is decoded at 1/8. Damaged
+// data comes back with what arrived and a *dctjpeg.DamageError.
 //
 // The reduction leaves jpegHeadroom times minShort.
 func decodeJPEG(data []byte, cfg image.Config, minShort int, s settings) (image.Image, error) {
 	scale := dctjpeg.ScaleFor(min(cfg.Width, cfg.Height), jpegHeadroom*minShort)
 	m, err := dctjpeg.Decode(bytes.NewReader(data), &dctjpeg.Options{Scale: scale, MaxPixels: s.maxPixels})
-	var unsupported *dctjpeg.UnsupportedError
-	switch {
-	case err == nil:
-		return m, nil
-	case errors.Is(err, dctjpeg.ErrTooLarge):
+	if errors.Is(err, dctjpeg.ErrTooLarge) {
 		return nil, tooLargef("%v", err)
-	case !errors.As(err, &unsupported):
-		return nil, err
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > s.maxFull {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d for a JPEG using %s", cfg.Width, cfg.Height, px, s.maxFull, unsupported.Feature)
-	}
-	s.logger.Warn("decoding JPEG at full size: the scaling decoder does not support it",
-		slog.String("feature", unsupported.Feature), slog.Int("width", cfg.Width), slog.Int("height", cfg.Height))
-	return jpeg.Decode(bytes.NewReader(data))
+	return m, err
 }
 
 // decodeGIF decodes the first frame only, so the number of frames in an
@@ -191,12 +180,11 @@ func recoverDecoder(format string, err *error) {
 func decodeError(format string, err error) error {
 	var (
 		dctUnsupported  *dctjpeg.UnsupportedError
-		jpegUnsupported jpeg.UnsupportedError
 		pngUnsupported  png.UnsupportedError
 		tiffUnsupported tiff.UnsupportedError
 	)
 	switch {
-	case errors.As(err, &dctUnsupported), errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
+	case errors.As(err, &dctUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
 		errors.Is(err, bmp.ErrUnsupported):
 		return unsupportedf("this %s uses a feature the decoder lacks (%v); save it as JPEG or PNG", strings.ToUpper(format), err)
 	}
