@@ -20,9 +20,10 @@ type source struct {
 	orientation   orientation
 	// img may be smaller than width×height when the decoder scaled it
 	// down while decoding; geometry is always in stored pixels.
-	img  image.Image
-	conv *colorMatrix // from the embedded ICC profile to sRGB; nil for sRGB
-	cmyk *cmykProfile // the embedded CMYK profile; nil to convert naively
+	img    image.Image
+	conv   *colorMatrix // from the embedded ICC profile's primaries to sRGB's; nil for sRGB
+	curves *toneCurves  // the embedded ICC profile's tone curves; nil for sRGB's
+	cmyk   *cmykProfile // the embedded CMYK profile; nil to convert naively
 	// damage describes a JPEG decoded from damaged data; nil when whole.
 	damage *dctjpeg.DamageError
 }
@@ -83,7 +84,7 @@ func load(data []byte, s settings) (*source, error) {
 	if _, ok := m.(*image.CMYK); ok {
 		src.cmyk = newCMYKProfile(profile)
 	} else {
-		src.conv = profileMatrix(profile)
+		src.curves, src.conv = profileConversion(profile)
 	}
 	return src, nil
 }
@@ -134,6 +135,10 @@ func (s *source) render(crop image.Rectangle, w, h int) *image.RGBA {
 	b := s.img.Bounds()
 	fx, fy := float64(b.Dx())/float64(s.width), float64(b.Dy())/float64(s.height)
 	r := rectF{float64(stored.Min.X) * fx, float64(stored.Min.Y) * fy, float64(stored.Max.X) * fx, float64(stored.Max.Y) * fy}
-	out := resample(newRowReader(s.img, s.cmyk), b.Dx(), b.Dy(), r, sw, sh, s.conv)
+	read := newRowReader(s.img, s.cmyk)
+	if s.curves != nil {
+		read = linearizedBy(read, s.curves)
+	}
+	out := resample(read, b.Dx(), b.Dy(), r, sw, sh, s.conv)
 	return s.orientation.uprightRGBA(out)
 }
