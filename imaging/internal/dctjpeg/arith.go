@@ -330,7 +330,7 @@ func (d *decoder) arithACFirst(c *component, coef []int16, bi int, s *scanState)
 			}
 		}
 		v := d.arithAC(stats, i, k, c.ta)
-		if sl := d.slot[k]; sl >= 0 {
+		if sl := c.slot[k]; sl >= 0 {
 			coef[sl] = int16(v << s.al)
 		}
 		nz |= 1 << k
@@ -361,7 +361,7 @@ func (d *decoder) arithACRefine(c *component, coef []int16, bi int, s *scanState
 		for {
 			if nz&(1<<k) != 0 {
 				if a.decode(&stats[i+2]) != 0 {
-					if sl := d.slot[k]; sl >= 0 {
+					if sl := c.slot[k]; sl >= 0 {
 						if coef[sl] < 0 {
 							coef[sl] += m1
 						} else {
@@ -376,7 +376,7 @@ func (d *decoder) arithACRefine(c *component, coef []int16, bi int, s *scanState
 				if a.decode(&a.fixed) != 0 {
 					v = m1
 				}
-				if sl := d.slot[k]; sl >= 0 {
+				if sl := c.slot[k]; sl >= 0 {
 					coef[sl] = v
 				}
 				nz |= 1 << k

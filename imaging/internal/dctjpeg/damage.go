@@ -98,7 +98,7 @@ func (d *decoder) damage() *DamageError {
 
 // fillFromAbove replaces a missing block's pixels with the row above it.
 func (d *decoder) fillFromAbove(c *component, bx, by int) {
-	n := d.n
+	n := c.n
 	x0, y0 := bx*n, by*n
 	for y := y0; y < y0+n; y++ {
 		row := c.pix[y*c.stride+x0 : y*c.stride+x0+n]

@@ -103,7 +103,6 @@ type Config struct {
 // BufferBytes is the memory Decode allocates for pixels and coefficients at
 // the given scale, the figure checked against Options.MaxBuffer.
 func (c Config) BufferBytes(scale int) int64 {
-	n := int64(8 / scale)
 	hmax, vmax := 1, 1
 	for _, s := range c.Sampling {
 		hmax, vmax = max(hmax, s[0]), max(vmax, s[1])
@@ -112,6 +111,7 @@ func (c Config) BufferBytes(scale int) int64 {
 	mcusY := int64(ceilDiv(c.Height, 8*vmax))
 	var total int64
 	for _, s := range c.Sampling {
+		n := int64(componentN(8/scale, s[0], s[1], hmax, vmax))
 		blocks := mcusX * int64(s[0]) * mcusY * int64(s[1])
 		per := n * n // one byte per output sample
 		if c.Progressive {

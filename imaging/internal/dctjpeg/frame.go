@@ -7,6 +7,16 @@ type component struct {
 	cw, ch int // size in samples at full scale
 	bw, bh int // blocks per row and column, padded to whole MCUs
 
+	// The component's own reduction: a subsampled component is decoded
+	// with a larger inverse DCT where that brings it to the luma's
+	// resolution, as libjpeg does, instead of being upsampled later.
+	n, scale int
+	eh, ev   int // sampling factors as decoded: h*n and v*n over the frame's n
+	// Window of kept coefficients at this scale.
+	slot   [64]int8 // zigzag index -> n×n position, or -1
+	window uint64   // bit k set when zigzag index k is kept
+	maxK   int      // largest kept zigzag index
+
 	pix    []byte // output plane, bw*n × bh*n
 	stride int
 
@@ -68,11 +78,6 @@ type decoder struct {
 	adobe          bool
 	adobeTransform uint8
 
-	// Window of kept coefficients at this scale.
-	slot   [64]int8 // zigzag index -> n×n position, or -1
-	window uint64   // bit k set when zigzag index k is kept
-	maxK   int      // largest kept zigzag index
-
 	eobrun       int
 	decodedScans int
 	blk          [64]float32
@@ -107,7 +112,6 @@ func (d *decoder) readHeaders() error {
 // that ends early ends the image, as in libjpeg: what arrived is kept and
 // the rest is recorded as missing.
 func (d *decoder) readScans() error {
-	d.setWindow()
 	for {
 		m, err := d.src.nextMarker(false)
 		if err == nil {
@@ -462,21 +466,37 @@ func (d *decoder) restartInterval() error {
 	return err
 }
 
-// setWindow computes which coefficients the chosen scale keeps: those of
-// the n×n lowest frequencies.
+// setWindow computes each component's reduction and which coefficients it
+// keeps: those of the n×n lowest frequencies.
 func (d *decoder) setWindow() {
-	d.window, d.maxK = 0, 0
-	for k := range 64 {
-		p := int(unzig[k])
-		u, v := p%8, p/8
-		if u < d.n && v < d.n {
-			d.slot[k] = int8(v*d.n + u)
-			d.window |= 1 << k
-			d.maxK = k
-		} else {
-			d.slot[k] = -1
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.n = componentN(d.n, c.h, c.v, d.hmax, d.vmax)
+		c.scale = 8 / c.n
+		c.eh, c.ev = c.h*c.n/d.n, c.v*c.n/d.n
+		c.window, c.maxK = 0, 0
+		for k := range 64 {
+			p := int(unzig[k])
+			u, v := p%8, p/8
+			if u < c.n && v < c.n {
+				c.slot[k] = int8(v*c.n + u)
+				c.window |= 1 << k
+				c.maxK = k
+			} else {
+				c.slot[k] = -1
+			}
 		}
 	}
+}
+
+// componentN is the output block size of a component with sampling
+// factors h×v when the frame's is n: larger by the subsampling, up to 8,
+// when it is the same on both axes.
+func componentN(n, h, v, hmax, vmax int) int {
+	if hmax%h != 0 || vmax%v != 0 {
+		return n
+	}
+	return min(8, n*min(hmax/h, vmax/v))
 }
 
 // bandMask has bits ss..se set.
@@ -487,12 +507,13 @@ func bandMask(ss, se int) uint64 {
 // allocate creates the output planes and, for progressive files, the
 // coefficient store. Sizes were checked against the budget beforehand.
 func (d *decoder) allocate() {
+	d.setWindow()
 	for i := range d.comps {
 		c := &d.comps[i]
-		c.stride = c.bw * d.n
-		c.pix = make([]byte, c.stride*c.bh*d.n)
+		c.stride = c.bw * c.n
+		c.pix = make([]byte, c.stride*c.bh*c.n)
 		if d.progressive {
-			c.coef = make([]int16, c.bw*c.bh*d.n*d.n)
+			c.coef = make([]int16, c.bw*c.bh*c.n*c.n)
 		}
 	}
 }

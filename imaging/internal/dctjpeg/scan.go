@@ -76,7 +76,7 @@ func (d *decoder) scan() error {
 			if !d.quantDefined[c.tq] {
 				return formatErr("scan uses an undefined quantization table")
 			}
-			c.weights = dequantWeights(&d.quant[c.tq], d.n)
+			c.weights = dequantWeights(&d.quant[c.tq], c.n)
 			c.weights8 = dequantWeights(&d.quant[c.tq], 8)
 			d.ensureHave(c)
 		}
@@ -104,7 +104,7 @@ func (d *decoder) scan() error {
 		// refinement can follow it (Al = 0), or at 1/8, where no AC band
 		// is ever needed. Otherwise a later refinement scan reaching into
 		// the window depends on which of its coefficients are nonzero.
-		if band&d.window == 0 && (s.al == 0 || d.n == 1) {
+		if band&c.window == 0 && (s.al == 0 || c.n == 1) {
 			if s.ah == 0 {
 				c.skipped |= band
 			}
@@ -343,7 +343,7 @@ func (d *decoder) block(s *scanState, c *component, bx, by int) {
 		}
 		return
 	}
-	nn := d.n * d.n
+	nn := c.n * c.n
 	off := (by*c.bw + bx) * nn
 	coef := c.coef[off : off+nn : off+nn]
 	bi := by*c.bw + bx
@@ -370,20 +370,20 @@ func (d *decoder) block(s *scanState, c *component, bx, by int) {
 // sequentialBlock decodes a baseline block and writes its reduced pixels
 // straight into the output plane.
 func (d *decoder) sequentialBlock(c *component, bx, by int) {
-	if d.n < 8 && d.isEdge(c, bx, by) {
+	if c.n < 8 && d.isEdge(c, bx, by) {
 		ac := d.sequentialCoefficients(c, &fullSlot, 63, 8, &c.weights8)
 		d.edgeBlock(c, bx, by, ac)
 		return
 	}
-	ac := d.sequentialCoefficients(c, &d.slot, d.maxK, d.n, &c.weights)
-	d.idct(&d.blk, ac, c.pix[by*d.n*c.stride+bx*d.n:], c.stride)
+	ac := d.sequentialCoefficients(c, &c.slot, c.maxK, c.n, &c.weights)
+	d.idct(&d.blk, ac, c.n, c.pix[by*c.n*c.stride+bx*c.n:], c.stride)
 }
 
 // writeSequential writes the reduced pixels of a block whose coefficients
 // zz (in zigzag order, quantized) were decoded whole.
 func (d *decoder) writeSequential(c *component, bx, by int, zz *[64]int32) {
-	edge := d.n < 8 && d.isEdge(c, bx, by)
-	slot, weights, n := &d.slot, &c.weights, d.n
+	edge := c.n < 8 && d.isEdge(c, bx, by)
+	slot, weights, n := &c.slot, &c.weights, c.n
 	if edge {
 		slot, weights, n = &fullSlot, &c.weights8, 8
 	}
@@ -401,7 +401,7 @@ func (d *decoder) writeSequential(c *component, bx, by int, zz *[64]int32) {
 		d.edgeBlock(c, bx, by, ac)
 		return
 	}
-	d.idct(blk, ac, c.pix[by*d.n*c.stride+bx*d.n:], c.stride)
+	d.idct(blk, ac, c.n, c.pix[by*c.n*c.stride+bx*c.n:], c.stride)
 }
 
 // sequentialCoefficients Huffman-decodes one block, keeping in d.blk the
@@ -523,7 +523,7 @@ func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
 	} else {
 		fill(full[:], 8, 8, d.blk[0])
 	}
-	n, s := d.n, d.scale
+	n, s := c.n, c.scale
 	realW := min(8, c.cw-bx*8)
 	realH := min(8, c.ch-by*8)
 	dst := c.pix[by*n*c.stride+bx*n:]
@@ -545,17 +545,17 @@ func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
 	}
 }
 
-// idct writes one reduced block; dcOnly blocks are flat.
-func (d *decoder) idct(blk *[64]float32, ac bool, dst []byte, stride int) {
-	if d.n == 1 {
+// idct writes one reduced n×n block; blocks without AC energy are flat.
+func (d *decoder) idct(blk *[64]float32, ac bool, n int, dst []byte, stride int) {
+	if n == 1 {
 		dst[0] = clampRound(blk[0])
 		return
 	}
 	if !ac {
-		fill(dst, stride, d.n, blk[0])
+		fill(dst, stride, n, blk[0])
 		return
 	}
-	switch d.n {
+	switch n {
 	case 8:
 		idct8(blk, dst, stride)
 	case 4:
@@ -625,7 +625,7 @@ func (d *decoder) acFirst(c *component, coef []int16, bi int, s *scanState) {
 			d.corrupt("AC coefficient beyond the scan's band")
 			return
 		}
-		if sl := d.slot[k]; sl >= 0 {
+		if sl := c.slot[k]; sl >= 0 {
 			coef[sl] = int16(v << s.al)
 		}
 		nz |= 1 << k
@@ -647,7 +647,7 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 	// history.
 	refine := func(k int) {
 		bit := br.bits(1)
-		sl := d.slot[k]
+		sl := c.slot[k]
 		if bit == 0 || sl < 0 {
 			return
 		}
@@ -695,7 +695,7 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 				} else {
 					if r == 0 {
 						if val != 0 {
-							if sl := d.slot[k]; sl >= 0 {
+							if sl := c.slot[k]; sl >= 0 {
 								coef[sl] = val
 							}
 							nz |= 1 << k
@@ -729,15 +729,15 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 // reconstruct turns the kept coefficients of a progressive image into
 // reduced pixels once all scans are in.
 func (d *decoder) reconstruct() {
-	n := d.n
-	nn := n * n
 	for i := range d.comps {
 		c := &d.comps[i]
+		n := c.n
+		nn := n * n
 		w := dequantWeights(&d.quant[c.tq], n)
 		w8 := dequantWeights(&d.quant[c.tq], 8)
 		var ws [64]float32
 		for k := range 64 {
-			if sl := d.slot[k]; sl >= 0 {
+			if sl := c.slot[k]; sl >= 0 {
 				ws[sl] = w[k]
 			}
 		}
@@ -755,7 +755,7 @@ func (d *decoder) reconstruct() {
 				if n < 8 && d.isEdge(c, bx, by) {
 					clear(blk[:])
 					for k := range 64 {
-						if sl := d.slot[k]; sl >= 0 {
+						if sl := c.slot[k]; sl >= 0 {
 							blk[unzig[k]] = float32(coef[sl]) * w8[k]
 						}
 					}
@@ -765,7 +765,7 @@ func (d *decoder) reconstruct() {
 				for j, v := range coef {
 					blk[j] = float32(v) * ws[j]
 				}
-				d.idct(blk, ac, c.pix[by*n*c.stride+bx*n:], c.stride)
+				d.idct(blk, ac, n, c.pix[by*n*c.stride+bx*n:], c.stride)
 			}
 		}
 	}
