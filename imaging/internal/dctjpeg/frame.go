@@ -33,12 +33,10 @@ type component struct {
 	dcContext int   // arithmetic DC conditioning (F.1.4.4.1.2)
 	// have has a bit per block set once its data arrived: its sequential
 	// scan, or for progressive files its first DC scan.
-	have      []uint64
-	weights   [64]float32 // by zigzag index, for the current scan
-	weights8  [64]float32 // the same at full scale, for edge blocks
-	skipped   uint64      // zigzag indices whose first scan was skipped
-	dcStarted bool
-	covered   bool // a sequential scan decoded it
+	have     []uint64
+	weights  [64]float32 // by zigzag index, for the current scan
+	weights8 [64]float32 // the same at full scale, for edge blocks
+	skipped  uint64      // zigzag indices whose first scan was skipped
 }
 
 type decoder struct {

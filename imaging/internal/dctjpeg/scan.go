@@ -119,7 +119,6 @@ func (d *decoder) scan() error {
 	} else {
 		for _, c := range s.comps[:s.ns] {
 			if s.ah == 0 {
-				c.dcStarted = true
 				d.ensureHave(c)
 			}
 		}
