@@ -484,6 +484,10 @@ func TestHostileInputs(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	paths, _ := filepath.Glob("testdata/*.jpg")
+	// Arithmetic coding, scripts and damaged files from the conformance suite.
+	for _, name := range []string{"arith-prog-deep", "arith-422-restart", "arith-prog-restart", "prog-odd", "wrong-rst", "garbage-restart", "mjpeg-no-dht"} {
+		paths = append(paths, filepath.Join("testdata", "conformance", name+".jpg"))
+	}
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
