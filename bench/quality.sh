@@ -43,8 +43,8 @@ write_section bench/RESULTS.md conformance "## JPEG conformance against djpeg
 $(date -u '+%Y-%m-%d'), $(djpeg -version 2>&1 | head -1 || true). The suite in
 imaging/internal/dctjpeg/testdata/conformance (made by its make.sh with cjpeg and jpegtran, then damaged) is
 decoded at full scale; where djpeg opens a file, the pixels that arrived match djpeg's at 40 dB PSNR or more
-(37 dB where AC scans are left out: djpeg then estimates the lowest AC coefficients from the neighbouring
-blocks, which this decoder does not; 28 dB for cut progressive files, against the whole file's decode). The
+(27 dB for progressive files cut inside their DC scans, where every block's AC is estimated from its
+neighbours: libjpeg-turbo does that from 5x5 neighbours, this decoder as the IJG's libjpeg from 3x3). The
 contactphoto column applies the policy for damaged files with the whole picture as the crop: sent when under a
 tenth is missing (the missing blocks repeat the row above), else refused as truncated or corrupt, saying how
 much is missing. \"ok\" is djpeg exit status 0, \"warning\" 2 (opened with a complaint), \"error\" 1.

@@ -30,6 +30,11 @@
 // image/jpeg within ±1 per sample (±2 for YCCK, whose conversion to CMYK
 // magnifies chroma differences), and libjpeg's djpeg at 40 dB or more.
 //
+// Where a progressive file leaves the lowest AC coefficients unknown or
+// approximate (cut short, or a scan script that leaves scans out), they are
+// estimated from the neighbouring blocks' DC, as libjpeg's block smoothing
+// does, so that flat blocks do not stand out as tiles.
+//
 // Damaged data is recovered from as libjpeg does: stray bytes before a
 // marker are skipped, decoding resumes at the next restart marker after
 // corrupt data, and a file cut short gives the rows that arrived. Decode

@@ -37,6 +37,9 @@ type component struct {
 	weights  [64]float32 // by zigzag index, for the current scan
 	weights8 [64]float32 // the same at full scale, for edge blocks
 	skipped  uint64      // zigzag indices whose first scan was skipped
+	// precision is, per zigzag index, the Al of the last scan that coded
+	// it: 0 once exact, -1 while none has (progressive only).
+	precision [64]int8
 }
 
 type decoder struct {
@@ -307,6 +310,11 @@ func (d *decoder) frame(progressive bool) error {
 		c.ch = ceilDiv(d.height*c.v, d.vmax)
 		c.bw = d.mcusX * c.h
 		c.bh = d.mcusY * c.v
+	}
+	for i := range d.comps {
+		for k := range d.comps[i].precision {
+			d.comps[i].precision[k] = -1
+		}
 	}
 	d.frameSeen = true
 	return nil

@@ -97,6 +97,11 @@ func (d *decoder) scan() error {
 			return err
 		}
 	}
+	for _, c := range s.comps[:s.ns] {
+		for k := s.ss; k <= s.se; k++ {
+			c.precision[k] = int8(s.al)
+		}
+	}
 	if s.ss > 0 {
 		c := s.comps[0]
 		band := bandMask(s.ss, s.se)
@@ -730,6 +735,7 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 func (d *decoder) reconstruct() {
 	for i := range d.comps {
 		c := &d.comps[i]
+		d.smooth(c)
 		n := c.n
 		nn := n * n
 		w := dequantWeights(&d.quant[c.tq], n)
