@@ -2,8 +2,9 @@
 // upright, square, metadata-free JPEG with the face in the middle.
 //
 // Process sniffs the format from the content, never from a name or a
-// Content-Type: JPEG (baseline and progressive, any chroma subsampling,
-// grayscale, CMYK and YCCK), PNG (8 and 16 bit, palette, gray, alpha), GIF
+// Content-Type: JPEG (baseline and progressive, Huffman or arithmetic coded,
+// any chroma subsampling, grayscale, CMYK and YCCK; damaged files as libjpeg
+// recovers them, sent when under a tenth of the crop is missing), PNG (8 and 16 bit, palette, gray, alpha), GIF
 // (the first frame), WebP (lossy, lossless, alpha, the first frame of an
 // animation), BMP and TIFF. It checks the pixel budget from the header before
 // any pixel buffer is allocated and applies the Exif orientation, read from
@@ -17,12 +18,15 @@
 // keeps the whole image. A face crop never zooms in past half the image's
 // shorter side, nor below the output size, so it keeps resolution.
 //
-// Resampling is a Catmull-Rom filter widened with the reduction, after a box
-// average for large reductions, computed in linear light. Transparency is
+// Resampling is one pass of Keys' cubic (a = -0.75, a little sharper than
+// Catmull-Rom) widened with the reduction, after a box average for large
+// reductions, computed in linear light; values the kernel pushes past the
+// range of the pixels an output pixel covers are clipped, so edges do not
+// ring. A JPEG is first reduced in the DCT domain to twice the output size. Transparency is
 // flattened onto white; 16-bit samples keep their precision up to the
-// output; an embedded ICC profile for Display P3 (or another RGB matrix
-// profile with an sRGB-like tone curve, such as Adobe RGB) is converted to
-// sRGB. CMYK is converted through its embedded press profile (8- or 16-bit
+// output; an embedded RGB matrix/TRC ICC profile (Display P3, Adobe RGB,
+// Apple's Generic RGB or ProPhoto with their gamma 1.8, any parametric,
+// gamma or sampled tone curve) is converted to sRGB. CMYK is converted through its embedded press profile (8- or 16-bit
 // lookup tables, as Photoshop and Ghostscript write them), else by the
 // textbook formula. Images are never scaled up. The JPEG is written at Options.Quality, stepping down
 // until it fits Options.MaxBytes, and carries no Exif, GPS, XMP, ICC or

@@ -32,8 +32,7 @@ const (
 	// size: a 200 MP phone photo fits, in about 10 MiB of pixels.
 	DefaultMaxPixels = 250_000_000
 	// DefaultMaxFullDecodePixels is the budget for images decoded at full
-	// size (PNG, GIF, WebP, BMP, TIFF, and JPEGs using a feature the scaling
-	// decoder lacks): 40 million 8-bit RGBA pixels are 160 MB, which with
+	// size (PNG, GIF, WebP, BMP, TIFF): 40 million 8-bit RGBA pixels are 160 MB, which with
 	// the rest of the pipeline stays under 256 MiB.
 	DefaultMaxFullDecodePixels = 40_000_000
 	DefaultMaxBytes            = 300 << 10
@@ -53,9 +52,8 @@ type Options struct {
 	// images decoded at full size; 0 means DefaultMaxFullDecodePixels. The
 	// lower of it and MaxPixels applies to them.
 	MaxFullDecodePixels int64
-	// Logger receives a warning when a JPEG has to be decoded at full size
-	// because it uses a feature the scaling decoder lacks; nil means
-	// slog.Default().
+	// Logger receives a warning when a JPEG's data is damaged (cut short
+	// or corrupt) and what arrived was decoded; nil means slog.Default().
 	Logger   *slog.Logger
 	MaxBytes int // output byte budget; quality steps down until the JPEG fits; 0 means DefaultMaxBytes
 }
@@ -181,6 +179,9 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 		side := min(res.Crop.Dx(), s.size)
 		outW, outH = side, side
 	}
+	if err := src.checkDamage(res.Crop); err != nil {
+		return nil, err
+	}
 	out := src.render(res.Crop, outW, outH)
 	res.Width, res.Height = outW, outH
 	res.JPEG, res.Quality, err = encodeWithin(out, s.quality, s.maxBytes)
@@ -210,6 +211,9 @@ func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
 		return nil, err
 	}
 	uw, uh := src.orientation.uprightSize(src.width, src.height)
+	if err := src.checkDamage(image.Rect(0, 0, uw, uh)); err != nil {
+		return nil, err
+	}
 	w, h := fitInside(uw, uh, s.size)
 	return src.render(image.Rect(0, 0, uw, uh), w, h), nil
 }
