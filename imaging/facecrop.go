@@ -32,6 +32,12 @@ const (
 	// without a face starts, as a share of the height it leaves over: near
 	// the top, where heads are.
 	portraitTop = 0.1
+	// edgeShare is how near, as a share of a head's height, the photo's
+	// edge must come to the head for it to count as cut there.
+	edgeShare = 0.15
+	// groupRoom is how much larger than the least that holds them the
+	// square around several heads is made.
+	groupRoom = 0.12
 	// sizeTie is the ratio of head areas under which two sets of as many
 	// heads count as equally large.
 	sizeTie = 1.3
@@ -92,6 +98,12 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 		}
 		side = min(short, side+max(1, side/50))
 	}
+	if len(kept) > 1 && side < short {
+		// The heads are estimated: a group held just so would lose a
+		// head that is larger than its estimate.
+		side = min(short, int(float64(side)*(1+groupRoom)))
+		sq = squareAt(cx, cy-(headLevel-0.5)*float64(side), side, w, h)
+	}
 	if !holdsAll(sq, bounds, kept) {
 		// The photo's edge pushed the square off the heads: the largest
 		// square that holds them, nearest to where it was meant to be. A
@@ -124,21 +136,23 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 }
 
 // keepable returns the part of f's head that the circle must hold. Where
-// the photo's edge already cuts the head, the circle, which touches that
-// edge in one point only, cannot hold it up to the edge: there it must hold
-// the face, and the hair or ear beyond may go.
+// the photo's edge cuts the head, or comes within edgeShare of its height
+// of it, the circle, which touches that edge in one point only, cannot hold
+// it up to the edge: there it must hold the face, and the hair or ear beyond
+// may go, as the photographer already let them.
 func keepable(f Face, bounds image.Rectangle) image.Rectangle {
 	h := f.Head
-	if h.Min.X < bounds.Min.X {
+	near := int(edgeShare * float64(h.Dy()))
+	if h.Min.X < bounds.Min.X+near {
 		h.Min.X = max(f.Box.Min.X, bounds.Min.X)
 	}
-	if h.Max.X > bounds.Max.X {
+	if h.Max.X > bounds.Max.X-near {
 		h.Max.X = min(f.Box.Max.X, bounds.Max.X)
 	}
-	if h.Min.Y < bounds.Min.Y {
+	if h.Min.Y < bounds.Min.Y+near {
 		h.Min.Y = max(f.Box.Min.Y, bounds.Min.Y)
 	}
-	if h.Max.Y > bounds.Max.Y {
+	if h.Max.Y > bounds.Max.Y-near {
 		h.Max.Y = min(f.Box.Max.Y, bounds.Max.Y)
 	}
 	return h
