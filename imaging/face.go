@@ -58,7 +58,8 @@ type detectParams struct {
 	// shift is the step between positions, as a share of the face size,
 	// and scale the step between sizes. The finer they are, the more
 	// positions find a face, the higher its summed score and the less a
-	// small shift of the photo matters.
+	// small shift of the photo matters; fine sizes found as many faces as
+	// fine positions for less time.
 	shift, scale float64
 	// minScore is the summed score below which a detection is noise, and
 	// minMirror the same for the fine search on the mirrored face (see
@@ -80,8 +81,8 @@ type detectParams struct {
 var defaultDetect = detectParams{
 	edge:           640,
 	minFace:        0.065,
-	shift:          0.1,
-	scale:          1.1,
+	shift:          0.12,
+	scale:          1.08,
 	minScore:       3,
 	minMirror:      40,
 	angles:         []float64{15, -15, 30, -30, 45, -45},
