@@ -361,3 +361,28 @@ func TestFaceSquare(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectFacesWhereverPlaced checks that a small face, some 35 pixels
+// from brows to chin in a 1600 pixel wide photo, is found wherever it sits:
+// the search grid must not decide.
+func TestDetectFacesWhereverPlaced(t *testing.T) {
+	s, err := (*Options)(nil).settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x := 20; x < 1500; x += 97 {
+		at := image.Rect(x, 150+x%60, x+56, 220+x%60)
+		src, err := load(encodeJPEG(t, scene(t, 1600, 600, at), 90), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		faces, err := src.detectFaces()
+		if err != nil {
+			t.Fatal(err)
+		}
+		face := within(portraitFace, at)
+		if len(faces) != 1 || !faces[0].Box.Overlaps(face) {
+			t.Errorf("portrait at %v: faces %+v, want one on %v", at, faces, face)
+		}
+	}
+}
