@@ -316,7 +316,7 @@ func TestFaceSquare(t *testing.T) {
 			faces: []Face{f(700, 700, 600), f(2400, 700, 420)}, wantHeads: []int{0}, wantOut: []int{1},
 			wantReason: "around the largest face whole"},
 		{name: "passer-by left aside", w: 4000, h: 3000, faces: []Face{f(2300, 1400, 600), f(300, 300, 100)},
-			wantHeads: []int{0}, wantOut: []int{1}, wantShare: true, wantReason: "1 smaller face(s) left aside"},
+			wantHeads: []int{0}, wantOut: []int{1}, wantShare: true, wantReason: "1 other face(s) left aside"},
 		{name: "no face, portrait: near the top", w: 400, h: 800, wantCrop: image.Rect(0, 40, 400, 440),
 			wantReason: "no face found: a square near the top of the portrait photo"},
 		{name: "no face, landscape: the centre", w: 800, h: 400, wantCrop: image.Rect(200, 0, 600, 400),

@@ -38,6 +38,9 @@ const (
 	// groupRoom is how much larger than the least that holds them the
 	// square around several heads is made.
 	groupRoom = 0.12
+	// maxHeads bounds the faces, largest first, that the crop tries to
+	// keep: a crowd is framed by its largest faces, in bounded time.
+	maxHeads = 24
 	// sizeTie is the ratio of head areas under which two sets of as many
 	// heads count as equally large.
 	sizeTie = 1.3
@@ -68,6 +71,9 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 	var heads, boxes []image.Rectangle
 	var index []int // of each head in faces
 	for i, f := range faces {
+		if len(heads) == maxHeads {
+			break // a crowd: the largest faces decide
+		}
 		if float64(f.Box.Dx()) >= groupShare*float64(faces[0].Box.Dx()) {
 			heads = append(heads, keepable(f, bounds))
 			boxes = append(boxes, f.Box)
@@ -127,7 +133,7 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 		reason = fmt.Sprintf("around the largest face whole: no two of %d faces fit", len(heads))
 	}
 	if n := len(faces) - len(heads); n > 0 {
-		reason += fmt.Sprintf("; %d smaller face(s) left aside", n)
+		reason += fmt.Sprintf("; %d other face(s) left aside", n)
 	}
 	if faces[0].Angle != 0 {
 		reason += fmt.Sprintf("; found on the photo turned by %d°", faces[0].Angle)
@@ -231,12 +237,17 @@ func bestHeads(bounds image.Rectangle, heads []image.Rectangle) []int {
 func placeFor(bounds image.Rectangle, heads []image.Rectangle, want image.Rectangle, minSide int) (image.Rectangle, bool) {
 	w, h := bounds.Dx(), bounds.Dy()
 	wx, wy := center2(want)
+	var union image.Rectangle
+	for _, hd := range heads {
+		union = union.Union(hd)
+	}
 	for side := want.Dx(); side >= minSide; side = side * 9 / 10 {
 		step := max(1, side/32)
 		var best image.Rectangle
 		bestDist := math.Inf(1)
-		for y := 0; y+side <= h; y += step {
-			for x := 0; x+side <= w; x += step {
+		// Only squares that reach over all of the heads can hold them.
+		for y := max(0, union.Max.Y-side); y <= min(union.Min.Y, h-side); y += step {
+			for x := max(0, union.Max.X-side); x <= min(union.Min.X, w-side); x += step {
 				sq := image.Rect(x, y, x+side, y+side)
 				if !holdsAll(sq, bounds, heads) {
 					continue
@@ -278,6 +289,12 @@ func holds(sq, bounds, head image.Rectangle) bool {
 // reaches out of the circle inscribed in sq, at its worst point inside
 // bounds: what lies outside the photo cannot be kept.
 func overflow(sq, bounds, head image.Rectangle) float64 {
+	if !head.In(sq) {
+		// The circle lies in the square: not a point of the head outside
+		// the square can be in it. Measured from the head's box, which
+		// holds the ellipse before the margin.
+		return math.Max(1, float64(max(sq.Min.X-head.Min.X, head.Max.X-sq.Max.X, sq.Min.Y-head.Min.Y, head.Max.Y-sq.Max.Y)))
+	}
 	cx, cy := float64(sq.Min.X+sq.Max.X)/2, float64(sq.Min.Y+sq.Max.Y)/2
 	r := float64(sq.Dx()) / 2
 	m := headMargin * float64(head.Dy())
