@@ -17,8 +17,9 @@
 // each way for tilted heads. It judges the square by the circle contacts
 // apps show: it keeps in that circle, with room around them, the heads
 // (estimated from the faces) of as many faces as fit, preferring larger and
-// then more central ones, and frames a lone head at half the height with
-// the eyes a little above the middle. Without a face it keeps the centre,
+// then more central ones; it frames a lone head at half the height with
+// the eyes a little above the middle, and a group as wide as the photo
+// allows, for the members the detector missed. Without a face it keeps the centre,
 // or, for portrait photos, a square near the top. A face crop never zooms
 // in past half the image's shorter side, nor below 320 pixels (or the
 // output size when smaller), so it keeps resolution. Result.CropReason says

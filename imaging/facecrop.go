@@ -35,9 +35,6 @@ const (
 	// edgeShare is how near, as a share of a head's height, the photo's
 	// edge must come to the head for it to count as cut there.
 	edgeShare = 0.15
-	// groupRoom is how much larger than the least that holds them the
-	// square around several heads is made.
-	groupRoom = 0.12
 	// maxHeads bounds the faces, largest first, that the crop tries to
 	// keep: a crowd is framed by its largest faces, in bounded time.
 	maxHeads = 24
@@ -55,7 +52,8 @@ func minFaceSide(short, size int) int {
 // faceSquare chooses the square for CropFace in a w×h upright image, and
 // says why in words. It keeps in the circle as many of the faces (passers-by
 // left aside) as fit, preferring the larger and the more central faces when
-// fewer fit than were found, and frames a lone head at headShare. Without a
+// fewer fit than were found, frames a lone head at headShare and a group as
+// wide as the photo allows. Without a
 // face it falls back to the centre, or near the top for portrait photos.
 // It marks the faces it keeps as Kept.
 func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
@@ -105,9 +103,11 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 		side = min(short, side+max(1, side/50))
 	}
 	if len(kept) > 1 && side < short {
-		// The heads are estimated: a group held just so would lose a
-		// head that is larger than its estimate.
-		side = min(short, int(float64(side)*(1+groupRoom)))
+		// A group is framed as wide as the photo allows: the heads are
+		// estimated, and the detector misses some members of most
+		// groups (turned away, small, in shade), who stand among or
+		// beside the others.
+		side = short
 		sq = squareAt(cx, cy-(headLevel-0.5)*float64(side), side, w, h)
 	}
 	if !holdsAll(sq, bounds, kept) {
