@@ -100,8 +100,8 @@ const sureScore = 40
 const minFacePixels = 20
 
 // The head around a face Box of side s with centre (x, y) spans x ± headHalfWidth·s
-// across and y − headAbove·s to y + headBelow·s down: the medians over the
-// calibration photos' heads, boxed by hand, of the detected faces' boxes.
+// across and y − headAbove·s to y + headBelow·s down: a little over the medians of the
+// calibration photos' heads, boxed by hand, around the detected faces' boxes.
 // The box reaches from the brows to the chin, and hair adds more above than
 // the chin below. The eyes lie 0.08·s above the box's centre: pigo's pupil
 // cascade put them there to within ±0.02·s for half the faces and ±0.03·s
