@@ -11,12 +11,20 @@
 // JPEG APP1, PNG eXIf, WebP EXIF or the TIFF's own tags; a broken or
 // out-of-range orientation is ignored rather than guessed.
 //
-// The crop modes are CropFace, which detects faces with pigo on an
-// intermediate of at most 720 pixels and frames the group of faces (or the
-// largest when the group does not fit) with headroom, falling back to a
-// centre square biased upwards for portraits; CropCenter; and CropNone, which
-// keeps the whole image. A face crop never zooms in past half the image's
-// shorter side, nor below the output size, so it keeps resolution.
+// The crop modes are CropFace, CropCenter and CropNone, which keeps the whole
+// image. CropFace detects faces with pigo on a grayscale intermediate of at
+// most 640 pixels, checks weak detections on the photo mirrored, and, when
+// the upright search finds none, searches copies turned by 15°, 30° and 45°
+// each way for tilted heads. It judges the square by the circle contacts
+// apps show: it keeps in that circle, with room around them, the heads
+// (estimated from the faces) of as many faces as fit, preferring larger and
+// then more central ones; it frames a lone head at half the height with
+// the eyes a little above the middle, and a group as wide as the photo
+// allows, for the members the detector missed. Without a face it keeps the centre,
+// or, for portrait photos, a square near the top. A face crop never zooms
+// in past half the image's shorter side, nor below 320 pixels (or the
+// output size when smaller), so it keeps resolution. Result.CropReason says
+// why the crop went where it did, and Result.Faces what was found.
 //
 // Resampling is one pass of Keys' cubic (a = -0.75, a little sharper than
 // Catmull-Rom) widened with the reduction, after a box average for large

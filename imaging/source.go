@@ -102,7 +102,7 @@ func minDecodedShort(s settings, w, h int) int {
 	case CropCenter:
 		ratio = size / short
 	default:
-		ratio = size / max(short*minFaceCropShare, min(size, short))
+		ratio = size / float64(minFaceSide(int(short), s.size))
 	}
 	return int(math.Ceil(short * min(1, ratio)))
 }
