@@ -20,7 +20,7 @@
 #
 # Prints the median CPU time (user+sys), wall time and peak RSS from
 # /usr/bin/time -v, with ratios to heif-convert, and writes the table into
-# the "HEIC" section of bench/RESULTS.md.
+# the heic section of bench/RESULTS.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -99,18 +99,16 @@ echo "$table"
 
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 section=$(
-	echo "## HEIC (bench/heic.sh)"
+	echo "## HEIC against heif-convert (bench/heic.sh)"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs ($cpu_model), $(go version | awk '{print $3}'), libheif $(dpkg-query -W -f='${Version}' libheif1 2>/dev/null) with libde265 $(dpkg-query -W -f='${Version}' libde265-0 2>/dev/null), median of $runs alternating rounds."
 	echo "Input: $(stat -c %s "$input") bytes, 4032x3024 in 48 tiles of 512x512, x265 QP 24, shaped as an iPhone writes it."
-	echo "contactphoto and imagingonly make the 720x720 centre crop as in the table above, contactphoto-face the default"
+	echo "contactphoto and imagingonly make the 720x720 centre crop as in the speed section, contactphoto-face the default"
 	echo "face crop; heif-convert decodes the whole photo to a JPEG."
 	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); CPU times compare better than wall times on a shared machine."
 	echo
 	echo "$table"
 )
-results_md=$root/bench/RESULTS.md
-# Keep everything before this section; compare.sh keeps this section.
-before=$(awk '/^## HEIC \(bench\/heic.sh\)/ { exit } { print }' "$results_md")
-printf '%s\n\n%s\n' "$before" "$section" >"$results_md"
+. "$root/bench/section.sh"
+write_section "$root/bench/RESULTS.md" heic "$section"
 echo "wrote the HEIC section of bench/RESULTS.md" >&2

@@ -158,7 +158,7 @@ func loadHEIC(data []byte, s settings) (src *source, err error) {
 	src = &source{format: formatHEIC, width: w, height: ht, orientation: h.orient, img: m, info: h.describe(f)}
 	if col := h.img.Colour; col.Type == "prof" || col.Type == "rICC" {
 		if len(col.ICC) <= maxICCBytes {
-			src.conv = profileMatrix(col.ICC)
+			src.curves, src.conv = profileConversion(col.ICC)
 		}
 	} else {
 		src.conv = primariesMatrix(h.signal().Primaries)
