@@ -178,55 +178,48 @@ func checkPixels(w, h, cw, ch int, limit int64) error {
 	return nil
 }
 
-// decode decodes the tiles that meet the clean aperture, a row of tiles at a
-// time, each tile on its own goroutine, and reduces each at once by f on
-// both axes in linear light into the returned image. Only the reduced image,
-// the blocks that straddle tiles and one decoded tile per goroutine exist
-// at any time.
+// decode decodes the tiles that meet the clean aperture, in rows from the
+// top, a tile on each of GOMAXPROCS goroutines, and reduces each at once by
+// f on both axes in linear light into the returned image. Only the reduced
+// image, the blocks that straddle tiles in progress and one decoded tile
+// per goroutine exist at any time.
 func (h *heicImage) decode(data []byte, f int) (*image.YCbCr, error) {
 	red := newHEICReducer(h.crop, f, h.signal(), h.img.Config)
-	workers := max(1, runtime.GOMAXPROCS(0))
-	for ty := range h.rows {
-		rowRect := image.Rect(0, ty*h.tileH, h.cols*h.tileW, (ty+1)*h.tileH)
-		if !rowRect.Overlaps(h.crop) {
-			continue
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  int
+	)
+	take := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		if first != nil || next >= len(h.tiles) {
+			return -1
 		}
-		var (
-			wg    sync.WaitGroup
-			mu    sync.Mutex
-			first error
-			next  int
-		)
-		take := func() int {
-			mu.Lock()
-			defer mu.Unlock()
-			if first != nil || next >= h.cols {
-				return -1
-			}
-			next++
-			return next - 1
-		}
-		for range min(workers, h.cols) {
-			wg.Go(func() {
-				for tx := take(); tx >= 0; tx = take() {
-					origin := image.Pt(tx*h.tileW, ty*h.tileH)
-					if !image.Rect(0, 0, h.tileW, h.tileH).Add(origin).Overlaps(h.crop) {
-						continue
-					}
-					if err := red.addTile(h.tiles[ty*h.cols+tx], origin, len(data)); err != nil {
-						mu.Lock()
-						if first == nil {
-							first = err
-						}
-						mu.Unlock()
-					}
+		next++
+		return next - 1
+	}
+	for range min(max(1, runtime.GOMAXPROCS(0)), len(h.tiles)) {
+		wg.Go(func() {
+			for i := take(); i >= 0; i = take() {
+				origin := image.Pt(i%h.cols*h.tileW, i/h.cols*h.tileH)
+				if !image.Rect(0, 0, h.tileW, h.tileH).Add(origin).Overlaps(h.crop) {
+					continue
 				}
-			})
-		}
-		wg.Wait()
-		if first != nil {
-			return nil, first
-		}
+				if err := red.addTile(h.tiles[i], origin, len(data)); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
 	}
 	if len(red.edges) > 0 || len(red.groups) > 0 {
 		return nil, &FormatError{Format: formatHEIC, Err: errors.New("the grid's tiles left blocks unfilled")}
@@ -327,11 +320,15 @@ func (r *heicReducer) addPicture(pic *hevc.Picture, origin image.Point) error {
 		clear(sums)
 		for y := ty0; y < ty1; y++ {
 			r.conv.row(pic, y-origin.Y, area.Min.X-origin.X, area.Max.X-origin.X, rgb)
-			for i, x := 0, area.Min.X; x < area.Max.X; i, x = i+3, x+1 {
-				o := 3 * ((x-c.X)/f - bx0)
-				sums[o] += rgb[i]
-				sums[o+1] += rgb[i+1]
-				sums[o+2] += rgb[i+2]
+			i, x := 0, area.Min.X
+			for o := 0; o < len(sums); o += 3 {
+				end := min(c.X+(bx0+o/3+1)*f, area.Max.X)
+				var sr, sg, sb float32
+				for ; x < end; i, x = i+3, x+1 {
+					p := rgb[i : i+3 : i+3]
+					sr, sg, sb = sr+p[0], sg+p[1], sb+p[2]
+				}
+				sums[o], sums[o+1], sums[o+2] = sums[o]+sr, sums[o+1]+sg, sums[o+2]+sb
 			}
 		}
 		for bx := bx0; bx < bx1; bx++ {
