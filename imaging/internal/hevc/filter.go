@@ -216,8 +216,8 @@ func (d *picDecoder) applySAO() {
 		if !used {
 			continue
 		}
-		src := make([]uint16, len(d.planes[cIdx]))
-		copy(src, d.planes[cIdx])
+		d.saoSrc = append(d.saoSrc[:0], d.planes[cIdx]...)
+		src := d.saoSrc
 		for rs := range d.sao {
 			if d.sao[rs].typ[cIdx] != 0 {
 				d.saoCTB(cIdx, rs, src)

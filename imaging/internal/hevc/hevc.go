@@ -143,5 +143,7 @@ func Decode(nals [][]byte) (*Picture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.output(), nil
+	pic := d.output()
+	d.release()
+	return pic, nil
 }

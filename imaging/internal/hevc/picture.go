@@ -1,5 +1,7 @@
 package hevc
 
+import "sync"
+
 // Per 4x4 luma block flags.
 const (
 	flagNoFilter = 1 << iota // PCM with loop filter off, or transquant bypass
@@ -14,6 +16,54 @@ type saoParams struct {
 	offsets [3][4]int8
 }
 
+// scratch is the memory a picture's decoding needs besides its planes,
+// kept in a pool from one picture to the next: a photo's tiles are decoded
+// one after another.
+type scratch struct {
+	// Per 4x4 luma block.
+	zaddr []int32 // z-scan order address in the picture (MinTbAddrZs at 4x4)
+	ipm   []uint8 // IntraPredModeY
+	qp    []int8  // QpY
+	depth []uint8 // CtDepth
+	flags []uint8
+
+	// Per CTB in raster scan.
+	ctbRsToTs, ctbTsToRs []int32
+	tileID               []int32
+	ctbSlice             []int32 // index in headers; -1 before decoding
+	sao                  []saoParams
+
+	saoSrc []uint16 // a plane before SAO
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(picDecoder) }}
+
+// newPicDecoder takes a decoder from the pool, keeping only its scratch.
+func newPicDecoder(s *sps) *picDecoder {
+	d := decoderPool.Get().(*picDecoder)
+	*d = picDecoder{s: s, scratch: d.scratch}
+	return d
+}
+
+// release returns d to the pool; the planes stay with the picture.
+func (d *picDecoder) release() {
+	d.planes = [3][]uint16{}
+	d.headers = nil
+	d.c.data = nil
+	d.s, d.p, d.h = nil, nil, nil
+	decoderPool.Put(d)
+}
+
+// grow returns a zeroed slice of n elements, reusing a's memory if it can.
+func grow[T any](a []T, n int) []T {
+	if cap(a) < n {
+		return make([]T, n)
+	}
+	a = a[:n]
+	clear(a)
+	return a
+}
+
 // picDecoder holds the state of decoding one picture.
 type picDecoder struct {
 	s *sps
@@ -25,18 +75,8 @@ type picDecoder struct {
 
 	// Per 4x4 luma block, row-major with w4 blocks a row.
 	w4, h4 int
-	zaddr  []int32 // z-scan order address in the picture (MinTbAddrZs at 4x4)
-	ipm    []uint8 // IntraPredModeY
-	qp     []int8  // QpY
-	depth  []uint8 // CtDepth
-	flags  []uint8
-
-	// Per CTB in raster scan.
-	ctbRsToTs, ctbTsToRs []int32
-	tileID               []int32
-	ctbSlice             []int32 // index in headers; -1 before decoding
-	sao                  []saoParams
-	headers              []*sliceHeader
+	scratch
+	headers []*sliceHeader
 
 	// State of the slice segment being decoded.
 	c          cabac
@@ -70,7 +110,7 @@ type picDecoder struct {
 }
 
 func decodePicture(st *stream, s *sps) (*picDecoder, error) {
-	d := &picDecoder{s: s}
+	d := newPicDecoder(s)
 	var prev *sliceHeader
 	for i, nal := range st.slices {
 		h, p, err := parseSliceHeader(nal, st.ppss, st.spss, prev)
@@ -117,21 +157,21 @@ func (d *picDecoder) setup() {
 	}
 	d.w4, d.h4 = s.width>>2, s.height>>2
 	n4 := d.w4 * d.h4
-	d.zaddr = make([]int32, n4)
-	d.ipm = make([]uint8, n4)
-	d.qp = make([]int8, n4)
-	d.depth = make([]uint8, n4)
-	d.flags = make([]uint8, n4)
+	d.zaddr = grow(d.zaddr, n4)
+	d.ipm = grow(d.ipm, n4)
+	d.qp = grow(d.qp, n4)
+	d.depth = grow(d.depth, n4)
+	d.flags = grow(d.flags, n4)
 	d.qpBdY = 6 * (s.bitDepthY - 8)
 	d.qpBdC = 6 * (s.bitDepthC - 8)
 	d.log2QG = s.log2Ctb - p.diffCuQPDeltaDepth
 
 	nCtb := s.picWCtb * s.picHCtb
-	d.ctbRsToTs = make([]int32, nCtb)
-	d.ctbTsToRs = make([]int32, nCtb)
-	d.tileID = make([]int32, nCtb)
-	d.ctbSlice = make([]int32, nCtb)
-	d.sao = make([]saoParams, nCtb)
+	d.ctbRsToTs = grow(d.ctbRsToTs, nCtb)
+	d.ctbTsToRs = grow(d.ctbTsToRs, nCtb)
+	d.tileID = grow(d.tileID, nCtb)
+	d.ctbSlice = grow(d.ctbSlice, nCtb)
+	d.sao = grow(d.sao, nCtb)
 	for i := range d.ctbSlice {
 		d.ctbSlice[i] = -1
 	}

@@ -196,14 +196,14 @@ func (d *picDecoder) residual(cIdx, x0, y0, log2Size, predMode int) error {
 		}
 		if csbf[yS*8+xS] != 0 {
 			prevCsbf := btoi(right) | btoi(below)<<1
+			ctxs := &sigCtxTable[log2Size-2][min(cIdx, 1)][scanIdx][prevCsbf][btoi(i > 0)]
 			for ; n >= 0; n-- {
 				if n == 0 && inferDC {
 					sig[nSig] = 0
 					nSig++
 					break
 				}
-				xC, yC := xS<<2+int(inScan[n].x), yS<<2+int(inScan[n].y)
-				if c.decodeBin(ctxSig+sigCtx(log2Size, cIdx, xC, yC, scanIdx, prevCsbf)) == 1 {
+				if c.decodeBin(ctxSig+int(ctxs[n])) == 1 {
 					sig[nSig] = uint8(n)
 					nSig++
 					inferDC = false
@@ -317,6 +317,31 @@ func (d *picDecoder) levelRemaining(rice int) (int32, error) {
 		return 0, formatErr("coeff_abs_level_remaining out of range")
 	}
 	return int32((1<<(prefix-3)+2)<<rice + c.bypassBits(n)), nil
+}
+
+// sigCtxTable[log2Size-2][cIdx>0][scanIdx][prevCsbf][subblock>0][n] is
+// sig_coeff_flag's ctxInc at scan position n of a sub-block; it depends on
+// the sub-block's position only through whether it is the first one.
+var sigCtxTable [4][2][3][4][2][16]uint8
+
+func init() {
+	for log2 := 2; log2 <= 5; log2++ {
+		for c := range 2 {
+			for scanIdx := range 3 {
+				for prev := range 4 {
+					for sub := range 2 {
+						for n, p := range scanOrder[2][scanIdx] {
+							xC, yC := int(p.x)+4*sub, int(p.y) // any sub-block but the first
+							if sub == 0 {
+								xC = int(p.x)
+							}
+							sigCtxTable[log2-2][c][scanIdx][prev][sub][n] = uint8(sigCtx(log2, c, xC, yC, scanIdx, prev))
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // sigCtx derives ctxInc of sig_coeff_flag (9.3.4.2.5).
