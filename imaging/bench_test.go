@@ -100,7 +100,7 @@ func BenchmarkDetectFacesPhotos(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			src, err := load(data, s)
+			src, _, err := load(data, s)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,8 +1,10 @@
 package imaging
 
 import (
+	"fmt"
 	"image"
 	"math"
+	"strings"
 )
 
 // maxJPEGScans bounds the scans of a progressive JPEG.
@@ -20,37 +22,46 @@ type source struct {
 	cmyk *cmykProfile // the embedded CMYK profile; nil to convert naively
 }
 
-// load sniffs, checks the limits and decodes data for output as s says.
-func load(data []byte, s settings) (*source, error) {
+// load sniffs, checks the limits, acquires the memory the image needs and
+// decodes data for output as s says. release gives the memory back.
+func load(data []byte, s settings) (_ *source, release func(), err error) {
 	format, err := sniff(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cfg, err := decodeConfig(format, data)
+	h, err := decodeConfig(format, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	cfg := h.Config
 	limit := s.maxFull
-	if format == formatJPEG {
-		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
+	if format == formatJPEG || format == formatPNG && !h.png.interlaced {
+		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG and decodePNG
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
+		return nil, nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
 	}
 	if format == formatJPEG {
 		// Each progressive scan is a pass over the whole image; a small
 		// crafted file can hold thousands. Encoders write about ten.
 		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
-			return nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
+			return nil, nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
 		}
 	}
 	exif, err := findExif(format, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m, err := decode(format, data, cfg, minDecodedShort(s, cfg.Width, cfg.Height), s)
+	minShort := minDecodedShort(s, cfg.Width, cfg.Height)
+	peak := decodePeak(format, data, h, minShort) + renderBytes(s)
+	release, err = s.acquire(peak, fmt.Sprintf("this %dx%d %s", cfg.Width, cfg.Height, strings.ToUpper(format)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	m, err := decode(format, data, h, minShort, s)
+	if err != nil {
+		release()
+		return nil, nil, err
 	}
 	src := &source{
 		format:      format,
@@ -65,7 +76,7 @@ func load(data []byte, s settings) (*source, error) {
 	} else {
 		src.conv = profileMatrix(profile)
 	}
-	return src, nil
+	return src, release, nil
 }
 
 // minDecodedShort is the shortest the decoded image's shorter side may be
