@@ -201,12 +201,12 @@ func webpPeak(data []byte, px int64) int64 {
 
 // TIFF tags and values tiffPeak reads.
 const (
-	tiffTagBitsPerSample   = 258
-	tiffTagCompression     = 259
-	tiffTagPhotometric     = 262
-	tiffTagRowsPerStrip    = 278
-	tiffTagTileWidth       = 322
-	tiffTagTileLength      = 323
+	tiffTagBitsPerSample = 258
+	tiffTagCompression   = 259
+	tiffTagPhotometric   = 262
+	tiffTagRowsPerStrip  = 278
+	tiffTagTileWidth     = 322
+	tiffTagTileLength    = 323
 )
 
 // tiffPeak is what x/image/tiff allocates for a w×h TIFF: the image (1 or
