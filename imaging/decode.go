@@ -127,15 +127,16 @@ func decodeJPEG(data []byte, cfg image.Config, minShort int, s settings) (image.
 }
 
 // decodePNG decodes a non-interlaced PNG row by row, reducing it on the fly
-// by the largest factor that keeps its shorter side at least minShort, so
-// that only the reduced image is ever held; an image too small to reduce is
-// kept as image/png would return it. Interlaced files go through image/png.
+// by pngFactor into linear light, so that only the reduced image is ever
+// held. An image too small to reduce is kept as image/png would return it,
+// except that 16-bit colour, 8 bytes a pixel, is kept in linear light in 6.
+// Interlaced files go through image/png.
 func decodePNG(data []byte, p *pngInfo, minShort int) (image.Image, error) {
 	if p.interlaced {
 		return png.Decode(bytes.NewReader(data))
 	}
 	f := pngFactor(p, minShort)
-	if f == 1 {
+	if f == 1 && p.outBytesPerPixel() <= linearBytesPerPixel {
 		full := p.newRowImage(p.width, p.height)
 		pix := pixOf(full)
 		err := pngRows(data, p, func(y int, m image.Image) {

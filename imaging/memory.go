@@ -86,9 +86,10 @@ func decodePeak(format string, data []byte, h *header, minShort int) int64 {
 		rows := 2 * int64(p.rowBytes()+1)
 		if p.interlaced {
 			// image/png allocates the whole image, then each pass's own
-			// image (the last is half the size) before merging it.
-			peak = px*int64(p.outBytesPerPixel())*3/2 + rows
-		} else if f := pngFactor(p, minShort); f == 1 {
+			// image (the last is half the size, the one before it a
+			// quarter, not yet collected) before merging it.
+			peak = px*int64(p.outBytesPerPixel())*7/4 + rows
+		} else if f := pngFactor(p, minShort); f == 1 && p.outBytesPerPixel() <= linearBytesPerPixel {
 			peak = px*int64(p.outBytesPerPixel()) + rows + int64(p.outBytesPerPixel())*w
 		} else {
 			peak = reducedBytes(h.Width, h.Height, f) + rows + 8*w

@@ -16,6 +16,9 @@ type linearRGB struct {
 	Rect   image.Rectangle
 }
 
+// linearBytesPerPixel is the size of a linearRGB pixel.
+const linearBytesPerPixel = 6
+
 func newLinearRGB(w, h int) *linearRGB {
 	return &linearRGB{Pix: make([]uint16, 3*w*h), Stride: 3 * w, Rect: image.Rect(0, 0, w, h)}
 }
@@ -52,7 +55,7 @@ func newReducer(w, h, f int) *reducer {
 // reducedBytes is what a reducer for a w×h image at f allocates.
 func reducedBytes(w, h, f int) int64 {
 	rw, rh := int64((w+f-1)/f), int64((h+f-1)/f)
-	return 6*rw*rh + 4*3*int64(w) + 4*3*rw
+	return linearBytesPerPixel*rw*rh + 4*3*int64(w) + 4*3*rw
 }
 
 // add takes source row y, read through read.
