@@ -137,13 +137,7 @@ func decodePNG(data []byte, p *pngInfo, minShort int) (image.Image, error) {
 	}
 	f := pngFactor(p, minShort)
 	if f == 1 && p.outBytesPerPixel() <= linearBytesPerPixel {
-		full := p.newRowImage(p.width, p.height)
-		pix := pixOf(full)
-		err := pngRows(data, p, func(y int, m image.Image) {
-			row := pixOf(m)
-			copy(pix[y*len(row):], row)
-		})
-		return full, err
+		return pngFull(data, p)
 	}
 	red := newReducer(p.width, p.height, f)
 	var read rowReader
@@ -154,6 +148,17 @@ func decodePNG(data []byte, p *pngInfo, minShort int) (image.Image, error) {
 		red.add(y, read)
 	})
 	return red.dst, err
+}
+
+// pngFull decodes a non-interlaced PNG into the image image/png returns.
+func pngFull(data []byte, p *pngInfo) (image.Image, error) {
+	full := p.newRowImage(p.width, p.height)
+	pix := pixOf(full)
+	err := pngRows(data, p, func(y int, m image.Image) {
+		row := pixOf(m)
+		copy(pix[y*len(row):], row)
+	})
+	return full, err
 }
 
 // decodeGIF decodes the first frame only, so the number of frames in an

@@ -152,8 +152,8 @@ func writePNG(t testing.TB, rng *rand.Rand, sp pngSpec) []byte {
 	return out.Bytes()
 }
 
-// streamPNG decodes data with pngRows into a full image, as decodePNG does
-// when it does not reduce.
+// streamPNG decodes data with pngRows into a full image of image/png's
+// type.
 func streamPNG(data []byte) (image.Image, error) {
 	p, err := readPNGInfo(data)
 	if err != nil {
@@ -162,7 +162,7 @@ func streamPNG(data []byte) (image.Image, error) {
 	if p.interlaced {
 		return nil, fmt.Errorf("interlaced")
 	}
-	return decodePNG(data, p, max(p.width, p.height))
+	return pngFull(data, p)
 }
 
 func pngSpecs() []pngSpec {
