@@ -91,11 +91,11 @@ type Lease struct {
 	held int64
 }
 
-// Acquire takes n more bytes for the request, waiting for them while the
-// request's context allows. It refuses for good a step that cannot fit even
-// in an idle instance.
+// Acquire takes n more bytes for the request to decode an image, waiting
+// for them while the request's context allows. It refuses for good a step
+// that cannot fit even in an idle instance.
 func (l *Lease) Acquire(n int64) error {
-	return l.AcquireFor(n, "")
+	return l.AcquireFor(n, "decoding it")
 }
 
 // AcquireFor is Acquire, naming what the bytes are for in the error.
@@ -160,7 +160,7 @@ func (e *Error) Error() string {
 		what = "this step"
 	}
 	if e.permanent {
-		if e.Held > 0 {
+		if e.Held >= MiB/10 {
 			return fmt.Sprintf("%s needs %s of memory, which with the %s this request holds is more than the instance's budget of %s",
 				what, mib(e.Need), mib(e.Held), mib(e.Capacity))
 		}

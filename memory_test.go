@@ -1,0 +1,222 @@
+package contactphoto
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/contactphoto/contactphoto/internal/cloudlog"
+	"github.com/contactphoto/contactphoto/internal/eventarc"
+	"github.com/contactphoto/contactphoto/internal/membudget"
+)
+
+// newBudgetPipeline builds a pipeline on the shared stand-ins whose
+// requests share budget.
+func newBudgetPipeline(t testing.TB, budget *membudget.Budget) (*Pipeline, *logRecorder) {
+	t.Helper()
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logRecorder{}
+	p, err := NewPipeline(context.Background(), cfg, &PipelineOptions{Logger: cloudlog.New(logs, slog.LevelInfo), Memory: budget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.objects.Close() })
+	return p, logs
+}
+
+func finalized(t testing.TB, obj eventarc.Object) event.Event {
+	t.Helper()
+	ev, err := eventarc.FinalizedEvent(fmt.Sprintf("mem-%s-%d", obj.Name, obj.Generation), obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// An image whose decode can never fit the budget fails for good, recorded
+// as too large; one that could fit once the instance is less busy waits,
+// and at its deadline is retried, with nothing recorded.
+func TestEventWithinMemoryBudget(t *testing.T) {
+	photo := testJPEG(t, 1600, 1200)
+
+	t.Run("never fits", func(t *testing.T) {
+		budget := membudget.New(8 << 20)
+		p, _ := newBudgetPipeline(t, budget)
+		obj := upload(t, "memory/never.jpg", photo, map[string]string{"resourceName": newContact("")})
+		if err := p.HandleEvent(context.Background(), finalized(t, obj)); err != nil {
+			t.Fatalf("asked for a retry: %v", err)
+		}
+		if got := metadataOf(t, obj.Name)[StatusKey]; got != "failed: image too large" {
+			t.Errorf("status %q, want failed: image too large", got)
+		}
+		if budget.InUse() != 0 || budget.HighWater() > budget.Capacity() {
+			t.Errorf("in use %d, high-water %d of %d", budget.InUse(), budget.HighWater(), budget.Capacity())
+		}
+	})
+
+	t.Run("waits, then retries", func(t *testing.T) {
+		budget := membudget.New(64 << 20)
+		p, _ := newBudgetPipeline(t, budget)
+		busy := budget.Lease(context.Background())
+		if err := busy.Acquire(60 << 20); err != nil {
+			t.Fatal(err)
+		}
+		contact := newContact("")
+		obj := upload(t, "memory/busy.jpg", photo, map[string]string{"resourceName": contact})
+		before := stack.People.Stats().Updates
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		err := p.HandleEvent(ctx, finalized(t, obj))
+		if err == nil || IsPermanent(err) {
+			t.Fatalf("HandleEvent = %v, want a transient error for a retry", err)
+		}
+		if got := metadataOf(t, obj.Name)[StatusKey]; got != "" {
+			t.Errorf("status %q recorded for a retry", got)
+		}
+		if stack.People.Stats().Updates != before {
+			t.Error("a photo was sent")
+		}
+		busy.Close()
+		// The redelivery finds the instance idle.
+		if err := p.HandleEvent(context.Background(), finalized(t, obj)); err != nil {
+			t.Fatal(err)
+		}
+		if got := metadataOf(t, obj.Name)[StatusKey]; got != "updated" {
+			t.Errorf("status %q after the retry, want updated", got)
+		}
+		if budget.InUse() != 0 || budget.HighWater() > budget.Capacity() {
+			t.Errorf("in use %d, high-water %d of %d", budget.InUse(), budget.HighWater(), budget.Capacity())
+		}
+	})
+}
+
+// signedRequest is a webhook request signed with the test key, bounded by
+// ctx.
+func signedRequest(ctx context.Context, contentType string, body []byte) *http.Request {
+	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/"+WebhookFunctionName, bytes.NewReader(body))
+	r.Header.Set("Content-Type", contentType)
+	r.Header.Set(SignatureHeader, Sign(webhookKey, time.Now(), body))
+	return r
+}
+
+func TestWebhookWithinMemoryBudget(t *testing.T) {
+	photo := testJPEG(t, 960, 720)
+	setBody := func(contact string) []byte {
+		b, err := json.Marshal(map[string]any{"resourceName": contact, "photoBytes": photo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	answer := func(w *httptest.ResponseRecorder) webhookAnswer {
+		return webhookAnswer{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
+	}
+
+	t.Run("body that never fits", func(t *testing.T) {
+		budget := membudget.New(4 << 10)
+		p, _ := newBudgetPipeline(t, budget)
+		w := httptest.NewRecorder()
+		p.HandleWebhook(w, signedRequest(context.Background(), "application/json", setBody(newContact(""))))
+		a := answer(w)
+		if a.status != http.StatusRequestEntityTooLarge || a.error(t).Error.Reason != "too_large" {
+			t.Fatalf("HTTP %d %s, want 413 too_large", a.status, a.body)
+		}
+		if budget.InUse() != 0 {
+			t.Errorf("%d bytes still held", budget.InUse())
+		}
+	})
+
+	t.Run("busy instance", func(t *testing.T) {
+		budget := membudget.New(64 << 20)
+		p, _ := newBudgetPipeline(t, budget)
+		busy := budget.Lease(context.Background())
+		if err := busy.Acquire(64 << 20); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		w := httptest.NewRecorder()
+		p.HandleWebhook(w, signedRequest(ctx, "application/json", setBody(newContact(""))))
+		a := answer(w)
+		if a.status != http.StatusServiceUnavailable || a.error(t).Error.Reason != "busy" || a.header.Get("Retry-After") == "" {
+			t.Fatalf("HTTP %d %s, want 503 busy with Retry-After", a.status, a.body)
+		}
+		busy.Close()
+		w = httptest.NewRecorder()
+		contact := newContact("")
+		p.HandleWebhook(w, signedRequest(context.Background(), "application/json", setBody(contact)))
+		if w.Code != http.StatusOK {
+			t.Fatalf("HTTP %d %s once idle", w.Code, w.Body)
+		}
+		wantPhoto(t, "", contact)
+		// A set request holds its body, then the decoded photo and its
+		// decode; the budget saw all of it and gave all of it back.
+		if hw := budget.HighWater(); hw < int64(len(photo)) || hw > budget.Capacity() {
+			t.Errorf("high-water %d, want between the photo's %d bytes and the capacity", hw, len(photo))
+		}
+		if budget.InUse() != 0 {
+			t.Errorf("%d bytes still held", budget.InUse())
+		}
+	})
+
+	t.Run("chunked body grows its share", func(t *testing.T) {
+		budget := membudget.New(64 << 20)
+		p, _ := newBudgetPipeline(t, budget)
+		contact := newContact("")
+		body := setBody(contact)
+		r := signedRequest(context.Background(), "application/json", body)
+		r.ContentLength = -1
+		w := httptest.NewRecorder()
+		p.HandleWebhook(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("HTTP %d %s", w.Code, w.Body)
+		}
+		wantPhoto(t, "", contact)
+		if budget.InUse() != 0 {
+			t.Errorf("%d bytes still held", budget.InUse())
+		}
+	})
+}
+
+// A field's value, however long, comes back in the answer and the log
+// only in part.
+func TestWebhookErrorEchoIsCapped(t *testing.T) {
+	budget := membudget.New(64 << 20)
+	p, logs := newBudgetPipeline(t, budget)
+	huge := strings.Repeat("9x", 1<<20)
+	for _, body := range []string{
+		`{"bucket":"b","name":"n","generation":"` + huge + `"}`,
+		`{"resourceName":"people/c1","` + huge + `":1}`,
+	} {
+		logs.reset()
+		w := httptest.NewRecorder()
+		p.HandleWebhook(w, signedRequest(context.Background(), "application/json", []byte(body)))
+		if w.Code != http.StatusBadRequest {
+			t.Fatalf("HTTP %d, want 400: %.200s", w.Code, w.Body)
+		}
+		if n := w.Body.Len(); n > 2<<10 {
+			t.Errorf("the answer is %d bytes", n)
+		}
+		for _, e := range logs.entries("") {
+			if n := len(e.str("message")); n > 2<<10 {
+				t.Errorf("a log message is %d bytes", n)
+			}
+		}
+		if len(logs.entries("")) == 0 {
+			t.Error("the refusal was not logged")
+		}
+	}
+}
