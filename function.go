@@ -257,7 +257,7 @@ func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *g
 	defer mem.Close()
 	// The reader's buffer is sized from the object's stored size, plus
 	// the few bytes it reads past the end to see it.
-	if err := mem.AcquireFor(attrs.Size+bytes.MinRead, "the object's bytes"); err != nil {
+	if err := mem.AcquireInput(attrs.Size+bytes.MinRead, "the object's bytes"); err != nil {
 		return nil, memoryError(err)
 	}
 	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, p.cfg.MaxObjectBytes)

@@ -47,8 +47,12 @@ func setMemoryLimit(gomemlimit string, files []string) int64 {
 // requests may hold at once through the memory budget (request bodies,
 // object bytes, image decodes). The rest is for what no step counts: the
 // runtime, the client libraries and their connections, goroutine stacks,
-// and garbage the collector has yet to free.
-const budgetShare = 0.5
+// and garbage the collector has yet to free. inputShare of the budget is
+// for the bytes requests bring, the rest for decoding them.
+const (
+	budgetShare = 0.5
+	inputShare  = 0.4
+)
 
 // defaultBudget is the memory budget when the process has no memory limit,
 // as when the command-line tools run on a workstation.
@@ -57,9 +61,10 @@ const defaultBudget = 1 << 30
 // newMemoryBudget returns the instance's memory budget, from the Go memory
 // limit in force (set from the cgroup by setMemoryLimit, or by GOMEMLIMIT).
 func newMemoryBudget() *membudget.Budget {
-	limit := debug.SetMemoryLimit(-1)
-	if limit <= 0 || limit == math.MaxInt64 {
-		return membudget.New(defaultBudget)
+	budget := int64(defaultBudget)
+	if limit := debug.SetMemoryLimit(-1); limit > 0 && limit != math.MaxInt64 {
+		budget = int64(float64(limit) * budgetShare)
 	}
-	return membudget.New(int64(float64(limit) * budgetShare))
+	inputs := int64(float64(budget) * inputShare)
+	return membudget.New(inputs, budget-inputs)
 }

@@ -3,9 +3,11 @@ package contactphoto
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -53,7 +55,7 @@ func TestEventWithinMemoryBudget(t *testing.T) {
 	photo := testJPEG(t, 1600, 1200)
 
 	t.Run("never fits", func(t *testing.T) {
-		budget := membudget.New(8 << 20)
+		budget := membudget.New(1<<20, 8<<20)
 		p, _ := newBudgetPipeline(t, budget)
 		obj := upload(t, "memory/never.jpg", photo, map[string]string{"resourceName": newContact("")})
 		if err := p.HandleEvent(context.Background(), finalized(t, obj)); err != nil {
@@ -68,7 +70,7 @@ func TestEventWithinMemoryBudget(t *testing.T) {
 	})
 
 	t.Run("waits, then retries", func(t *testing.T) {
-		budget := membudget.New(64 << 20)
+		budget := membudget.New(4<<20, 64<<20)
 		p, _ := newBudgetPipeline(t, budget)
 		busy := budget.Lease(context.Background())
 		if err := busy.Acquire(60 << 20); err != nil {
@@ -126,7 +128,7 @@ func TestWebhookWithinMemoryBudget(t *testing.T) {
 	}
 
 	t.Run("body that never fits", func(t *testing.T) {
-		budget := membudget.New(4 << 10)
+		budget := membudget.New(4<<10, 64<<20)
 		p, _ := newBudgetPipeline(t, budget)
 		w := httptest.NewRecorder()
 		p.HandleWebhook(w, signedRequest(context.Background(), "application/json", setBody(newContact(""))))
@@ -140,7 +142,7 @@ func TestWebhookWithinMemoryBudget(t *testing.T) {
 	})
 
 	t.Run("busy instance", func(t *testing.T) {
-		budget := membudget.New(64 << 20)
+		budget := membudget.New(4<<20, 64<<20)
 		p, _ := newBudgetPipeline(t, budget)
 		busy := budget.Lease(context.Background())
 		if err := busy.Acquire(64 << 20); err != nil {
@@ -173,7 +175,7 @@ func TestWebhookWithinMemoryBudget(t *testing.T) {
 	})
 
 	t.Run("chunked body grows its share", func(t *testing.T) {
-		budget := membudget.New(64 << 20)
+		budget := membudget.New(4<<20, 64<<20)
 		p, _ := newBudgetPipeline(t, budget)
 		contact := newContact("")
 		body := setBody(contact)
@@ -194,7 +196,7 @@ func TestWebhookWithinMemoryBudget(t *testing.T) {
 // A field's value, however long, comes back in the answer and the log
 // only in part.
 func TestWebhookErrorEchoIsCapped(t *testing.T) {
-	budget := membudget.New(64 << 20)
+	budget := membudget.New(4<<20, 64<<20)
 	p, logs := newBudgetPipeline(t, budget)
 	huge := strings.Repeat("9x", 1<<20)
 	for _, body := range []string{
@@ -219,4 +221,69 @@ func TestWebhookErrorEchoIsCapped(t *testing.T) {
 			t.Error("the refusal was not logged")
 		}
 	}
+}
+
+// TestDecodeBase64InPlace holds encoding/base64 to what decodeBase64
+// relies on: decoding a buffer over itself gives what a separate buffer
+// gets, in every alphabet and padding, with line breaks.
+func TestDecodeBase64InPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		for _, n := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 63, 64, 65, 1000, 4099} {
+			data := make([]byte, n)
+			for i := range data {
+				data[i] = byte(rng.IntN(256))
+			}
+			text := []byte(enc.EncodeToString(data))
+			if n > 100 {
+				// MIME-style line breaks, which decoding skips.
+				var wrapped []byte
+				for len(text) > 76 {
+					wrapped = append(append(wrapped, text[:76]...), '\r', '\n')
+					text = text[76:]
+				}
+				text = append(wrapped, text...)
+			}
+			got, err := decodeBase64(text)
+			if err != nil {
+				t.Fatalf("%d bytes: %v", n, err)
+			}
+			if !bytes.Equal(got, data) {
+				t.Fatalf("%d bytes decoded in place differ from the original", n)
+			}
+		}
+	}
+}
+
+func TestUnescapeASCII(t *testing.T) {
+	for in, want := range map[string]string{
+		`abc`:                    "abc",
+		`a\/b\/c`:                "a/b/c",
+		`\u0041\u002f\n\r\t\"\\`: "A/\n\r\t\"\\",
+	} {
+		got, err := unescapeASCII([]byte(in))
+		if err != nil || string(got) != want {
+			t.Errorf("unescapeASCII(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{`\u00e9`, `\x`, `ab\`, `\u12`} {
+		if _, err := unescapeASCII([]byte(in)); err == nil {
+			t.Errorf("unescapeASCII(%q) accepted it", in)
+		}
+	}
+}
+
+// A photo whose base64 escapes "/" as "\/", as some JSON encoders write it.
+func TestWebhookEscapedPhotoBytes(t *testing.T) {
+	contact := newContact("")
+	photo := testJPEG(t, 960, 720)
+	b64 := strings.ReplaceAll(base64.StdEncoding.EncodeToString(photo), "/", `\/`)
+	if !strings.Contains(b64, `\/`) {
+		t.Fatal("the photo's base64 has no slash to escape")
+	}
+	body := []byte(`{"resourceName":"` + contact + `","photoBytes":"` + b64 + `"}`)
+	if a := send(t, http.MethodPost, "application/json", body, nil); a.status != http.StatusOK {
+		t.Fatalf("HTTP %d: %s", a.status, a.body)
+	}
+	wantPhoto(t, "", contact)
 }

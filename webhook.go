@@ -84,7 +84,7 @@ type webhookRequest struct {
 	account string
 	photo   []byte
 
-	mem *membudget.Lease // holds the photo's bytes
+	mem *membudget.Lease // holds the body, and so the photo
 }
 
 // webhookResponse is the body of a successful answer.
@@ -179,15 +179,12 @@ func (p *Pipeline) webhook(ctx context.Context, w http.ResponseWriter, r *http.R
 	if mediaType == "application/json" {
 		req, err = parseJSONRequest(body, mem)
 	} else {
-		req, err = parseMultipartRequest(body, params["boundary"], mem)
+		req, err = parseMultipartRequest(body, params["boundary"])
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	// The photo, if any, is now a copy of its own.
-	mem.Release(int64(len(body)))
-	body = nil
-	req.mem = mem
+	req.mem = mem // holds the body, in which the photo was decoded
 	var resp *webhookResponse
 	switch req.form {
 	case formRerun:
@@ -309,22 +306,19 @@ func (g *generation) UnmarshalJSON(b []byte) error {
 // rawString is a JSON string kept as the bytes of the body it came from,
 // without a copy: the photo's base64 is most of a request, and each copy
 // of it costs as much again. json.Unmarshal hands UnmarshalJSON a slice of
-// its input, which parseJSONRequest owns and never changes.
-type rawString struct{ raw []byte }
+// its input, which parseJSONRequest owns. A string with escapes (such as
+// "\/" for "/") is left for the caller to unquote, with escaped set.
+type rawString struct {
+	raw     []byte
+	escaped bool
+}
 
 func (s *rawString) UnmarshalJSON(b []byte) error {
 	if len(b) < 2 || b[0] != '"' {
 		return errors.New("not a string")
 	}
 	s.raw = b[1 : len(b)-1]
-	if bytes.IndexByte(s.raw, '\\') >= 0 {
-		// Escapes, such as "\/" for "/": unquote into a copy.
-		var str string
-		if err := json.Unmarshal(b, &str); err != nil {
-			return err
-		}
-		s.raw = []byte(str)
-	}
+	s.escaped = bytes.IndexByte(s.raw, '\\') >= 0
 	return nil
 }
 
@@ -389,7 +383,15 @@ func parseJSONRequest(body []byte, mem *membudget.Lease) (*webhookRequest, error
 		if j.PhotoBytes == nil {
 			return nil, invalidRequest(`"photoBytes" is missing: give the photo, base64-encoded, or "action":"delete"`)
 		}
-		photo, err := decodeBase64(j.PhotoBytes.raw, mem)
+		raw := j.PhotoBytes.raw
+		if j.PhotoBytes.escaped {
+			// Rare: an encoder that escapes "/" as "\/".
+			var err error
+			if raw, err = unescapeASCII(raw); err != nil {
+				return nil, invalidRequest(`"photoBytes": %v`, err)
+			}
+		}
+		photo, err := decodeBase64(raw)
 		if err != nil {
 			return nil, err
 		}
@@ -405,31 +407,80 @@ func parseJSONRequest(body []byte, mem *membudget.Lease) (*webhookRequest, error
 	return req.withContact(*j.ResourceName)
 }
 
+// unescapeASCII resolves the escapes of a JSON string's contents in place,
+// each written behind what is read, for text that can only be ASCII, as
+// base64 is; json.Unmarshal would make a copy of the whole photo.
+func unescapeASCII(s []byte) ([]byte, error) {
+	w := 0
+	for r := 0; r < len(s); r++ {
+		c := s[r]
+		if c != '\\' {
+			s[w] = c
+			w++
+			continue
+		}
+		if r+1 >= len(s) {
+			return nil, errors.New("a string ends in the middle of an escape")
+		}
+		r++
+		switch s[r] {
+		case '"', '\\', '/':
+			c = s[r]
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		case 'u':
+			if r+4 >= len(s) {
+				return nil, errors.New("a string ends in the middle of an escape")
+			}
+			v, err := strconv.ParseUint(string(s[r+1:r+5]), 16, 16)
+			if err != nil || v >= 0x80 {
+				return nil, errors.New("an escape that is not of an ASCII character")
+			}
+			c = byte(v)
+			r += 4
+		default:
+			return nil, fmt.Errorf("invalid escape \\%c", s[r])
+		}
+		s[w] = c
+		w++
+	}
+	return s[:w], nil
+}
+
 // decodeBase64 accepts what the People API accepts for bytes: standard or
-// URL-safe base64, padded or not. It decodes into one buffer, acquired
-// from mem, whichever alphabet and padding the sender used.
-func decodeBase64(s []byte, mem *membudget.Lease) ([]byte, error) {
-	encodings := []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding}
-	if bytes.ContainsAny(s, "-_") {
-		encodings = []*base64.Encoding{base64.URLEncoding, base64.RawURLEncoding}
+// URL-safe base64, padded or not. It decodes s in place, overwriting it:
+// the photo then takes no memory beyond the body's. encoding/base64 reads
+// each quantum before it writes the shorter decoded bytes, behind what it
+// reads, so the overlap is safe (TestDecodeBase64InPlace holds it to
+// that). The alphabet and padding are chosen from the text, because a
+// failed attempt would leave it overwritten.
+func decodeBase64(s []byte) ([]byte, error) {
+	url := bytes.ContainsAny(s, "-_")
+	padded := bytes.HasSuffix(bytes.TrimRight(s, "\r\n"), []byte("="))
+	var enc *base64.Encoding
+	switch {
+	case url && padded:
+		enc = base64.URLEncoding
+	case url:
+		enc = base64.RawURLEncoding
+	case padded:
+		enc = base64.StdEncoding
+	default:
+		enc = base64.RawStdEncoding
 	}
-	n := int64(base64.RawStdEncoding.DecodedLen(len(s))) // the most any of them decodes to
-	if err := mem.AcquireFor(n, "the decoded photo"); err != nil {
-		return nil, err
+	n, err := enc.Decode(s, s)
+	if err != nil {
+		return nil, invalidRequest(`"photoBytes" is not base64: %v`, err)
 	}
-	dst := make([]byte, n)
-	var firstErr error
-	for _, enc := range encodings {
-		n, err := enc.Decode(dst, s)
-		if err == nil {
-			return dst[:n], nil
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
-	mem.Release(int64(len(dst)))
-	return nil, invalidRequest(`"photoBytes" is not base64: %v`, firstErr)
+	return s[:n], nil
 }
 
 func rerunRequest(bucket, name string, generation int64) (*webhookRequest, error) {
@@ -475,7 +526,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, mem *membudge
 		return refuse(http.StatusBadRequest, "invalid_request", "could not read the request body: %v", err)
 	}
 	if n := r.ContentLength; n >= 0 {
-		if err := mem.AcquireFor(n, "the request body"); err != nil {
+		if err := mem.AcquireInput(n, "the request body"); err != nil {
 			return nil, fail(err)
 		}
 		body := make([]byte, n)
@@ -484,10 +535,12 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, mem *membudge
 		}
 		return body, nil
 	}
+	// Holding its first piece, the request does not wait for more: a
+	// piece the budget cannot grant at once is answered 503.
 	var pieces [][]byte
 	var total int64
 	for {
-		if err := mem.AcquireFor(bodyPiece, "the request body"); err != nil {
+		if err := mem.AcquireInput(bodyPiece, "the request body"); err != nil {
 			return nil, fail(err)
 		}
 		piece := make([]byte, bodyPiece)
@@ -500,14 +553,17 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, mem *membudge
 			return nil, fail(err)
 		}
 	}
-	if err := mem.AcquireFor(total, "the request body"); err != nil {
+	if len(pieces) == 1 {
+		return pieces[0], nil
+	}
+	if err := mem.AcquireInput(total, "the request body"); err != nil {
 		return nil, fail(err)
 	}
 	body := make([]byte, 0, total)
 	for _, p := range pieces {
 		body = append(body, p...)
 	}
-	mem.Release(int64(len(pieces)) * bodyPiece)
+	mem.ReleaseInput(int64(len(pieces)) * bodyPiece)
 	return body, nil
 }
 
@@ -515,10 +571,26 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, mem *membudge
 // grows.
 const bodyPiece = 1 << 20
 
+// readInto appends what r reads to dst, within dst's capacity.
+func readInto(dst []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(dst) == cap(dst) {
+			return nil, errors.New("a part is larger than the body")
+		}
+		n, err := r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
 // parseMultipartRequest reads a form with the fields resourceName, photo
-// (a file) and optionally account. The photo is copied out of the body
-// into a buffer acquired from mem.
-func parseMultipartRequest(body []byte, boundary string, mem *membudget.Lease) (*webhookRequest, error) {
+// (a file) and optionally account.
+func parseMultipartRequest(body []byte, boundary string) (*webhookRequest, error) {
 	if boundary == "" {
 		return nil, invalidRequest("multipart/form-data without a boundary parameter")
 	}
@@ -545,14 +617,11 @@ func parseMultipartRequest(body []byte, boundary string, mem *membudget.Lease) (
 		}
 		var data []byte
 		if name == "photo" {
-			// The photo is no larger than the body: one buffer of that
-			// size never grows.
-			if err := mem.AcquireFor(int64(len(body)), "the photo"); err != nil {
-				return nil, err
-			}
-			buf := bytes.NewBuffer(make([]byte, 0, len(body)+bytes.MinRead))
-			_, err = buf.ReadFrom(part)
-			data = buf.Bytes()
+			// The photo is copied to the start of the body, over bytes
+			// the multipart reader has already read: it reads the body
+			// strictly forwards, and a part's bytes come after its
+			// headers. So the photo takes no memory beyond the body's.
+			data, err = readInto(body[:0:len(body)], part)
 		} else {
 			data, err = io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 		}

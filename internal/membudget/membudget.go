@@ -1,28 +1,40 @@
-// Package membudget is the memory budget of one instance: a weighted
-// semaphore in bytes that every memory-heavy step of a request (a request
-// body, an object's bytes, an image decode) acquires before it allocates and
-// releases when it is done. The instance serves several requests at once;
-// without one budget across them, four inputs that each fit alone can
-// together exceed the instance's memory, and an out-of-memory kill loses
-// every request in flight.
+// Package membudget is the memory budget of one instance: weighted
+// semaphores in bytes that every memory-heavy step of a request acquires
+// before it allocates and releases when it is done. The instance serves
+// several requests at once; without one budget across them, four inputs
+// that each fit alone can together exceed the instance's memory, and an
+// out-of-memory kill loses every request in flight.
 //
-// A request takes a Lease bound to its context. A step that can never fit,
-// because it alone needs more than the whole budget (less what its own
-// request already holds), is refused at once with a permanent *Error; a step
-// that could fit later waits for the bytes, bounded by the request's
-// deadline, and then fails with a transient *Error.
+// The budget has two pools, taken in this order by a request:
 //
-// The semaphore is golang.org/x/sync/semaphore's, which serves waiters in
+//   - inputs: the bytes a request brings, a webhook body or a downloaded
+//     object;
+//   - work: what is made from them, an image decode and the photo.
+//
+// A request waits for a pool only while it holds nothing of that pool, and
+// never waits for inputs while it holds work; a request that holds bytes
+// of a pool and needs more of it gets them at once or not at all. So no
+// two requests can each hold what the other waits for: every wait ends
+// when requests that wait for nothing finish, or at the waiter's deadline.
+//
+// A step that can never fit, because it needs more than its whole pool
+// (less what its own request already holds of it), is refused at once with
+// a permanent *Error; a step that could fit later waits, bounded by the
+// request's deadline, and then fails with a transient *Error.
+//
+// The semaphores are golang.org/x/sync/semaphore's, which serve waiters in
 // order, so a large step is not starved by a stream of small ones.
 //
 // # Errors
 //
-// Acquire returns an *Error. Its Permanent method reports whether the step
-// can never fit (true) or only could not fit before the deadline (false).
+// Acquire and AcquireInput return an *Error. Its Permanent method reports
+// whether the step can never fit (true) or only could not have its bytes
+// in time (false).
 package membudget
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -32,25 +44,39 @@ import (
 // MiB is a mebibyte, the unit the budget's messages use.
 const MiB = 1 << 20
 
+// A pool is one weighted semaphore of the budget.
+type pool struct {
+	name     string
+	capacity int64
+	sem      *semaphore.Weighted
+}
+
 // Budget is an instance's memory budget in bytes. It is safe for
 // concurrent use.
 type Budget struct {
-	capacity int64
-	sem      *semaphore.Weighted
+	inputs, work pool
 
 	mu        sync.Mutex
 	inUse     int64
 	highWater int64
 }
 
-// New returns a budget of capacity bytes.
-func New(capacity int64) *Budget {
-	capacity = max(capacity, 1)
-	return &Budget{capacity: capacity, sem: semaphore.NewWeighted(capacity)}
+// New returns a budget of inputs bytes for what requests bring and work
+// bytes for what is made from it.
+func New(inputs, work int64) *Budget {
+	inputs, work = max(inputs, 1), max(work, 1)
+	return &Budget{
+		inputs: pool{name: "input", capacity: inputs, sem: semaphore.NewWeighted(inputs)},
+		work:   pool{name: "work", capacity: work, sem: semaphore.NewWeighted(work)},
+	}
 }
 
-// Capacity is the budget's size in bytes.
-func (b *Budget) Capacity() int64 { return b.capacity }
+// Capacity is the budget's size in bytes, both pools together.
+func (b *Budget) Capacity() int64 { return b.inputs.capacity + b.work.capacity }
+
+// InputCapacity and WorkCapacity are the pools' sizes.
+func (b *Budget) InputCapacity() int64 { return b.inputs.capacity }
+func (b *Budget) WorkCapacity() int64  { return b.work.capacity }
 
 // InUse is the number of bytes acquired and not yet released.
 func (b *Budget) InUse() int64 {
@@ -87,69 +113,112 @@ type Lease struct {
 	budget *Budget
 	ctx    context.Context
 
-	mu   sync.Mutex
-	held int64
+	mu          sync.Mutex
+	inputs, wrk int64 // held of each pool
 }
 
-// Acquire takes n more bytes for the request to decode an image, waiting
-// for them while the request's context allows. It refuses for good a step
-// that cannot fit even in an idle instance.
-func (l *Lease) Acquire(n int64) error {
-	return l.AcquireFor(n, "decoding it")
-}
+// errHolding is why a request that already holds bytes of a pool does not
+// wait for more of it.
+var errHolding = errors.New("the request already holds part of the budget and may not wait for more")
 
-// AcquireFor is Acquire, naming what the bytes are for in the error.
-func (l *Lease) AcquireFor(n int64, what string) error {
-	if n <= 0 {
-		return nil
-	}
-	b := l.budget
+// AcquireInput takes n bytes of the inputs pool, for what is named by what
+// ("the request body"). It waits only when the request holds no input
+// bytes yet, and never while it holds work bytes.
+func (l *Lease) AcquireInput(n int64, what string) error {
 	l.mu.Lock()
-	held := l.held
+	held, wait := l.inputs, l.inputs == 0 && l.wrk == 0
 	l.mu.Unlock()
-	if held+n > b.capacity {
-		return &Error{What: what, Need: n, Held: held, Capacity: b.capacity, permanent: true}
+	if err := l.acquire(&l.budget.inputs, n, held, wait, what); err != nil {
+		return err
 	}
-	if err := b.sem.Acquire(l.ctx, n); err != nil {
-		return &Error{What: what, Need: n, Held: held, Capacity: b.capacity, Err: err}
-	}
-	b.count(n)
 	l.mu.Lock()
-	l.held += n
+	l.inputs += n
 	l.mu.Unlock()
 	return nil
 }
 
-// Release gives back n of the bytes the request holds.
-func (l *Lease) Release(n int64) {
+// Acquire takes n bytes of the work pool to decode an image. It waits only
+// when the request holds no work bytes yet.
+func (l *Lease) Acquire(n int64) error { return l.AcquireWork(n, "decoding it") }
+
+// AcquireWork is Acquire, naming what the bytes are for.
+func (l *Lease) AcquireWork(n int64, what string) error {
 	l.mu.Lock()
-	n = min(n, l.held)
-	l.held -= n
+	held := l.wrk
+	l.mu.Unlock()
+	if err := l.acquire(&l.budget.work, n, held, held == 0, what); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.wrk += n
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *Lease) acquire(p *pool, n, held int64, wait bool, what string) error {
+	if n <= 0 {
+		return nil
+	}
+	e := &Error{What: what, Pool: p.name, Need: n, Held: held, Capacity: p.capacity}
+	switch {
+	case held+n > p.capacity:
+		e.permanent = true
+		return e
+	case wait:
+		if err := p.sem.Acquire(l.ctx, n); err != nil {
+			e.Err = err
+			return e
+		}
+	case !p.sem.TryAcquire(n):
+		e.Err = errHolding
+		return e
+	}
+	l.budget.count(n)
+	return nil
+}
+
+// Release gives back n of the work bytes the request holds.
+func (l *Lease) Release(n int64) { l.release(&l.budget.work, &l.wrk, n) }
+
+// ReleaseInput gives back n of the input bytes the request holds.
+func (l *Lease) ReleaseInput(n int64) { l.release(&l.budget.inputs, &l.inputs, n) }
+
+func (l *Lease) release(p *pool, held *int64, n int64) {
+	l.mu.Lock()
+	n = min(n, *held)
+	*held -= n
 	l.mu.Unlock()
 	if n <= 0 {
 		return
 	}
 	l.budget.count(-n)
-	l.budget.sem.Release(n)
+	p.sem.Release(n)
 }
 
-// Held is the number of bytes the request holds.
+// Held is the number of bytes the request holds, of both pools.
 func (l *Lease) Held() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.held
+	return l.inputs + l.wrk
 }
 
 // Close releases everything the request still holds.
-func (l *Lease) Close() { l.Release(l.Held()) }
+func (l *Lease) Close() {
+	l.mu.Lock()
+	in, wrk := l.inputs, l.wrk
+	l.mu.Unlock()
+	l.ReleaseInput(in)
+	l.Release(wrk)
+}
 
 // An Error says that a step's bytes were not granted.
 type Error struct {
-	What     string // what the bytes were for, such as "request body"; may be empty
+	What     string // what the bytes were for, such as "the request body"
+	Pool     string // "input" or "work"
 	Need     int64  // the bytes asked for
-	Held     int64  // what the request held already
-	Capacity int64  // the budget's size
-	Err      error  // why the wait ended, for a transient error
+	Held     int64  // what the request held of the pool already
+	Capacity int64  // the pool's size
+	Err      error  // why the bytes could not be had in time, for a transient error
 
 	permanent bool
 }
@@ -161,13 +230,13 @@ func (e *Error) Error() string {
 	}
 	if e.permanent {
 		if e.Held >= MiB/10 {
-			return fmt.Sprintf("%s needs %s of memory, which with the %s this request holds is more than the instance's budget of %s",
-				what, mib(e.Need), mib(e.Held), mib(e.Capacity))
+			return fmt.Sprintf("%s needs %s of memory, which with the %s this request holds is more than the instance's %s budget of %s",
+				what, mib(e.Need), mib(e.Held), e.Pool, mib(e.Capacity))
 		}
-		return fmt.Sprintf("%s needs %s of memory, more than the instance's budget of %s", what, mib(e.Need), mib(e.Capacity))
+		return fmt.Sprintf("%s needs %s of memory, more than the instance's %s budget of %s", what, mib(e.Need), e.Pool, mib(e.Capacity))
 	}
-	return fmt.Sprintf("%s needs %s of memory, and the instance's budget of %s stayed in use by other requests until the deadline: %v",
-		what, mib(e.Need), mib(e.Capacity), e.Err)
+	return fmt.Sprintf("%s needs %s of memory, and the instance's %s budget of %s is in use by other requests: %v",
+		what, mib(e.Need), e.Pool, mib(e.Capacity), e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

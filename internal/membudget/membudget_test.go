@@ -3,37 +3,38 @@ package membudget
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
 func TestLeaseRefusesWhatNeverFits(t *testing.T) {
-	b := New(100)
+	b := New(100, 1000)
 	l := b.Lease(context.Background())
 	defer l.Close()
-	err := l.AcquireFor(101, "the photo")
+	err := l.AcquireInput(101, "the request body")
 	var e *Error
-	if !errors.As(err, &e) || !e.Permanent() {
-		t.Fatalf("Acquire(101) of 100 = %v, want a permanent *Error", err)
+	if !errors.As(err, &e) || !e.Permanent() || e.Pool != "input" {
+		t.Fatalf("AcquireInput(101) of 100 = %v, want a permanent *Error of the input pool", err)
 	}
-	if got, want := err.Error(), "the photo needs 0.0 MiB of memory, more than the instance's budget of 0.0 MiB"; got != want {
-		t.Errorf("message %q, want %q", got, want)
+	if !strings.HasPrefix(err.Error(), "the request body needs 0.0 MiB of memory, more than the instance's input budget") {
+		t.Errorf("message %q", err)
 	}
 	// What the request holds counts against what it can ever get.
-	if err := l.Acquire(60); err != nil {
+	if err := l.Acquire(600); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Acquire(50); err == nil || !err.(*Error).Permanent() {
-		t.Fatalf("Acquire(50) holding 60 of 100 = %v, want a permanent error", err)
+	if err := l.Acquire(500); err == nil || !err.(*Error).Permanent() {
+		t.Fatalf("Acquire(500) holding 600 of 1000 = %v, want a permanent error", err)
 	}
-	if b.InUse() != 60 {
-		t.Errorf("in use %d after a refusal, want 60", b.InUse())
+	if b.InUse() != 600 {
+		t.Errorf("in use %d after a refusal, want 600", b.InUse())
 	}
 }
 
 func TestLeaseWaitsThenFailsTransient(t *testing.T) {
-	b := New(100)
+	b := New(100, 100)
 	busy := b.Lease(context.Background())
 	if err := busy.Acquire(80); err != nil {
 		t.Fatal(err)
@@ -55,30 +56,78 @@ func TestLeaseWaitsThenFailsTransient(t *testing.T) {
 	}
 }
 
+// A request that holds bytes of a pool never waits for more of it, and
+// never waits for inputs while it holds work: two requests can then never
+// each hold what the other waits for.
+func TestLeaseNeverWaitsWhileHolding(t *testing.T) {
+	b := New(100, 100)
+	other := b.Lease(context.Background())
+	if err := other.AcquireInput(60, "other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Acquire(60); err != nil {
+		t.Fatal(err)
+	}
+	l := b.Lease(context.Background()) // no deadline: a wait would hang the test
+	if err := l.AcquireInput(30, "body"); err != nil {
+		t.Fatal(err)
+	}
+	err := l.AcquireInput(30, "more body")
+	var e *Error
+	if !errors.As(err, &e) || e.Permanent() || !errors.Is(err, errHolding) {
+		t.Fatalf("growing the input share = %v, want a transient refusal without waiting", err)
+	}
+	if err := l.Acquire(30); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Acquire(30); !errors.Is(err, errHolding) {
+		t.Fatalf("growing the work share = %v, want a refusal without waiting", err)
+	}
+	l.ReleaseInput(30)
+	if err := l.AcquireInput(50, "input after work"); !errors.Is(err, errHolding) {
+		t.Fatalf("inputs while holding work = %v, want a refusal without waiting", err)
+	}
+	// Holding inputs, a request may wait for work: work holders never
+	// wait, so the wait ends.
+	l.Close()
+	if err := l.AcquireInput(30, "body"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Acquire(70) }()
+	time.Sleep(20 * time.Millisecond)
+	other.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("the wait for work did not end when the work was released: %v", err)
+	}
+	l.Close()
+}
+
 func TestBudgetHoldsConcurrentLeasesWithinCapacity(t *testing.T) {
-	const capacity = 1000
-	b := New(capacity)
+	const inputs, work = 500, 1000
+	b := New(inputs, work)
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
-			l := b.Lease(context.Background())
-			defer l.Close()
 			for j := range 20 {
-				n := int64(50 + (i*37+j*11)%300)
-				if err := l.Acquire(n); err != nil {
+				l := b.Lease(context.Background())
+				in, w := int64(10+(i*31+j*7)%200), int64(50+(i*37+j*11)%300)
+				if err := l.AcquireInput(in, "body"); err != nil {
 					t.Error(err)
-					return
 				}
-				if in := b.InUse(); in > capacity {
-					t.Errorf("in use %d, over the capacity %d", in, capacity)
+				if err := l.Acquire(w); err != nil {
+					t.Error(err)
 				}
-				l.Release(n)
+				if u := b.InUse(); u > inputs+work {
+					t.Errorf("in use %d, over the capacity", u)
+				}
+				l.Close()
 			}
 		})
 	}
 	wg.Wait()
-	if hw := b.HighWater(); hw > capacity || hw < 349 { // 349 is the largest single step
-		t.Errorf("high-water mark %d, want within [349, %d]", hw, capacity)
+	if hw := b.HighWater(); hw > b.Capacity() || hw < 349 { // 349 is the largest single work step
+		t.Errorf("high-water mark %d, want within [349, %d]", hw, b.Capacity())
 	}
 	if b.InUse() != 0 {
 		t.Errorf("in use %d after every lease closed", b.InUse())
@@ -86,13 +135,13 @@ func TestBudgetHoldsConcurrentLeasesWithinCapacity(t *testing.T) {
 }
 
 func TestReleaseNeverGivesBackMoreThanHeld(t *testing.T) {
-	b := New(100)
+	b := New(100, 100)
 	l := b.Lease(context.Background())
 	if err := l.Acquire(10); err != nil {
 		t.Fatal(err)
 	}
 	l.Release(50)
-	l.Release(5)
+	l.ReleaseInput(5)
 	if b.InUse() != 0 || l.Held() != 0 {
 		t.Fatalf("in use %d, held %d; want 0 and 0", b.InUse(), l.Held())
 	}
