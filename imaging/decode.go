@@ -126,20 +126,19 @@ func decodeJPEG(data []byte, cfg image.Config, minShort int, s settings) (image.
 	return jpeg.Decode(bytes.NewReader(data))
 }
 
-// decodePNG decodes a non-interlaced PNG row by row, reducing it on the fly
-// by pngFactor into linear light, so that only the reduced image is ever
-// held. An image too small to reduce is kept as image/png would return it,
-// except that 16-bit colour, 8 bytes a pixel, is kept in linear light in 6.
-// Interlaced files go through image/png.
+// decodePNG decodes a PNG. A non-interlaced one too large to hold whole
+// (see pngReduces) is decoded row by row and reduced on the fly by
+// pngFactor, in linear light, into 8-bit sRGB at 3 bytes a pixel, so that
+// only the reduced image is ever held. Others are decoded whole, exactly
+// as image/png does; interlaced ones by image/png itself.
 func decodePNG(data []byte, p *pngInfo, minShort int) (image.Image, error) {
 	if p.interlaced {
 		return png.Decode(bytes.NewReader(data))
 	}
-	f := pngFactor(p, minShort)
-	if f == 1 && p.outBytesPerPixel() <= linearBytesPerPixel {
+	if !pngReduces(p) {
 		return pngFull(data, p)
 	}
-	red := newReducer(p.width, p.height, f)
+	red := newReducer(p.width, p.height, pngFactor(p, minShort))
 	var read rowReader
 	err := pngRows(data, p, func(y int, m image.Image) {
 		if read == nil {

@@ -3,65 +3,86 @@ package imaging
 import (
 	"image"
 	"image/color"
-	"math"
 )
 
-// linearRGB is an image kept as linear-light RGB, 16 bits a sample, with
-// transparency already flattened on white: what a streaming decoder reduces
-// a large image into. Sixteen linear bits keep the darkest 8-bit sRGB levels
-// (about 20 steps apart at the bottom) distinct, in 6 bytes a pixel.
-type linearRGB struct {
-	Pix    []uint16
-	Stride int // in samples
+// rgb24 is an image of 8-bit sRGB samples, 3 bytes a pixel, with
+// transparency already flattened on white: what a streaming decoder
+// reduces a large image into, in the precision of the photo it becomes.
+type rgb24 struct {
+	Pix    []uint8
+	Stride int
 	Rect   image.Rectangle
 }
 
-// linearBytesPerPixel is the size of a linearRGB pixel.
-const linearBytesPerPixel = 6
+// rgb24BytesPerPixel is the size of an rgb24 pixel.
+const rgb24BytesPerPixel = 3
 
-func newLinearRGB(w, h int) *linearRGB {
-	return &linearRGB{Pix: make([]uint16, 3*w*h), Stride: 3 * w, Rect: image.Rect(0, 0, w, h)}
+func newRGB24(w, h int) *rgb24 {
+	return &rgb24{Pix: make([]uint8, 3*w*h), Stride: 3 * w, Rect: image.Rect(0, 0, w, h)}
 }
 
-func (m *linearRGB) ColorModel() color.Model { return color.RGBA64Model }
-func (m *linearRGB) Bounds() image.Rectangle { return m.Rect }
+func (m *rgb24) ColorModel() color.Model { return color.RGBAModel }
+func (m *rgb24) Bounds() image.Rectangle { return m.Rect }
 
-// At encodes the pixel back to sRGB; the pipeline reads rows through
-// newRowReader instead.
-func (m *linearRGB) At(x, y int) color.Color {
+func (m *rgb24) At(x, y int) color.Color {
 	if !image.Pt(x, y).In(m.Rect) {
-		return color.RGBA64{}
+		return color.RGBA{}
 	}
 	p := m.Pix[(y-m.Rect.Min.Y)*m.Stride+3*(x-m.Rect.Min.X):][:3]
-	enc := func(v uint16) uint16 { return uint16(math.Round(65535 * linearToSRGB(float64(v)/65535))) }
-	return color.RGBA64{enc(p[0]), enc(p[1]), enc(p[2]), 0xffff}
+	return color.RGBA{p[0], p[1], p[2], 0xff}
 }
 
-// reducer averages f×f blocks of rows it is given in order, in linear
-// light, into a linearRGB; blocks at the right and bottom edges average the
-// pixels that exist, as boxShrink does.
+// reducer reduces an image whose rows it is given in order, in linear
+// light, to 1/f of its size, as resample would: for a large reduction a box
+// average first, by half of f, then the Catmull-Rom filter widened with the
+// rest of the reduction, each output row made as soon as its last source
+// row arrives. A box average alone would fold fine detail back as
+// aliasing. Memory: the output, in rgb24, and a few rows.
 type reducer struct {
-	w, h, f int
-	dst     *linearRGB
-	row     []float32 // one source row, linear RGB
-	acc     []float32 // the sums of the output row being built
+	w, h int
+	dst  *rgb24
+	enc  []uint8
+	row  []float32 // one source row, linear RGB
+
+	// The box stage: fb×fb blocks into rows bw wide.
+	fb, bw, bh int
+	acc        []float32 // the sums of the boxed row being built
+	boxed      []float32 // a finished boxed row
+	by         int       // boxed rows made
+
+	// The filter stage: boxed rows in, output rows out.
+	hw, vw axisWeights
+	ring   []float32 // horizontally filtered boxed rows, vw.taps of them
+	sum    []float32
+	oy     int // next output row
 }
 
 func newReducer(w, h, f int) *reducer {
 	rw, rh := (w+f-1)/f, (h+f-1)/f
-	return &reducer{w: w, h: h, f: f, dst: newLinearRGB(rw, rh), row: make([]float32, 3*w), acc: make([]float32, 3*rw)}
+	fb := max(1, f/2)
+	bw, bh := (w+fb-1)/fb, (h+fb-1)/fb
+	r := &reducer{w: w, h: h, dst: newRGB24(rw, rh), enc: encode8(), row: make([]float32, 3*w),
+		fb: fb, bw: bw, bh: bh, acc: make([]float32, 3*bw), boxed: make([]float32, 3*bw),
+		hw: makeWeights(0, float64(bw), rw, bw), vw: makeWeights(0, float64(bh), rh, bh), sum: make([]float32, 3*rw)}
+	r.ring = make([]float32, r.vw.taps*3*rw)
+	return r
 }
 
 // reducedBytes is what a reducer for a w×h image at f allocates.
 func reducedBytes(w, h, f int) int64 {
 	rw, rh := int64((w+f-1)/f), int64((h+f-1)/f)
-	return linearBytesPerPixel*rw*rh + 4*3*int64(w) + 4*3*rw
+	taps := int64(2*catmullRomSupport*2+1) + 2
+	return rgb24BytesPerPixel*rw*rh + 4*3*int64(w) + 2*4*3*int64(w) + taps*4*3*rw + 2*4*(rw+rh)*taps
 }
 
 // add takes source row y, read through read.
 func (r *reducer) add(y int, read rowReader) {
 	read(0, 0, r.w, r.row)
-	f := r.f
+	if r.fb == 1 {
+		r.filter(r.row)
+		return
+	}
+	f := r.fb
 	for x := 0; x < r.w; x += f {
 		end := min(x+f, r.w)
 		var sr, sg, sb float32
@@ -79,15 +100,51 @@ func (r *reducer) add(y int, read rowReader) {
 		return
 	}
 	rows := float32(y%f + 1)
-	out := r.dst.Pix[(y/f)*r.dst.Stride:][:len(r.acc)]
-	for i := range len(r.acc) / 3 {
+	for i := range r.bw {
 		n := rows * float32(min((i+1)*f, r.w)-i*f)
 		for c := range 3 {
-			v := r.acc[3*i+c] / n
-			out[3*i+c] = uint16(min(max(v, 0), 1)*65535 + 0.5)
+			r.boxed[3*i+c] = r.acc[3*i+c] / n
 		}
 	}
 	clear(r.acc)
+	r.filter(r.boxed)
+}
+
+// filter takes the next boxed row: it filters it horizontally into the
+// ring, then makes every output row whose source rows are all in.
+func (r *reducer) filter(in []float32) {
+	y := r.by
+	r.by++
+	outW := len(r.hw.start)
+	rowLen := 3 * outW
+	if y >= r.vw.lo && y < r.vw.hi {
+		row := r.ring[(y%r.vw.taps)*rowLen:][:rowLen]
+		for ox := range outW {
+			ws := r.hw.w[ox*r.hw.taps:][:r.hw.n[ox]]
+			p := in[3*r.hw.start[ox]:][:3*len(ws)]
+			var cr, cg, cb float32
+			for k, w := range ws {
+				cr += w * p[3*k]
+				cg += w * p[3*k+1]
+				cb += w * p[3*k+2]
+			}
+			row[3*ox], row[3*ox+1], row[3*ox+2] = cr, cg, cb
+		}
+	}
+	for ; r.oy < len(r.vw.start) && r.vw.start[r.oy]+r.vw.n[r.oy]-1 <= y; r.oy++ {
+		clear(r.sum)
+		start := r.vw.start[r.oy]
+		for k, w := range r.vw.w[r.oy*r.vw.taps:][:r.vw.n[r.oy]] {
+			row := r.ring[((start+k)%r.vw.taps)*rowLen:][:rowLen]
+			for i, v := range row {
+				r.sum[i] += w * v
+			}
+		}
+		out := r.dst.Pix[r.oy*r.dst.Stride:][:rowLen]
+		for i, v := range r.sum {
+			out[i] = toSRGB8(r.enc, v)
+		}
+	}
 }
 
 // onCanvas is a frame shown on a larger transparent canvas, as GIF and
