@@ -556,7 +556,11 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, mem *membudge
 	if len(pieces) == 1 {
 		return pieces[0], nil
 	}
-	if err := mem.AcquireInput(total, "the request body"); err != nil {
+	if err := mem.AcquireInput(total, "joining a body sent without a Content-Length"); err != nil {
+		if me, ok := errors.AsType[*membudget.Error](err); ok && me.Permanent() {
+			return nil, refuse(http.StatusRequestEntityTooLarge, "too_large",
+				"a body of %d bytes sent without a Content-Length takes twice its size to read, more than the instance can hold; send it with a Content-Length", total)
+		}
 		return nil, fail(err)
 	}
 	body := make([]byte, 0, total)

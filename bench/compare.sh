@@ -144,7 +144,9 @@ table=$(awk -F'\t' -v order="${inputs[*]}" -v tools="${tools[*]}" '
 
 echo "$table"
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+section=$work/compare-section.md
 {
+	echo "<!-- bench/compare.sh: begin -->"
 	echo "# bench/compare.sh results"
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs ($cpu_model), $(go version | awk '{print $3}'), $(vips --version), median of $runs alternating rounds, 720x720 centre crop."
@@ -154,5 +156,19 @@ cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); on a shared machine wall times stretch, CPU times compare better."
 	echo
 	echo "$table"
-} >"$root/bench/RESULTS.md"
+	echo "<!-- bench/compare.sh: end -->"
+} >"$section"
+# Replace this script's section of bench/RESULTS.md, keeping the others
+# (bench/hostile writes its own).
+results=$root/bench/RESULTS.md
+if grep -q '^<!-- bench/compare.sh: begin -->$' "$results" 2>/dev/null; then
+	awk -v section="$section" '
+		/^<!-- bench\/compare.sh: begin -->$/ { while ((getline line < section) > 0) print line; skip = 1; next }
+		/^<!-- bench\/compare.sh: end -->$/ { skip = 0; next }
+		!skip' "$results" >"$results.tmp"
+	mv "$results.tmp" "$results"
+else
+	{ cat "$section"; [ -s "$results" ] && { echo; cat "$results"; }; } >"$results.tmp"
+	mv "$results.tmp" "$results"
+fi
 echo "wrote bench/RESULTS.md" >&2

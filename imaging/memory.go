@@ -2,10 +2,14 @@ package imaging
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
+	"io"
+
+	"golang.org/x/image/tiff/lzw"
 
 	"github.com/contactphoto/contactphoto/imaging/internal/dctjpeg"
 )
@@ -214,33 +218,36 @@ func webpPeak(data []byte, px int64) int64 {
 
 // TIFF tags and values tiffPeak reads.
 const (
-	tiffTagBitsPerSample = 258
-	tiffTagCompression   = 259
-	tiffTagPhotometric   = 262
-	tiffTagRowsPerStrip  = 278
-	tiffTagTileWidth     = 322
-	tiffTagTileLength    = 323
+	tiffTagBitsPerSample   = 258
+	tiffTagCompression     = 259
+	tiffTagPhotometric     = 262
+	tiffTagStripOffsets    = 273
+	tiffTagRowsPerStrip    = 278
+	tiffTagStripByteCounts = 279
+	tiffTagTileWidth       = 322
+	tiffTagTileLength      = 323
+	tiffTagTileOffsets     = 324
+	tiffTagTileByteCounts  = 325
 )
 
 // tiffPeak is what x/image/tiff allocates for a w×h TIFF: the image (1 or
 // 2 bytes a pixel for gray and paletted, 4 or 8 for colour) and one strip
-// or tile of decompressed data. For a compressed block it reads into a
-// growing buffer that stops only at 8 bytes per pixel of the block, however
-// few bytes the header's format needs, so a small deflate strip can
-// demand hundreds of megabytes: that bound, with the buffer's growth, is
-// what counts.
+// or tile of decompressed data. A compressed block is read into a buffer
+// that grows (holding old and new as it does, three times its final size)
+// until the data ends or reaches 8 bytes per pixel of the block, however
+// few bytes the header's format needs; so each deflate or LZW block is
+// inflated here first, into nothing, to learn its real size: a small
+// deflate strip can demand hundreds of megabytes.
 func tiffPeak(data []byte, w, h int) int64 {
 	first := func(tag uint16, def int64) int64 {
-		v, ok := tiffValue(data, tag)
-		if !ok {
-			return def
+		if v := tiffValues(data, tag, 1); len(v) > 0 {
+			return v[0]
 		}
-		return v
+		return def
 	}
 	bps := first(tiffTagBitsPerSample, 1)
-	photometric := first(tiffTagPhotometric, 1)
 	bpp := int64(4)
-	switch photometric {
+	switch first(tiffTagPhotometric, 1) {
 	case 0, 1, 3: // gray or paletted
 		bpp = 1
 	}
@@ -249,43 +256,88 @@ func tiffPeak(data []byte, w, h int) int64 {
 	}
 	image := int64(w) * int64(h) * bpp
 	bw, bh := int64(w), first(tiffTagRowsPerStrip, int64(h))
-	if tw, ok := tiffValue(data, tiffTagTileWidth); ok {
+	offsetsTag, countsTag := uint16(tiffTagStripOffsets), uint16(tiffTagStripByteCounts)
+	if tw := first(tiffTagTileWidth, 0); tw > 0 {
 		bw, bh = tw, first(tiffTagTileLength, tw)
+		offsetsTag, countsTag = tiffTagTileOffsets, tiffTagTileByteCounts
 	}
 	bh = min(max(bh, 1), int64(h))
-	bw = min(max(bw, 1), int64(max(w, 1))*2)
-	block := bw * bh * 8
-	if c := first(tiffTagCompression, 1); c == 1 {
-		// Uncompressed: one block, read whole.
-		block = min(block, bw*bh*bpp*2)
-	} else {
-		block *= 3 // the buffer doubles as it grows, holding old and new
+	bw = min(max(bw, 1), 2*int64(w))
+	limit := bw * bh * 8 // x/image/tiff's bound on a block's data
+	offsets := tiffValues(data, offsetsTag, len(data)/4)
+	counts := tiffValues(data, countsTag, len(data)/4)
+	var block int64
+	switch first(tiffTagCompression, 1) {
+	case 1: // none: the block is read as it is stored
+		for _, n := range counts {
+			block = max(block, min(n, limit, int64(len(data))))
+		}
+	case 5, 8, 32946: // LZW, deflate
+		lzwData := first(tiffTagCompression, 1) == 5
+		for i := range min(len(offsets), len(counts)) {
+			off, n := offsets[i], counts[i]
+			if off < 0 || n <= 0 || off >= int64(len(data)) {
+				continue
+			}
+			block = max(block, 3*inflatedSize(data[off:min(off+n, int64(len(data)))], lzwData, limit))
+		}
+	default: // PackBits and the fax codings: the bound
+		block = 3 * limit
 	}
 	return image + block
 }
 
-// tiffValue reads the first value of a SHORT or LONG tag of IFD0.
-func tiffValue(data []byte, tag uint16) (int64, bool) {
+// inflatedSize is how many bytes a deflate or LZW block inflates to, up to
+// limit, counted without keeping them.
+func inflatedSize(block []byte, lzwData bool, limit int64) int64 {
+	var r io.ReadCloser
+	if lzwData {
+		r = lzw.NewReader(bytes.NewReader(block), lzw.MSB, 8)
+	} else {
+		zr, err := zlib.NewReader(bytes.NewReader(block))
+		if err != nil {
+			return 0 // the decoder fails on it before it allocates
+		}
+		r = zr
+	}
+	defer r.Close()
+	n, _ := io.Copy(io.Discard, io.LimitReader(r, limit))
+	return n
+}
+
+// tiffValues reads up to limit values of a SHORT or LONG tag of IFD0.
+func tiffValues(data []byte, tag uint16, limit int) []int64 {
 	e, bo := tiffTag(data, tag)
 	if e == nil {
-		return 0, false
+		return nil
 	}
-	typ, n := bo.Uint16(e[2:]), bo.Uint32(e[4:])
-	switch {
-	case n == 0:
-		return 0, false
-	case typ == 3 && n <= 2: // SHORT, inline
-		return int64(bo.Uint16(e[8:])), true
-	case typ == 4 && n == 1: // LONG, inline
-		return int64(bo.Uint32(e[8:])), true
-	case typ == 3: // SHORTs elsewhere: the first
+	typ, n := bo.Uint16(e[2:]), int64(bo.Uint32(e[4:]))
+	size := int64(2)
+	switch typ {
+	case 3: // SHORT
+	case 4: // LONG
+		size = 4
+	default:
+		return nil
+	}
+	n = min(n, int64(limit))
+	raw := e[8:12]
+	if n*size > 4 {
 		off := int64(bo.Uint32(e[8:]))
-		if off+2 > int64(len(data)) {
-			return 0, false
+		if off < 0 || off+n*size > int64(len(data)) {
+			return nil
 		}
-		return int64(bo.Uint16(data[off:])), true
+		raw = data[off : off+n*size]
 	}
-	return 0, false
+	vals := make([]int64, 0, n)
+	for i := range n {
+		if size == 2 {
+			vals = append(vals, int64(bo.Uint16(raw[2*i:])))
+		} else {
+			vals = append(vals, int64(bo.Uint32(raw[4*i:])))
+		}
+	}
+	return vals
 }
 
 // header is what decodeConfig read.
