@@ -256,11 +256,19 @@ func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *g
 	mem := p.memory.Lease(ctx)
 	defer mem.Close()
 	// The reader's buffer is sized from the object's stored size, plus
-	// the few bytes it reads past the end to see it.
-	if err := mem.AcquireInput(attrs.Size+bytes.MinRead, "the object's bytes"); err != nil {
+	// the few bytes it reads past the end to see it. A gzip-encoded object
+	// is served decompressed: its stored size says nothing of what is
+	// read, into a buffer that doubles as it grows, so it may take half of
+	// what it acquires.
+	need, maxRead := attrs.Size+bytes.MinRead, p.cfg.MaxObjectBytes
+	if strings.Contains(strings.ToLower(attrs.ContentEncoding), "gzip") {
+		maxRead = min(maxRead, p.memory.InputCapacity()/2)
+		need = 2 * maxRead
+	}
+	if err := mem.AcquireInput(need, "the object's bytes"); err != nil {
 		return nil, memoryError(err)
 	}
-	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, p.cfg.MaxObjectBytes)
+	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, maxRead)
 	if err != nil {
 		return nil, err
 	}

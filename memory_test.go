@@ -2,6 +2,7 @@ package contactphoto
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
 	"github.com/contactphoto/contactphoto/internal/eventarc"
+	"github.com/contactphoto/contactphoto/internal/localstack"
 	"github.com/contactphoto/contactphoto/internal/membudget"
 )
 
@@ -286,4 +288,45 @@ func TestWebhookEscapedPhotoBytes(t *testing.T) {
 		t.Fatalf("HTTP %d: %s", a.status, a.body)
 	}
 	wantPhoto(t, "", contact)
+}
+
+// A gzip-encoded object is read decompressed, so its stored size bounds
+// nothing: it may take half of the inputs pool, and one that inflates
+// past that is refused for good.
+func TestGzipObjectWithinInputs(t *testing.T) {
+	budget := membudget.New(4<<20, 64<<20)
+	p, _ := newBudgetPipeline(t, budget)
+	photo := testJPEG(t, 960, 720)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"fits", photo, "updated"},
+		{"inflates past half the pool", append(append([]byte(nil), photo...), make([]byte, 3<<20)...), "failed: object too large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var z bytes.Buffer
+			zw := gzip.NewWriter(&z)
+			zw.Write(tc.data)
+			zw.Close()
+			contact := newContact("")
+			md := map[string]string{"resourceName": contact}
+			name := "memory/gzip-" + strings.ReplaceAll(tc.name, " ", "-")
+			gen, err := stack.Storage.PutEncoded(localstack.Bucket, name, "image/jpeg", "gzip", z.Bytes(), md)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj := eventarc.Object{Bucket: localstack.Bucket, Name: name, Generation: gen, Size: int64(z.Len()), Metadata: md}
+			if err := p.HandleEvent(context.Background(), finalized(t, obj)); err != nil {
+				t.Fatalf("asked for a retry: %v", err)
+			}
+			if got := metadataOf(t, name)[StatusKey]; got != tc.want {
+				t.Errorf("status %q, want %q", got, tc.want)
+			}
+			if budget.InUse() != 0 {
+				t.Errorf("%d bytes still held", budget.InUse())
+			}
+		})
+	}
 }
