@@ -32,9 +32,11 @@ const (
 	// size: a 200 MP phone photo fits, in about 10 MiB of pixels.
 	DefaultMaxPixels = 250_000_000
 	// DefaultMaxFullDecodePixels is the budget for images decoded at full
-	// size (PNG, GIF, WebP, BMP, TIFF, and JPEGs using a feature the scaling
-	// decoder lacks): 40 million 8-bit RGBA pixels are 160 MB, which with
-	// the rest of the pipeline stays under 256 MiB.
+	// size (interlaced PNG, GIF, WebP, BMP, TIFF, and JPEGs using a feature
+	// the scaling decoder lacks; a non-interlaced PNG streams into a reduced
+	// image, as JPEG does, within MaxPixels): 40 million 8-bit RGBA pixels
+	// are 160 MB. The memory the decode needs is checked from the header
+	// too, against MaxDecodeBytes and Options.Memory.
 	DefaultMaxFullDecodePixels = 40_000_000
 	DefaultMaxBytes            = 300 << 10
 )
