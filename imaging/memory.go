@@ -70,7 +70,11 @@ func renderBytes(s settings) int64 {
 }
 
 // decodePeak is the memory the decoder of format allocates for data, from
-// its header, with the embedded colour profile it will read.
+// its header, with the embedded colour profile it will read. load acquires
+// it, with renderBytes, before decode runs. A format added to decode adds
+// its case here, from what its header (h, which decodeConfig fills) says
+// of the buffers its decoder allocates; a decoder in an internal package
+// exports that figure, as dctjpeg's Config.BufferBytes does.
 func decodePeak(format string, data []byte, h *header, minShort int) int64 {
 	w, ht := int64(h.Width), int64(h.Height)
 	px := w * ht
