@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
+	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"reflect"
@@ -394,4 +395,34 @@ func FuzzPNGRows(f *testing.F) {
 			samePixels(t, got, want)
 		}
 	})
+}
+
+// TestReducerShapes reduces flat images of awkward sizes by every factor:
+// the output has the size decodePNG promises and keeps the colour.
+func TestReducerShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 200 {
+		w, h, f := 1+rng.IntN(300), 1+rng.IntN(300), 1+rng.IntN(12)
+		c := color.NRGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255}
+		row := image.NewNRGBA(image.Rect(0, 0, w, 1))
+		for x := range w {
+			row.SetNRGBA(x, 0, c)
+		}
+		red := newReducer(w, h, f)
+		read := newRowReader(row, nil)
+		for y := range h {
+			red.add(y, read)
+		}
+		m := red.dst
+		if m.Bounds() != image.Rect(0, 0, (w+f-1)/f, (h+f-1)/f) {
+			t.Fatalf("%dx%d by %d: %v", w, h, f, m.Bounds())
+		}
+		for i := 0; i < len(m.Pix); i += 3 {
+			for k, want := range []uint8{c.R, c.G, c.B} {
+				if d := int(m.Pix[i+k]) - int(want); d < -1 || d > 1 {
+					t.Fatalf("%dx%d by %d: pixel %d is %v, want %v", w, h, f, i/3, m.Pix[i:i+3], c)
+				}
+			}
+		}
+	}
 }
