@@ -469,6 +469,10 @@ func FailureReason(err error) string {
 		return "unsupported image format"
 	case errors.Is(err, imaging.ErrTooLarge):
 		return "image too large"
+	case errors.As(err, &pe) && pe.Kind == people.Rejected:
+		// A refusal this function does not know: the API's own words are
+		// the only useful reason.
+		return "rejected by the People API: " + truncate(strings.TrimSpace(pe.Message), 120)
 	case errors.As(err, &pe):
 		return words(pe.Kind.String())
 	case errors.As(err, &te):

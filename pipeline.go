@@ -48,6 +48,9 @@ type PipelineOptions struct {
 	// Memory is the budget the pipeline's requests share; nil means one
 	// derived from the process's memory limit.
 	Memory *membudget.Budget
+	// Clock is what email lookups wait with for the People API's search
+	// cache; nil means real time. Tests pass the stand-in's fake clock.
+	Clock people.Clock
 }
 
 // NewPipeline builds the clients for cfg. ctx only bounds client creation:
@@ -91,6 +94,7 @@ func NewPipeline(ctx context.Context, cfg *Config, opt *PipelineOptions) (*Pipel
 		WritesPerMinute: cfg.WritesPerMinute,
 		PersonFields:    cfg.PersonFields,
 		Logger:          log,
+		Clock:           opt.Clock,
 	})
 	if err != nil {
 		return nil, err
