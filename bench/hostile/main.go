@@ -76,7 +76,7 @@ type hostileCase struct {
 func main() {
 	bin := flag.String("bin", "", "the contactphoto binary to serve with")
 	results := flag.String("results", "bench/RESULTS.md", "file whose marked section receives the table")
-	gomemlimit := flag.String("gomemlimit", "179MiB", "GOMEMLIMIT of the serving process: what setMemoryLimit derives on a 256 MiB instance (0.7 of it)")
+	gomemlimit := flag.String("gomemlimit", "166MiB", "GOMEMLIMIT of the serving process: what setMemoryLimit derives on a 256 MiB instance (0.65 of it)")
 	only := flag.String("only", "", "run only the cases whose name contains this")
 	flag.Parse()
 	if *bin == "" {
