@@ -507,7 +507,7 @@ func hostileCases() []hostileCase {
 		{name: "jpeg-icc-16mib", what: "JPEG with a 16 MiB ICC profile in 255 APP2 segments", event: jpegWithICC(small, 255), contentType: "image/jpeg"},
 		{name: "png-12mp", what: fmt.Sprintf("4000×3000 8-bit RGBA PNG, %s", size(png12)), event: png12, contentType: "image/png"},
 		{name: "png-16bit-rgba-6320", what: "6320×6320 16-bit RGBA PNG (flat), streamed", event: flatPNG(6320, 6320, 6, 16, false), contentType: "image/png"},
-		{name: "png-16bit-rgba-interlaced-2000", what: "2000×1500 16-bit RGBA interlaced PNG (flat)", event: flatPNG(2000, 1500, 6, 16, true), contentType: "image/png"},
+		{name: "png-16bit-rgba-interlaced-1800", what: "1800×1350 16-bit RGBA interlaced PNG (flat), the largest 4:3 that fits", event: flatPNG(1800, 1350, 6, 16, true), contentType: "image/png"},
 		{name: "png-16bit-rgba-interlaced-6320", what: "6320×6320 16-bit RGBA interlaced PNG (flat)", event: flatPNG(6320, 6320, 6, 16, true), contentType: "image/png"},
 		{name: "png-gray-1bit-20000", what: "20000×12000 1-bit gray PNG (flat), streamed", event: flatPNG(20000, 12000, 0, 1, false), contentType: "image/png"},
 		{name: "png-iccp-bomb", what: "PNG whose iCCP inflates to 64 MiB", event: flatPNG(800, 800, 6, 8, false, iccpBomb()), contentType: "image/png"},
