@@ -12,4 +12,10 @@ work=${BENCH_WORK:-$root/bench/.work}
 mkdir -p "$work"
 (cd "$root" && go build -o "$work/contactphoto" ./cmd/contactphoto)
 cd "$root"
-exec go run ./bench/hostile -bin "$work/contactphoto" -results bench/RESULTS.md "$@"
+section=$(go run ./bench/hostile -bin "$work/contactphoto" "$@")
+echo "$section"
+if [ $# -eq 0 ]; then
+	. "$root/bench/section.sh"
+	write_section "$root/bench/RESULTS.md" hostile "$section"
+	echo "wrote bench/RESULTS.md" >&2
+fi

@@ -350,7 +350,7 @@ func TestPNGReducedMatchesFullDecode(t *testing.T) {
 	if b := reduced.Bounds(); b.Dx() > w/2 || b.Dy() < size {
 		t.Fatalf("reduced to %v, want at most half of %dx%d and at least %d high", b, w, h, size)
 	}
-	crop := centerSquare(w, h, false)
+	crop := centerSquare(w, h)
 	want := (&source{width: w, height: h, orientation: 1, img: full}).render(crop, size, size)
 	got := (&source{width: w, height: h, orientation: 1, img: reduced}).render(crop, size, size)
 	// Resampling twice softens the finest detail a little, most on this

@@ -34,9 +34,9 @@ func (m *rgb24) At(x, y int) color.Color {
 
 // reducer reduces an image whose rows it is given in order, in linear
 // light, to 1/f of its size, as resample would: for a large reduction a box
-// average first, by half of f, then the Catmull-Rom filter widened with the
-// rest of the reduction, each output row made as soon as its last source
-// row arrives. A box average alone would fold fine detail back as
+// average first, by half of f, then the cubic filter widened with the rest
+// of the reduction and clipped to each pixel's footprint, each output row
+// made as soon as its last source row arrives. A box average alone would fold fine detail back as
 // aliasing. Memory: the output, in rgb24, and a few rows.
 type reducer struct {
 	w, h int
@@ -71,7 +71,7 @@ func newReducer(w, h, f int) *reducer {
 // reducedBytes is what a reducer for a w×h image at f allocates.
 func reducedBytes(w, h, f int) int64 {
 	rw, rh := int64((w+f-1)/f), int64((h+f-1)/f)
-	taps := int64(2*catmullRomSupport*2+1) + 2
+	taps := int64(2*keysCubicSupport*2+1) + 2
 	return rgb24BytesPerPixel*rw*rh + 4*3*int64(w) + 2*4*3*int64(w) + taps*4*3*rw + 2*4*(rw+rh)*taps
 }
 
@@ -128,7 +128,7 @@ func (r *reducer) filter(in []float32) {
 				cg += w * p[3*k+1]
 				cb += w * p[3*k+2]
 			}
-			row[3*ox], row[3*ox+1], row[3*ox+2] = cr, cg, cb
+			row[3*ox], row[3*ox+1], row[3*ox+2] = clipToFootprint(cr, cg, cb, in[3*r.hw.fstart[ox]:][:3*r.hw.fn[ox]])
 		}
 	}
 	for ; r.oy < len(r.vw.start) && r.vw.start[r.oy]+r.vw.n[r.oy]-1 <= y; r.oy++ {
@@ -140,9 +140,17 @@ func (r *reducer) filter(in []float32) {
 				r.sum[i] += w * v
 			}
 		}
+		// Clipped to the range of the rows the output row covers, as
+		// resampleRows does: what the kernel pushes beyond it is ringing.
+		f0 := r.vw.fstart[r.oy]
 		out := r.dst.Pix[r.oy*r.dst.Stride:][:rowLen]
 		for i, v := range r.sum {
-			out[i] = toSRGB8(r.enc, v)
+			lo, hi := float32(2), float32(-1)
+			for k := f0; k < f0+r.vw.fn[r.oy]; k++ {
+				u := r.ring[(k%r.vw.taps)*rowLen+i]
+				lo, hi = min(lo, u), max(hi, u)
+			}
+			out[i] = toSRGB8(r.enc, min(max(v, lo), hi))
 		}
 	}
 }

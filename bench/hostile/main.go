@@ -5,12 +5,14 @@
 // Cloud Storage, Secret Manager, OAuth and the People API running in this
 // process, and delivers four finalized events or four webhook requests at
 // once. It reports each case's outcomes and the serving process's peak
-// resident memory (VmHWM from /proc), which must stay at most 200 MiB, and
-// writes the table into bench/RESULTS.md between its markers.
+// resident memory (VmHWM from /proc), which must stay at most 200 MiB: the
+// results section, on standard output, and the rows as they come, on
+// standard error.
 //
-// Usage: go run ./bench/hostile -bin PATH [-results bench/RESULTS.md]
+// Usage: go run ./bench/hostile -bin PATH [-only NAME]
 //
-// bench/hostile.sh builds the binary and runs it. Linux only (/proc).
+// bench/hostile.sh builds the binary, runs it and writes the section into
+// bench/RESULTS.md. Linux only (/proc).
 package main
 
 import (
@@ -75,15 +77,14 @@ type hostileCase struct {
 
 func main() {
 	bin := flag.String("bin", "", "the contactphoto binary to serve with")
-	results := flag.String("results", "bench/RESULTS.md", "file whose marked section receives the table")
 	gomemlimit := flag.String("gomemlimit", "166MiB", "GOMEMLIMIT of the serving process: what setMemoryLimit derives on a 256 MiB instance (0.65 of it)")
 	only := flag.String("only", "", "run only the cases whose name contains this")
 	flag.Parse()
 	if *bin == "" {
-		fmt.Fprintln(os.Stderr, "usage: hostile -bin PATH [-results FILE]")
+		fmt.Fprintln(os.Stderr, "usage: hostile -bin PATH [-only NAME]")
 		os.Exit(2)
 	}
-	if err := run(*bin, *results, *gomemlimit, *only); err != nil {
+	if err := run(*bin, *gomemlimit, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "hostile:", err)
 		os.Exit(1)
 	}
@@ -91,7 +92,7 @@ func main() {
 
 const webhookSecretName = "projects/" + localstack.Project + "/secrets/contactphoto-webhook"
 
-func run(bin, results, gomemlimit, only string) error {
+func run(bin, gomemlimit, only string) error {
 	stack, err := localstack.Start(&localstack.Options{People: peopletest.Options{WriteQuota: -1}})
 	if err != nil {
 		return err
@@ -127,13 +128,8 @@ func run(bin, results, gomemlimit, only string) error {
 		rows = append(rows, row)
 		fmt.Fprintln(os.Stderr, row)
 	}
-	table := "| case | input | outcomes of 4 at once | peak RSS MiB | within goal |\n|---|---|---|---:|---|\n" + strings.Join(rows, "\n") + "\n"
-	fmt.Print(table)
-	if results != "" && only == "" {
-		if err := writeSection(results, table, gomemlimit); err != nil {
-			return err
-		}
-	}
+	table := "| case | input | outcomes of 4 at once | peak RSS MiB | within goal |\n|---|---|---|---:|---|\n" + strings.Join(rows, "\n")
+	fmt.Println(section(table, gomemlimit))
 	if failed > 0 {
 		return fmt.Errorf("%d cases outside the goal", failed)
 	}
@@ -320,28 +316,17 @@ func vmHWM(pid int) (int, error) {
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
-// writeSection replaces the part of file between the hostile markers.
-func writeSection(file, table, gomemlimit string) error {
-	const begin, end = "<!-- bench/hostile: begin -->", "<!-- bench/hostile: end -->"
-	old, err := os.ReadFile(file)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
+// section is the part of bench/RESULTS.md this program writes, through
+// bench/section.sh.
+func section(table, gomemlimit string) string {
 	load, _ := os.ReadFile("/proc/loadavg")
-	section := begin + "\n# bench/hostile results\n\n" +
+	return "## Memory under hostile inputs, four at a time (bench/hostile.sh)\n\n" +
 		fmt.Sprintf("%s, %d CPUs, `contactphoto serve` with GOMEMLIMIT=%s (what a 256 MiB instance derives), "+
 			"stand-ins on 127.0.0.1, each case in a fresh process, 4 copies at once; peak RSS is the process's VmHWM. "+
 			"Events that fail transiently are redelivered, 503s sent again after Retry-After, up to 5 times. "+
 			"Goal: at most %d MiB, every input sent or refused with a specific reason. Load average: %s.\n\n",
 			time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtimeCPUs(), gomemlimit, goalMiB, strings.Join(strings.Fields(string(load))[:3], " ")) +
-		table + end
-	s := string(old)
-	if i, j := strings.Index(s, begin), strings.Index(s, end); i >= 0 && j > i {
-		s = s[:i] + section + s[j+len(end):]
-	} else {
-		s = strings.TrimRight(s, "\n") + "\n\n" + section + "\n"
-	}
-	return os.WriteFile(file, []byte(s), 0o644)
+		table
 }
 
 func runtimeCPUs() int {
