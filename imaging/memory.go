@@ -82,13 +82,7 @@ func decodePeak(format string, data []byte, h *header, minShort int) int64 {
 	switch format {
 	case formatJPEG:
 		scale := dctjpeg.ScaleFor(min(h.Width, h.Height), jpegHeadroom*minShort)
-		peak = h.jpeg.BufferBytes(scale)
-		if h.jpeg.Unsupported != "" {
-			// image/jpeg at full size: the planes, and for progressive
-			// files the coefficients of every block, 4 bytes a sample.
-			peak = px * int64(h.jpeg.Components) * 5
-		}
-		peak += jpegICCBytes(data)
+		peak = h.jpeg.BufferBytes(scale) + jpegICCBytes(data)
 	case formatPNG:
 		p := h.png
 		rows := 2 * int64(p.rowBytes()+1)
