@@ -133,27 +133,38 @@ func (h *heicImage) describe(f int) string {
 }
 
 // loadHEIC is load for HEIC: the container is read once for the geometry,
-// the colour and the tiles.
-func loadHEIC(data []byte, s settings) (src *source, err error) {
+// the colour and the tiles, and the decode acquires its peak (heicPeak)
+// from the memory budget first. release gives it back.
+func loadHEIC(data []byte, s settings) (src *source, release func(), err error) {
+	defer func() { // after recoverDecoder, which may turn a panic into err
+		if err != nil && release != nil {
+			release()
+			release = nil
+		}
+	}()
 	defer recoverDecoder(formatHEIC, &err)
 	h, err := openHEIC(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w, ht := h.crop.Dx(), h.crop.Dy()
 	// Tiles are decoded one at a time and reduced at once, so only the
 	// reduced image is held whole: the budget is that of JPEG. A single
 	// coded image is held whole while it is decoded.
 	if err := checkPixels(w, ht, h.img.Width, h.img.Height, s.maxPixels); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkPixels(h.tileW, h.tileH, h.tileW, h.tileH, s.maxFull); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f := max(1, min(w, ht)/minDecodedShort(s, w, ht))
+	release, err = s.acquire(h.peak(f)+renderBytes(s), fmt.Sprintf("this %dx%d HEIC", w, ht))
+	if err != nil {
+		return nil, nil, err
+	}
 	m, err := h.decode(data, f)
 	if err != nil {
-		return nil, err
+		return nil, release, err
 	}
 	src = &source{format: formatHEIC, width: w, height: ht, orientation: h.orient, img: m, info: h.describe(f)}
 	if col := h.img.Colour; col.Type == "prof" || col.Type == "rICC" {
@@ -163,7 +174,20 @@ func loadHEIC(data []byte, s settings) (src *source, err error) {
 	} else {
 		src.conv = primariesMatrix(h.signal().Primaries)
 	}
-	return src, nil
+	return src, release, nil
+}
+
+// peak is what decode allocates when it reduces by f: the reduced image at
+// 4:2:0; for each goroutine, a decoded tile (its planes at 2 bytes a
+// sample, the copy the decoder's SAO filters from, and its per-4×4-block
+// state, under 8 bytes a luma sample together) and a row of linear RGB;
+// and the blocks and chroma samples on tile boundaries, which may wait for
+// a neighbouring tile.
+func (h *heicImage) peak(f int) int64 {
+	ow, oh := int64((h.crop.Dx()+f-1)/f), int64((h.crop.Dy()+f-1)/f)
+	workers := int64(min(max(1, runtime.GOMAXPROCS(0)), len(h.tiles)))
+	tw, th := int64(h.tileW), int64(h.tileH)
+	return ow*oh*3/2 + workers*(8*tw*th+12*tw) + 64*(int64(h.cols)*oh+int64(h.rows)*ow)
 }
 
 // checkPixels checks a w×h image, whose container claims cw×ch, against a
