@@ -21,6 +21,8 @@ type pcmOptions struct {
 	tileCols, rows int
 	wpp            bool
 	pcmDepth       int
+	bitDepth       int  // 8 when zero
+	mono           bool // 4:0:0
 	loopFilterOff  bool // pcm_loop_filter_disabled_flag
 	acrossTiles    bool // loop_filter_across_tiles_enabled_flag
 	sao            bool
@@ -36,6 +38,9 @@ var pcmStreams = []pcmOptions{
 	{name: "pcm-tiles-1x3", w: 80, h: 64, tileCols: 1, rows: 3, pcmDepth: 8, sao: true, seed: 3},
 	{name: "pcm-wpp-lfoff", w: 64, h: 48, tileCols: 1, rows: 1, wpp: true, pcmDepth: 5, loopFilterOff: true, sao: true, seed: 4},
 	{name: "pcm-single", w: 48, h: 32, tileCols: 1, rows: 1, pcmDepth: 8, seed: 5},
+	{name: "pcm-10bit-tiles", w: 64, h: 48, tileCols: 2, rows: 2, pcmDepth: 9, bitDepth: 10, sao: true, acrossTiles: true, seed: 9},
+	{name: "pcm-400", w: 64, h: 48, tileCols: 2, rows: 1, pcmDepth: 6, mono: true, sao: true, seed: 10},
+	{name: "pcm-400-10bit-lfoff", w: 48, h: 48, tileCols: 1, rows: 1, wpp: true, pcmDepth: 10, bitDepth: 10, mono: true, loopFilterOff: true, sao: true, seed: 11},
 	{name: "pcm-slices", w: 80, h: 64, tileCols: 1, rows: 1, pcmDepth: 8, sao: true, seed: 6,
 		segments: []int{3, 7, 12, 13}, dependent: []bool{true, false, true, true}, lfAcrossSlices: true},
 	{name: "pcm-slices-wpp", w: 80, h: 64, tileCols: 1, rows: 1, wpp: true, pcmDepth: 8, sao: true, seed: 7,
@@ -137,10 +142,10 @@ func epbCount(data []byte) int {
 	return len(nal(0, data)) - 2 - len(data)
 }
 
-func profileTierLevel(w *bitWriter) {
+func profileTierLevel(w *bitWriter, profile int) {
 	w.u(2, 0)
 	w.u(1, 0)
-	w.u(5, 1)                    // Main
+	w.u(5, uint64(profile))
 	w.u(32, 1<<(31-1)|1<<(31-2)) // compatible with Main and Main 10
 	w.u(4, 0b1001)               // progressive, frame only
 	w.u(44, 0)
@@ -240,6 +245,14 @@ func pcmStream(o pcmOptions) []byte {
 	var out []byte
 	annexB := func(n []byte) { out = append(append(out, 0, 0, 0, 1), n...) }
 
+	bitDepth := max(o.bitDepth, 8)
+	profile := 1 // Main
+	switch {
+	case o.mono:
+		profile = 4 // format range extensions
+	case bitDepth > 8:
+		profile = 2 // Main 10
+	}
 	vps := &bitWriter{}
 	vps.u(4, 0)
 	vps.u(2, 3)
@@ -247,7 +260,7 @@ func pcmStream(o pcmOptions) []byte {
 	vps.u(3, 0)
 	vps.u(1, 1)
 	vps.u(16, 0xFFFF)
-	profileTierLevel(vps)
+	profileTierLevel(vps, profile)
 	vps.u(1, 1)
 	vps.ue(0)
 	vps.ue(0)
@@ -263,14 +276,14 @@ func pcmStream(o pcmOptions) []byte {
 	spsW.u(4, 0)
 	spsW.u(3, 0)
 	spsW.u(1, 1)
-	profileTierLevel(spsW)
+	profileTierLevel(spsW, profile)
 	spsW.ue(0)
-	spsW.ue(1) // 4:2:0
+	spsW.ue(uint64(btoi(!o.mono))) // chroma_format_idc
 	spsW.ue(uint64(o.w))
 	spsW.ue(uint64(o.h))
 	spsW.u(1, 0)
-	spsW.ue(0)
-	spsW.ue(0)
+	spsW.ue(uint64(bitDepth - 8))
+	spsW.ue(uint64(bitDepth - 8))
 	spsW.ue(4)
 	spsW.u(1, 1)
 	spsW.ue(0)
@@ -372,7 +385,9 @@ func pcmStream(o pcmOptions) []byte {
 	pcmCU := func(size int) {
 		c.terminate(1) // pcm_flag
 		sample(size * size)
-		sample(size * size / 2)
+		if !o.mono {
+			sample(size * size / 2)
+		}
 		c.start()
 	}
 	// emit writes the slice segment that ends here as a NAL unit.
@@ -391,8 +406,10 @@ func pcmStream(o pcmOptions) []byte {
 		if !dependent {
 			hdr.ue(sliceI)
 			if o.sao {
-				hdr.u(1, 1)
-				hdr.u(1, 1)
+				hdr.u(1, 1) // slice_sao_luma_flag
+				if !o.mono {
+					hdr.u(1, 1)
+				}
 			}
 			hdr.se(0)
 			if o.lfAcrossSlices {
@@ -469,7 +486,7 @@ func pcmStream(o pcmOptions) []byte {
 			}
 			if !merged {
 				var typ [3]int
-				for cIdx := range 3 {
+				for cIdx := range 3 - 2*btoi(o.mono) {
 					if cIdx < 2 {
 						typ[cIdx] = rng.IntN(3)
 						c.bin(ctxSaoType, btoi(typ[cIdx] != 0))
@@ -482,7 +499,7 @@ func pcmStream(o pcmOptions) []byte {
 					if typ[cIdx] == 0 {
 						continue
 					}
-					const cMax = 7 // 8-bit samples
+					cMax := 1<<(min(bitDepth, 10)-5) - 1
 					var abs [4]int
 					for i := range abs {
 						abs[i] = rng.IntN(cMax + 1)

@@ -52,16 +52,15 @@ record() {
 	[ -n "${KEEP_YUV:-}" ] && cp "$tmp/out.yuv" "$1.yuv"
 	return 0
 }
-# pcm name w h: a stream of PCM coding units, tiles and wavefronts written
-# by the Go tests (pcmstream_test.go, go test -write-pcm), which x265 does
-# not make; 8-bit 4:2:0.
-# A fourth argument "differs" marks the streams on which libde265 is known
-# to deviate (see README.md).
+# pcm name w h depth csp [differs]: a stream of PCM coding units, tiles,
+# wavefronts and slice segments written by the Go tests (pcmstream_test.go,
+# go test -write-pcm), which x265 does not make. "differs" marks the streams
+# on which libde265 is known to deviate (see README.md).
 pcm() {
 	libde265-dec265 -q -o "$tmp/out.yuv" "$1.hevc" >/dev/null
-	record "$1" "$2" "$3" 8 420 md5.txt.new
-	if [ "${4:-}" = differs ]; then
-		differs "$1" "$2" "$3" 8 420
+	record "$1" "$2" "$3" "$4" "$5" md5.txt.new
+	if [ "${6:-}" = differs ]; then
+		differs "$1" "$2" "$3" "$4" "$5"
 	fi
 }
 (cd .. && go test -run TestWritePCMStreams . -args -write-pcm >/dev/null)

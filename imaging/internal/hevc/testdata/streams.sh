@@ -51,11 +51,14 @@ enc synth-10bit-lossless synth 72 48 10 420 --lossless --ctu 16
 enc synth-400-odd synth 130 90 8 400 --qp 26 --tskip
 enc face-400-lossless $face 64 48 8 400 --lossless --ctu 16
 enc face-iphone-like $face 512 512 8 420 --preset medium --qp 24 --no-wpp
-pcm pcm-single 48 32
-pcm pcm-tiles-2x2 96 64
-pcm pcm-tiles-3x2-nolfacross 112 80
-pcm pcm-tiles-1x3 80 64
-pcm pcm-wpp-lfoff 64 48
-pcm pcm-slices 80 64
-pcm pcm-slices-wpp 80 64 differs
-pcm pcm-slices-tiles 96 64 differs
+pcm pcm-single 48 32 8 420
+pcm pcm-tiles-2x2 96 64 8 420
+pcm pcm-tiles-3x2-nolfacross 112 80 8 420
+pcm pcm-tiles-1x3 80 64 8 420
+pcm pcm-wpp-lfoff 64 48 8 420
+pcm pcm-slices 80 64 8 420
+pcm pcm-slices-wpp 80 64 8 420 differs
+pcm pcm-slices-tiles 96 64 8 420 differs
+pcm pcm-10bit-tiles 64 48 10 420
+pcm pcm-400 64 48 8 400
+pcm pcm-400-10bit-lfoff 48 48 10 400
