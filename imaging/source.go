@@ -22,27 +22,9 @@ type source struct {
 
 // load sniffs, checks the limits and decodes data for output as s says.
 func load(data []byte, s settings) (*source, error) {
-	format, err := sniff(data)
+	format, cfg, err := readHeader(data, s)
 	if err != nil {
 		return nil, err
-	}
-	cfg, err := decodeConfig(format, data)
-	if err != nil {
-		return nil, err
-	}
-	limit := s.maxFull
-	if format == formatJPEG {
-		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
-	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
-	}
-	if format == formatJPEG {
-		// Each progressive scan is a pass over the whole image; a small
-		// crafted file can hold thousands. Encoders write about ten.
-		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
-			return nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
-		}
 	}
 	exif, err := findExif(format, data)
 	if err != nil {
@@ -66,6 +48,40 @@ func load(data []byte, s settings) (*source, error) {
 		src.conv = profileMatrix(profile)
 	}
 	return src, nil
+}
+
+// readHeader sniffs the format and reads the header, refusing what the
+// settings' budgets do not allow before any pixel is decoded.
+func readHeader(data []byte, s settings) (string, image.Config, error) {
+	format, err := sniff(data)
+	if err != nil {
+		return "", image.Config{}, err
+	}
+	cfg, err := decodeConfig(format, data)
+	if err != nil {
+		return "", cfg, err
+	}
+	return format, cfg, checkBudget(format, data, cfg.Width, cfg.Height, s)
+}
+
+// checkBudget refuses, from the header alone, an image whose decoding would
+// cost more than the settings allow.
+func checkBudget(format string, data []byte, width, height int, s settings) error {
+	limit := s.maxFull
+	if format == formatJPEG {
+		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
+	}
+	if px := int64(width) * int64(height); px > limit {
+		return tooLargef("%dx%d is %d pixels, over the limit of %d", width, height, px, limit)
+	}
+	if format == formatJPEG {
+		// Each progressive scan is a pass over the whole image; a small
+		// crafted file can hold thousands. Encoders write about ten.
+		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
+			return tooLargef("the JPEG has more than %d scans", maxJPEGScans)
+		}
+	}
+	return nil
 }
 
 // minDecodedShort is the shortest the decoded image's shorter side may be

@@ -280,7 +280,7 @@ func (s *Server) Stats() Stats {
 
 var (
 	personPath = regexp.MustCompile(`^/v1/people/([^/:]*)(:[A-Za-z]+)?$`)
-	photoPath  = regexp.MustCompile(`^/photos/([0-9]+)$`)
+	photoPath  = regexp.MustCompile(`^/photos/([0-9]+)(=[a-z0-9-]+)?$`) // with an image-sizing option
 	contactID  = regexp.MustCompile(`^c[0-9]+$`)
 )
 
@@ -299,6 +299,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch m := personPath.FindStringSubmatch(p); {
 	case p == "/v1/people:searchContacts" && r.Method == http.MethodGet:
 		method, params = "SearchContacts", []string{"query", "readMask", "pageSize", "sources"}
+	case p == "/v1/people/me/connections" && r.Method == http.MethodGet:
+		method, params = "ListConnections", []string{"personFields", "pageSize", "pageToken", "sortOrder", "sources", "requestSyncToken", "syncToken", "requestMask.includeField"}
 	case m != nil && m[2] == ":updateContactPhoto" && r.Method == http.MethodPatch:
 		method, id = "UpdateContactPhoto", m[1]
 	case m != nil && m[2] == ":deleteContactPhoto" && r.Method == http.MethodDelete:
@@ -352,7 +354,61 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getPerson(w, r, account, "people/"+id)
 	case "SearchContacts":
 		s.searchContacts(w, r, account)
+	case "ListConnections":
+		s.listConnections(w, r, account)
 	}
+}
+
+// listConnections answers people.connections.list: the account's contacts
+// in pages of pageSize (1 to 1000, default 100), ordered by resource name
+// here; the page token is opaque to the client.
+// https://developers.google.com/people/api/rest/v1/people.connections/list
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, account string) {
+	q := r.URL.Query()
+	mask, ok := s.personFields(w, r, "people.connections/list")
+	if !ok {
+		return
+	}
+	size := 100
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.invalidArgument(w, "pageSize must be between 1 and 1000, got %q", v)
+			return
+		}
+		size = n
+	}
+	start := 0
+	if v := q.Get("pageToken"); v != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(v, "page-"))
+		if err != nil || n < 0 || !strings.HasPrefix(v, "page-") {
+			s.invalidArgument(w, "Invalid pageToken.")
+			return
+		}
+		start = n
+	}
+	s.mu.Lock()
+	var all []*contact
+	for k, c := range s.contacts {
+		if k.account == account {
+			all = append(all, c)
+		}
+	}
+	slices.SortFunc(all, func(a, b *contact) int { return strings.Compare(a.resourceName, b.resourceName) })
+	resp := map[string]any{"totalItems": len(all), "totalPeople": len(all)}
+	var page []any
+	for i := start; i < len(all) && i < start+size; i++ {
+		page = append(page, s.person(all[i], mask))
+	}
+	s.stats.Gets++
+	s.mu.Unlock()
+	if page != nil {
+		resp["connections"] = page
+	}
+	if start+size < len(all) {
+		resp["nextPageToken"] = fmt.Sprintf("page-%d", start+size)
+	}
+	writeJSON(w, resp)
 }
 
 // authenticate checks the Bearer token and the service state.
@@ -597,14 +653,24 @@ func (s *Server) mutationResponse(c *contact, mask string) map[string]any {
 	return resp
 }
 
-func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name string) {
+// personFields reads the required personFields mask of method, answering
+// as the API does when it is missing or names an unknown field.
+func (s *Server) personFields(w http.ResponseWriter, r *http.Request, method string) (string, bool) {
 	mask := r.URL.Query().Get("personFields")
 	if mask == "" {
-		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/get.")
-		return
+		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/%s.", method)
+		return "", false
 	}
 	if msg := checkMask(mask); msg != "" {
 		s.invalidArgument(w, "%s", msg)
+		return "", false
+	}
+	return mask, true
+}
+
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name string) {
+	mask, ok := s.personFields(w, r, "people/get")
+	if !ok {
 		return
 	}
 	c, ok := s.lookup(w, account, name)
