@@ -81,7 +81,7 @@ var outcomes = []Outcome{
 		Cause: "The object's metadata has the same key twice in different cases (resourceName and ResourceName) with different values.",
 		Fix:   "Remove one of them: `gcloud storage objects update gs://BUCKET/OBJECT --remove-custom-metadata=ResourceName`. The function runs again by itself."},
 	{kind: ownKind("object too large"), Reason: "object too large", Code: "unusable_object", HTTPStatus: http.StatusUnprocessableEntity, Actor: Sender,
-		Cause: "The object is larger than MAX_OBJECT_BYTES (20 MiB by default), so it is not downloaded.",
+		Cause: "The object is larger than MAX_OBJECT_BYTES (40 MiB by default), so it is not downloaded.",
 		Fix:   "Upload a smaller photo (any phone photo fits), or raise MAX_OBJECT_BYTES."},
 	{kind: ownKind("bad event"), Reason: "bad event", Code: "invalid_request", HTTPStatus: http.StatusBadRequest, Actor: Operator,
 		Cause: "The event is not a Cloud Storage object event: it has no bucket, object name or generation.",
@@ -157,9 +157,6 @@ var outcomes = []Outcome{
 	{kind: gcs.NotFound, Reason: "object not found", Code: "object_not_found", HTTPStatus: http.StatusNotFound, Actor: Sender,
 		Cause: "The object or generation does not exist (deleted or overwritten).",
 		Fix:   "Nothing for an upload: a newer generation has its own event. For a webhook re-run, check the bucket, name and generation."},
-	{kind: gcs.TooLarge, Reason: "object too large", Code: "unusable_object", HTTPStatus: http.StatusUnprocessableEntity, Actor: Sender,
-		Cause: "The object grew past MAX_OBJECT_BYTES while it was read.",
-		Fix:   "Upload a smaller photo, or raise MAX_OBJECT_BYTES."},
 	{kind: gcs.PermissionDenied, Reason: "object permission denied", Code: "upstream_refused", HTTPStatus: http.StatusBadGateway, Retry: true, Actor: Operator,
 		Cause: "The function's service account may not read or update objects in the bucket.",
 		Fix:   "Grant it roles/storage.objectUser on the bucket; the event is retried meanwhile."},
@@ -208,6 +205,8 @@ func OutcomeOf(err error) *Outcome {
 		key = te.Kind
 	case errors.As(err, &pe):
 		key = pe.Kind
+	case errors.As(err, &ge) && ge.Kind == gcs.TooLarge:
+		key = ownKind("object too large") // it grew while it was read
 	case errors.As(err, &ge):
 		key = ge.Kind
 	case errors.As(err, &own):

@@ -17,11 +17,17 @@ const opFind = "find contact"
 
 // Find resolves ref and checks that the contact exists, with read calls
 // only: searchContacts for an email address (as Resolve), people.get for a
-// resource name. The get waits for the account's limiter like a write, so
-// that checking many contacts keeps the pace a run of updates would.
+// resource name. Each waits for the account's limiter like a write, so that
+// checking many contacts keeps the pace a run of updates would.
 // Errors are as for UpdatePhotoByRef: ContactNotFound, AmbiguousContact,
 // InvalidContact, and the account's credential failures.
 func (c *Client) Find(ctx context.Context, account string, ref ContactRef) (string, error) {
+	if ref.Email != "" {
+		// The search is a read like the get below: it keeps the same pace.
+		if err := c.account(account).limiter.Wait(ctx); err != nil {
+			return "", classify(opFind, account, ref.Email, err)
+		}
+	}
 	name, err := c.Resolve(ctx, account, ref)
 	if err != nil || ref.ResourceName == "" {
 		return name, err // an email search has seen the contact

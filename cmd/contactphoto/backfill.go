@@ -423,7 +423,7 @@ func (b *backfill) check(ctx context.Context, it *item) result {
 	r := result{Name: it.name, Contact: it.contact.String(), Account: it.account, Outcome: outWouldUpdate}
 	wouldFail := func(err error) result {
 		r = failure(r, err)
-		if contactphoto.IsPermanent(err) || errors.Is(err, errTooLarge) {
+		if contactphoto.IsPermanent(err) {
 			r.Outcome = outWouldFail
 		}
 		return r
@@ -698,7 +698,7 @@ func (s *dirSource) plan(it *item, dryRun bool) *result {
 	it.contact, it.account = ref, s.account
 	r.Contact = ref.String()
 	if f.size > s.cfg.MaxObjectBytes {
-		return s.planned(r, f, "", fmt.Errorf("%s is %d bytes, %w (%d)", f.rel, f.size, errTooLarge, s.cfg.MaxObjectBytes), dryRun)
+		return s.planned(r, f, "", fmt.Errorf("%s is %d bytes, over MAX_OBJECT_BYTES (%d): %w", f.rel, f.size, s.cfg.MaxObjectBytes, errTooLarge), dryRun)
 	}
 	return nil
 }
@@ -723,11 +723,7 @@ func (s *dirSource) planned(r result, f *dirFile, sum string, err error, dryRun 
 // the next run skips the file until it changes.
 func (s *dirSource) failed(r result, f *dirFile, sum string, err error, record bool) result {
 	r = failure(r, err)
-	if errors.Is(err, errTooLarge) {
-		r.Reason = "too large"
-	}
-	permanent := contactphoto.IsPermanent(err) || errors.Is(err, errTooLarge)
-	if permanent && record {
+	if contactphoto.IsPermanent(err) && record {
 		r.Final = true
 		if rerr := s.record(f, sum, contactphoto.StatusFailedPrefix+r.Reason, ""); rerr != nil {
 			r.Final = false

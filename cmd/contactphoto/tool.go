@@ -197,8 +197,9 @@ func (f *toolFlags) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// errTooLarge marks a photo file over MAX_OBJECT_BYTES.
-var errTooLarge = errors.New("over MAX_OBJECT_BYTES")
+// errTooLarge marks a photo file over MAX_OBJECT_BYTES: the function's own
+// failure for an object that size, permanent, with its row of outcomes.
+var errTooLarge = contactphoto.ErrObjectTooLarge
 
 // readPhoto reads a photo file, refusing one larger than maxBytes before
 // and while reading it.
@@ -216,14 +217,14 @@ func readPhoto(path string, maxBytes int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	if fi.Size() > maxBytes {
-		return nil, fmt.Errorf("%s is %d bytes, %w (%d)", path, fi.Size(), errTooLarge, maxBytes)
+		return nil, fmt.Errorf("%s is %d bytes, over MAX_OBJECT_BYTES (%d): %w", path, fi.Size(), maxBytes, errTooLarge)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > maxBytes {
-		return nil, fmt.Errorf("%s grew while being read, %w (%d)", path, errTooLarge, maxBytes)
+		return nil, fmt.Errorf("%s grew while being read, over MAX_OBJECT_BYTES (%d): %w", path, maxBytes, errTooLarge)
 	}
 	return data, nil
 }
