@@ -202,7 +202,7 @@ func loadConfig(getenv func(string) string, requireToken bool) (*Config, error) 
 	}
 	if c.TokenSecret == "" {
 		if requireToken {
-			p.fail(EnvTokenSecret, "is required: the Secret Manager secret version holding the refresh token, such as projects/PROJECT/secrets/contactphoto-token/versions/latest")
+			p.fail(EnvTokenSecret, "is required: the Secret Manager secret version holding the refresh token, such as projects/PROJECT/secrets/contacts-token/versions/latest")
 		}
 	} else if v, err := tokens.ParseVersionName(c.TokenSecret); err != nil {
 		p.fail(EnvTokenSecret, err.Error())

@@ -1,7 +1,7 @@
 locals {
   # Every API the deployment uses. iam creates the service accounts and the
   # custom role; iamcredentials signs JWTs for Workspace domain-wide
-  # delegation without keys (README.md, Setup).
+  # delegation without keys (README.md, Tokens and accounts).
   services = toset([
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",

@@ -14,7 +14,7 @@ output "token_secret" {
 }
 
 output "authorize_command" {
-  description = "Stores the default account's refresh token in token_secret; run it from the repository root (see README.md, Setup)."
+  description = "Stores the default account's refresh token in token_secret; run it from the repository root (see README.md, Deploy)."
   value       = "go run ./cmd/contactphoto authorize --client-secret client_secret.json --secret ${google_secret_manager_secret.token.id}"
 }
 
@@ -32,8 +32,8 @@ output "event_function" {
 }
 
 output "logs_command" {
-  description = "Shows the event function's latest log entries (use webhook_function the same way)."
-  value       = "gcloud logging read 'resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"${google_cloudfunctions2_function.event.name}\"' --project ${var.project_id} --limit 50 --format 'value(timestamp,severity,jsonPayload.message)'"
+  description = "Prints the event function's latest 50 log entries of the last day, newest first: time, severity, object, contact and message, tab-separated (use webhook_function the same way)."
+  value       = "gcloud logging read 'resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"${google_cloudfunctions2_function.event.name}\"' --project ${var.project_id} --freshness 1d --limit 50 --format 'value(timestamp,severity,jsonPayload.object,jsonPayload.contact,jsonPayload.message)'"
 }
 
 output "webhook_function" {

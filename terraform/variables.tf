@@ -315,7 +315,7 @@ variable "webhook_key_secret_id" {
 # Optional integrations.
 
 variable "delegation_service_accounts" {
-  description = "Emails of service accounts that Google Workspace domain-wide delegation secrets name (README.md, Setup). The functions' service accounts may sign JWTs as these accounts, and as no others."
+  description = "Emails of service accounts that Google Workspace domain-wide delegation secrets name (README.md, Tokens and accounts). The functions' service accounts may sign JWTs as these accounts, and as no others."
   type        = list(string)
   default     = []
 
