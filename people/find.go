@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/api/googleapi"
 	peopleapi "google.golang.org/api/people/v1"
 )
 
@@ -83,7 +82,10 @@ func (c *Client) CurrentPhoto(ctx context.Context, account string, ref ContactRe
 	}
 	photo, err = c.download(ctx, sizedPhotoURL(u, backupEdge))
 	if err != nil {
-		return "", nil, classify(opGetPhoto, account, name, err)
+		// Not an API answer: a failed download says nothing about the
+		// contact, and may pass.
+		return "", nil, &Error{Kind: Unavailable, Op: opGetPhoto, Account: account, Contact: name, Err: err,
+			detail: "download the current photo: " + err.Error()}
 	}
 	return name, photo, nil
 }
@@ -111,7 +113,7 @@ func (c *Client) download(ctx context.Context, u string) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, &googleapi.Error{Code: resp.StatusCode, Message: "download of the current photo failed"}
+		return nil, fmt.Errorf("%s answered %s", req.URL.Host, resp.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxPhotoBytes+1))
 	if err == nil && len(data) > MaxPhotoBytes {

@@ -567,9 +567,11 @@ func (s *bucketSource) read(ctx context.Context, it *item) ([]byte, error) {
 func (s *bucketSource) process(ctx context.Context, it *item, bk *backup) result {
 	r := result{Name: it.name, Contact: it.contact.String(), Account: it.account}
 	if bk != nil && !it.failing {
-		if err := bk.save(ctx, s.p, it.account, it.contact); err != nil {
+		if err := bk.save(ctx, s.p, it.account, it.contact); err != nil && !contactphoto.IsPermanent(err) {
 			return failure(r, err)
 		}
+		// A permanent failure (no such contact, revoked token) fails the
+		// update the same way, which records it; nothing is replaced.
 	}
 	res, err := s.p.UpdateObject(ctx, s.bucket, it.obj.Name, it.obj.Generation, s.retryFailed)
 	switch {
@@ -779,7 +781,7 @@ func (s *dirSource) process(ctx context.Context, it *item, bk *backup) result {
 		return r
 	}
 	if bk != nil {
-		if err := bk.save(ctx, s.p, s.account, it.contact); err != nil {
+		if err := bk.save(ctx, s.p, s.account, it.contact); err != nil && !contactphoto.IsPermanent(err) {
 			return failure(r, err)
 		}
 	}
