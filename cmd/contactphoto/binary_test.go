@@ -18,6 +18,7 @@ var builtBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	builtDir = dir
 	bin := filepath.Join(dir, "contactphoto")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
@@ -26,10 +27,13 @@ var builtBinary = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
+// builtDir holds the binary once it is built.
+var builtDir string
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := builtBinary(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
 	}
 	os.Exit(code)
 }
