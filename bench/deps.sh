@@ -2,10 +2,10 @@
 # Measures what the dependencies cost a first build: for the CLI and the
 # function, with and without the storage library's disable_grpc_modules build
 # tag, a cold build (empty build cache) is timed (CPU user+sys and peak RSS
-# from /usr/bin/time), the binary's size is taken, and the compile time and
-# linked code and packages are counted per module. The module downloads a fresh clone
-# needs are counted from a fresh module cache filled from the local one (no
-# network), for `go build ./cmd/contactphoto` and for `go test ./...`.
+# from /usr/bin/time), the binary's size is taken, and its packages and code
+# are counted per module. The module downloads a fresh clone needs are counted
+# from a fresh module cache filled from the local one (no network), for
+# `go build ./cmd/contactphoto` and for `go test ./...`.
 #
 # Usage: bench/deps.sh   (writes bench/DEPS.md; takes a few CPU-minutes)
 set -euo pipefail
