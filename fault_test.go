@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/contactphoto/contactphoto/internal/eventarc"
+	"github.com/contactphoto/contactphoto/people"
 	"github.com/contactphoto/contactphoto/people/peopletest"
 )
 
@@ -33,6 +35,18 @@ const (
 	faultDuplicates   = 0.3 // share of events delivered twice
 	faultConcurrency  = 8
 	faultMaxAttempts  = 60 // deliveries of one event before the test calls it lost
+	// faultByEmail: every fourth good object names its contact by email,
+	// and that contact is created during the run, often after its
+	// account's search cache was warmed up: the first searches miss it.
+	faultByEmail = 4
+	// faultNeighbourWrites are photo writes another instance sends for the
+	// same accounts meanwhile: the API refuses overlapping writes with 400
+	// FAILED_PRECONDITION.
+	faultNeighbourWrites = 40
+	// faultReadQuota is the read quota per account and faultQuotaWindow,
+	// small enough that email lookups hit it.
+	faultReadQuota   = 2
+	faultQuotaWindow = time.Second
 )
 
 // faultColor is the flat colour of generation gen (0 or 1) of object i: red
@@ -208,22 +222,27 @@ func TestFaultInjection(t *testing.T) {
 	for i := range accounts {
 		accounts[i] = fmt.Sprintf("account%d", i+1)
 	}
-	people := peopletest.Options{
-		WriteQuota: -1, // the client's pacing is tested in package people
-		Seed:       20260527,
+	clock := peopletest.NewFakeClock(time.Now())
+	peopleOpts := peopletest.Options{
+		WriteQuota:  -1, // the client's pacing is tested in package people
+		ReadQuota:   faultReadQuota,
+		QuotaWindow: faultQuotaWindow,
+		Latency:     10 * time.Millisecond,
+		Clock:       clock, // the search cache's seconds pass as the client waits
+		Seed:        20260527,
 		RandomFaults: []peopletest.RandomFault{
 			{Fault: peopletest.Fault{Status: http.StatusServiceUnavailable}, Probability: 0.20},
 			{Fault: peopletest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second}, Probability: 0.05},
 			{Fault: peopletest.Fault{Reset: true}, Probability: 0.02},
 		},
 	}
-	fs, env := newOwnStack(t, people, accounts...)
+	fs, env := newOwnStack(t, peopleOpts, accounts...)
 	fs.Secrets.FailNext(2, codes.Unavailable)
 	fs.OAuth.FailNext(1, http.StatusInternalServerError)
 	env[EnvWritesPerMinute] = "6000"
 	env[EnvPhotoSize] = "64"
 	env[EnvCrop] = "center"
-	p, logs := newOwnPipeline(t, env)
+	p, logs := newOwnPipelineWith(t, env, &PipelineOptions{Clock: clock})
 	const bucket = "fault-photos"
 	stack.Storage.CreateBucket(bucket)
 
@@ -241,14 +260,73 @@ func TestFaultInjection(t *testing.T) {
 		})
 	}
 
+	// Access tokens end early a few times: the API answers 401
+	// ACCESS_TOKEN_EXPIRED to tokens the function still holds as valid.
+	stopExpiring := make(chan struct{})
+	var expiring sync.WaitGroup
+	var expirations atomic.Int64
+	expiring.Go(func() {
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopExpiring:
+				return
+			case <-tick.C:
+				fs.OAuth.ExpireAccessTokens()
+				expirations.Add(1)
+			}
+		}
+	})
+	// Another instance sets photos in the same accounts meanwhile.
+	neighbour, err := people.New(p.tokens, &people.Options{Endpoint: env[EnvPeopleEndpoint], WritesPerMinute: 6000, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var neighbourErrs atomic.Int64
+	var neighbours sync.WaitGroup
+	neighbourPhoto := flatJPEG(t, color.RGBA{1, 2, 3, 255})
+	for i := range faultNeighbourWrites {
+		account, contact := accounts[i%faultAccounts], fmt.Sprintf("people/c%d", 9900000000+i)
+		fs.People.AddContact(account, contact)
+		neighbours.Go(func() {
+			time.Sleep(200*time.Millisecond + time.Duration(i)*15*time.Millisecond)
+			// Retried like an event: until it lands or fails for good.
+			for attempt := 1; ; attempt++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				_, err := neighbour.UpdatePhoto(ctx, account, contact, neighbourPhoto)
+				cancel()
+				if err == nil {
+					return
+				}
+				if IsPermanent(err) || attempt == faultMaxAttempts {
+					neighbourErrs.Add(1)
+					t.Errorf("the other instance's photo for %s: %v", contact, err)
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
+	}
+
 	start := time.Now()
 	var objects []*faultObject
+	var byEmail []*faultObject
 	overwrites := 0
 	for i := range faultUploads + faultBadUploads {
 		o := &faultObject{index: i, name: fmt.Sprintf("fault/%03d.jpg", i), account: accounts[i%faultAccounts]}
 		o.contact = fmt.Sprintf("people/c%d", 7700000000+i)
-		fs.People.AddContact(o.account, o.contact)
 		md := map[string]string{"resourceName": o.contact, "account": o.account}
+		if i < faultUploads && i%faultByEmail == 1 {
+			email := fmt.Sprintf("person%03d@example.com", i)
+			md["resourceName"] = email
+			byEmail = append(byEmail, o)
+			// Created just before its upload, while the run is under way:
+			// after earlier lookups warmed the account's cache up.
+			fs.People.AddContact(o.account, o.contact, email)
+		} else {
+			fs.People.AddContact(o.account, o.contact)
+		}
 		data := flatJPEG(t, faultColor(i, 0))
 		switch {
 		case i >= faultUploads && i%2 == 0:
@@ -293,6 +371,9 @@ func TestFaultInjection(t *testing.T) {
 	run.pending.Wait()
 	close(run.queue)
 	workers.Wait()
+	neighbours.Wait()
+	close(stopExpiring)
+	expiring.Wait()
 	elapsed := time.Since(start)
 
 	// Successful updates per object generation, in the order the People
@@ -304,6 +385,9 @@ func TestFaultInjection(t *testing.T) {
 	updates := map[genKey]int{}
 	order := map[string][]int{} // contact -> generations updated, in order
 	for _, u := range fs.People.Updates() {
+		if strings.HasPrefix(u.ResourceName, "people/c99") {
+			continue // the other instance's
+		}
 		i, gen := identifyColor(t, u.Photo)
 		if i >= len(objects) {
 			t.Fatalf("%s received a photo of no object", u.ResourceName)
@@ -379,11 +463,26 @@ func TestFaultInjection(t *testing.T) {
 	}
 
 	st := fs.People.Stats()
-	if st.Overlaps != 0 {
-		t.Errorf("the People API saw %d overlapping writes for one account, want 0", st.Overlaps)
-	}
+	// Each faulty path must have been taken, or the run proved nothing.
 	if run.retries.Load() == 0 || st.Faults == 0 {
 		t.Errorf("no delivery was retried and %d faults were injected: the run proved nothing", st.Faults)
+	}
+	if st.Overlaps == 0 {
+		t.Error("no write overlapped the other instance's: FAILED_PRECONDITION was never answered")
+	}
+	if st.Unauthenticated == 0 {
+		t.Error("no access token expired early: 401 was never answered")
+	}
+	if st.StaleSearches == 0 {
+		t.Error("no search missed a new contact in the search cache")
+	}
+	if st.ReadQuotaRejections == 0 {
+		t.Error("the read quota never ran out")
+	}
+	for _, o := range byEmail {
+		if md := metadataIn(t, bucket, o.name); md[StatusContactKey] != o.contact {
+			t.Errorf("%s named its contact by email: status contact %q, want %s", o.name, md[StatusContactKey], o.contact)
+		}
 	}
 	// Each account's secret is read once and its token fetched once,
 	// unless a fault made the call fail.
@@ -400,6 +499,9 @@ func TestFaultInjection(t *testing.T) {
 	t.Logf("faults injected: People API %d of %d calls (503: %d, 429 with Retry-After: %d, dropped connections: %d); Secret Manager Unavailable: 2 of %d reads; token endpoint 500: 1 of %d requests",
 		st.Faults, st.Requests, st.FaultsByStatus[http.StatusServiceUnavailable], st.FaultsByStatus[http.StatusTooManyRequests], st.FaultsByStatus[0],
 		secretCalls, tokenCalls)
+	t.Logf("faults of the real API's kind: %d writes refused 400 FAILED_PRECONDITION for overlapping another instance's (%d of its writes, %d failed); %d 401s after %d early expiries of access tokens; %d email-keyed photos, %d searches missing a new contact in the search cache over %d warm-ups; %d 429s of the read quota (%d reads per %v)",
+		st.Overlaps, faultNeighbourWrites, neighbourErrs.Load(), st.Unauthenticated, expirations.Load(), len(byEmail), st.StaleSearches, st.WarmUps,
+		st.ReadQuotaRejections, faultReadQuota, faultQuotaWindow)
 	t.Logf("lost: %d, duplicated: %d, overlaps: %d, permanent failures retried: %d, wrong status: %d, successful updates: %d",
 		lost+int(run.lost.Load()), duplicated, st.Overlaps, run.retriedPermanent.Load(), wrongStatus, st.Updates)
 	if testing.Verbose() && t.Failed() {

@@ -92,12 +92,20 @@ func newOwnStack(t testing.TB, people peopletest.Options, accounts ...string) (*
 // storage library reads that variable itself.
 func newOwnPipeline(t testing.TB, env map[string]string) (*Pipeline, *logRecorder) {
 	t.Helper()
+	return newOwnPipelineWith(t, env, &PipelineOptions{})
+}
+
+// newOwnPipelineWith is newOwnPipeline with options; their Logger is set
+// to the returned recorder.
+func newOwnPipelineWith(t testing.TB, env map[string]string, opt *PipelineOptions) (*Pipeline, *logRecorder) {
+	t.Helper()
 	cfg, err := LoadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &logRecorder{}
-	p, err := NewPipeline(context.Background(), cfg, &PipelineOptions{Logger: cloudlog.New(logs, slog.LevelInfo)})
+	opt.Logger = cloudlog.New(logs, slog.LevelInfo)
+	p, err := NewPipeline(context.Background(), cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

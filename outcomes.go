@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/contactphoto/contactphoto/gcs"
@@ -35,12 +36,15 @@ type Outcome struct {
 	Cause, Fix string
 
 	kind any // the adapter's kind, or an ownKind
+	// perPhoto marks an operator's failure that need not repeat for the
+	// next photo, so that a bulk run goes on.
+	perPhoto bool
 }
 
 // Halts reports whether the failure would repeat for every photo of a run,
 // because the deployment rather than the photo is at fault, so that a bulk
 // run should stop instead of failing photo after photo.
-func (o *Outcome) Halts() bool { return o.Actor == Operator && !o.Retry }
+func (o *Outcome) Halts() bool { return o.Actor == Operator && !o.Retry && !o.perPhoto }
 
 // Actor is who can mend a failure.
 type Actor string
@@ -120,6 +124,15 @@ var outcomes = []Outcome{
 	{kind: people.AuthRevoked, Reason: "auth revoked", Code: "upstream_refused", HTTPStatus: http.StatusBadGateway, Actor: Operator,
 		Cause: "The People API rejected the account's credentials: the refresh token was revoked or expired.",
 		Fix:   "Authorize again with `contactphoto authorize`, then `contactphoto backfill --retry-failed gs://BUCKET`."},
+	{kind: people.Unauthenticated, Reason: "unauthenticated", Code: "upstream_refused", HTTPStatus: http.StatusBadGateway, Actor: Operator,
+		Cause: "The People API refused an access token that Google's token endpoint had just issued: the credentials are not for the People API (another OAuth client's project, or a token endpoint that is not Google's).",
+		Fix:   "Check TOKEN_SECRET and ACCOUNTS, authorize again with `contactphoto authorize`, then re-run the failed objects."},
+	{kind: people.Misconfigured, Reason: "misconfigured", Code: "upstream_refused", HTTPStatus: http.StatusBadGateway, Actor: Operator,
+		Cause: "The answer did not come from the People API (an HTML or empty page): PEOPLE_API_ENDPOINT points somewhere else, or a proxy answered.",
+		Fix:   "Unset PEOPLE_API_ENDPOINT (it is for stand-ins only) or correct it, then re-run the failed objects."},
+	{kind: people.Rejected, Reason: "rejected by the People API", Code: "upstream_refused", HTTPStatus: http.StatusBadGateway, Actor: Operator, perPhoto: true,
+		Cause: "The People API refused the request for a reason the function does not know; the recorded reason ends with the API's own words.",
+		Fix:   "Read the API's words in the reason or the log; if the photo or contact is at fault, fix it and upload again, otherwise report it with the log."},
 	{kind: people.QuotaExhausted, Reason: "quota exhausted", Code: "quota_exhausted", HTTPStatus: http.StatusServiceUnavailable, RetryAfter: retryAfterQuota, Retry: true, Actor: Nobody,
 		Cause: "The People API's per-user write quota is used up for now.",
 		Fix:   "Nothing: the event is retried. If it happens often, lower PEOPLE_WRITES_PER_MINUTE."},
@@ -224,19 +237,29 @@ func OutcomeOf(err error) *Outcome {
 }
 
 // LookupOutcome finds the row of a recorded reason, as read back from an
-// object's status or a folder's journal.
+// object's status or a folder's journal, also when the reason carries the
+// API's words after the row's reason.
 func LookupOutcome(reason string) (*Outcome, bool) {
 	for i := range outcomes {
-		if outcomes[i].Reason == reason {
+		if r := outcomes[i].Reason; reason == r || strings.HasPrefix(reason, r+": ") {
 			return &outcomes[i], true
 		}
 	}
 	return nil, false
 }
 
-// FailureReason gives a short, stable reason for a failure, for the log and
-// the object's status: "invalid contact", "corrupt image", "auth revoked".
-func FailureReason(err error) string { return OutcomeOf(err).Reason }
+// FailureReason gives a short reason for a failure, for the log and the
+// object's status: "invalid contact", "corrupt image", "auth revoked". It is
+// the row's stable reason, except that a refusal the People API gives for a
+// reason the function does not know carries the API's own words after it,
+// as the only useful reason there is.
+func FailureReason(err error) string {
+	o := OutcomeOf(err)
+	if pe, ok := errors.AsType[*people.Error](err); ok && pe.Kind == people.Rejected {
+		return o.Reason + ": " + truncate(strings.TrimSpace(pe.Message), 120)
+	}
+	return o.Reason
+}
 
 // The failures this package finds itself; match them with errors.Is.
 var (

@@ -40,6 +40,9 @@ type PipelineOptions struct {
 	// Tokens gives each account's token source; nil means reading the
 	// refresh tokens from Secret Manager as the Config says.
 	Tokens people.TokenSources
+	// Clock is what email lookups wait with for the People API's search
+	// cache; nil means real time. Tests pass the stand-in's fake clock.
+	Clock people.Clock
 }
 
 // NewPipeline builds the clients for cfg. ctx only bounds client creation:
@@ -83,6 +86,7 @@ func NewPipeline(ctx context.Context, cfg *Config, opt *PipelineOptions) (*Pipel
 		WritesPerMinute: cfg.WritesPerMinute,
 		PersonFields:    cfg.PersonFields,
 		Logger:          log,
+		Clock:           opt.Clock,
 	})
 	if err != nil {
 		return nil, err

@@ -27,6 +27,44 @@ import (
 // is on each project's quota page); staying under it avoids 429s entirely.
 const DefaultWritesPerMinute = 50
 
+// The search cache of searchContacts: "Before searching, clients should
+// send a warmup request with an empty query to update the cache"
+// (https://developers.google.com/people/api/rest/v1/people/searchContacts),
+// and Google's guide sends the search after several seconds
+// (https://developers.google.com/people/v1/contacts#search_the_users_contacts).
+const (
+	// DefaultSearchDelay is how long a lookup waits after a warm-up before
+	// it searches.
+	DefaultSearchDelay = 5 * time.Second
+	// DefaultLookupBudget bounds one email lookup, warm-ups and waits
+	// included, before a contact that was not found is called missing.
+	DefaultLookupBudget = 15 * time.Second
+)
+
+// Clock tells the time and waits. The Client waits through it for the
+// search cache; tests pass a fake one so that those waits cost no time.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done, and returns ctx's error then.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// realClock is the Clock of time.Now and timers.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Operation names, used in errors and logs.
 const (
 	opUpdate  = "update photo"
@@ -58,6 +96,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger receives retry and resolution notes; nil means slog.Default().
 	Logger *slog.Logger
+	// Clock is what email lookups wait with for the search cache; nil
+	// means real time.
+	Clock Clock
 }
 
 // Photo is the outcome of a photo update.
@@ -88,6 +129,9 @@ type Client struct {
 	backoffMax  time.Duration // cap of the exponential backoff
 	maxAttempts int           // attempts per call, so a call without deadline still ends
 	resolveTTL  time.Duration // how long an email resolution is reused
+	clock       Clock         // the search cache's waits
+	searchDelay time.Duration // wait after a warm-up before searching
+	lookupLimit time.Duration // bound of one email lookup
 
 	mu       sync.Mutex
 	accounts map[string]*accountState
@@ -105,8 +149,8 @@ type accountState struct {
 	svcMu sync.Mutex
 	svc   *peopleapi.Service
 
-	warmMu sync.Mutex
-	warmed bool
+	warmMu   sync.Mutex
+	warmedAt time.Time // when the latest warm-up was sent, by c.clock; zero: never
 
 	cacheMu  sync.Mutex
 	resolved map[string]resolution // lower-cased email -> contact
@@ -136,7 +180,13 @@ func New(tokens TokenSources, opt *Options) (*Client, error) {
 		backoffMax:   16 * time.Second,
 		maxAttempts:  8,
 		resolveTTL:   5 * time.Minute,
+		clock:        opt.Clock,
+		searchDelay:  DefaultSearchDelay,
+		lookupLimit:  DefaultLookupBudget,
 		accounts:     make(map[string]*accountState),
+	}
+	if c.clock == nil {
+		c.clock = realClock{}
 	}
 	if opt.WritesPerMinute < 0 {
 		return nil, fmt.Errorf("people: writes per minute is %d; want a positive number", opt.WritesPerMinute)
@@ -219,8 +269,9 @@ func (c *Client) service(ctx context.Context, a *accountState) (*peopleapi.Servi
 		return nil, err
 	}
 	// option.WithHTTPClient sends no credentials by itself: the account's
-	// token goes in through oauth2.Transport.
-	hc := &http.Client{Transport: &oauth2.Transport{Source: ts, Base: c.base}, Timeout: c.timeout}
+	// token goes in through oauth2.Transport. Under it, refusedTokens sees
+	// the token each request carried and drops it when the API answers 401.
+	hc := &http.Client{Transport: &oauth2.Transport{Source: ts, Base: &refusedTokens{base: c.base, tokens: ts}}, Timeout: c.timeout}
 	opts := []option.ClientOption{
 		option.WithHTTPClient(hc),
 		// The library's debug log would print request bodies, which hold
@@ -236,6 +287,36 @@ func (c *Client) service(ctx context.Context, a *accountState) (*peopleapi.Servi
 	}
 	a.svc = svc
 	return svc, nil
+}
+
+// TokenInvalidator is implemented by token sources that cache access tokens
+// and can drop one the API refused, so that the next Token fetches a new
+// one; the tokens package's sources do.
+type TokenInvalidator interface {
+	InvalidateToken(accessToken string)
+}
+
+// refusedTokens tells the token source about access tokens the API answers
+// 401 to. It sits under oauth2.Transport, where requests carry the token.
+type refusedTokens struct {
+	base   http.RoundTripper
+	tokens oauth2.TokenSource
+}
+
+func (t *refusedTokens) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		if inv, ok := t.tokens.(TokenInvalidator); ok {
+			if scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+				inv.InvalidateToken(tok)
+			}
+		}
+	}
+	return resp, err
 }
 
 // UpdatePhoto sets the photo of the contact resourceName ("people/c<digits>"
@@ -389,6 +470,7 @@ func (c *Client) retry(ctx context.Context, a *accountState, op, contact string,
 	if a != nil {
 		account = a.name
 	}
+	renewed := false
 	for attempt := 1; ; attempt++ {
 		if a != nil {
 			if err := a.limiter.Wait(ctx); err != nil {
@@ -404,6 +486,20 @@ func (c *Client) retry(ctx context.Context, a *accountState, op, contact string,
 			return nil
 		}
 		e := classify(op, account, contact, err)
+		if e.renew && !renewed {
+			// The refused token is dropped already (refusedTokens); the
+			// next attempt carries a new one. Only a token refused right
+			// after its renewal is a lasting failure.
+			renewed = true
+			c.log.InfoContext(ctx, "People API refused the access token; retrying once with a new one",
+				"op", op, "account", account, "contact", contact, "reason", e.Reason)
+			continue
+		}
+		if !e.renew {
+			// Only two 401s in a row mean the new token is refused too; a
+			// 401 after another failure is a later expiry, renewed again.
+			renewed = false
+		}
 		if !e.retry {
 			return e
 		}
@@ -476,38 +572,11 @@ func (c *Client) resolveEmail(ctx context.Context, account, email string, fresh 
 	if err != nil {
 		return "", classify(opResolve, account, email, err)
 	}
-	if err := c.warmUp(ctx, a, svc, email); err != nil {
-		return "", err
-	}
-	var resp *peopleapi.SearchResponse
-	err = c.retry(ctx, nil, opResolve, email, func(ctx context.Context) (err error) {
-		resp, err = svc.People.SearchContacts().Query(email).ReadMask("emailAddresses").PageSize(30).Context(ctx).Do()
-		return err
-	})
+	matches, err := c.search(ctx, a, svc, email, fresh)
 	if err != nil {
 		return "", err
 	}
-	var matches []string
-	for _, r := range resp.Results {
-		if r == nil || r.Person == nil || r.Person.ResourceName == "" {
-			continue
-		}
-		for _, addr := range r.Person.EmailAddresses {
-			// The search matches prefixes; only the exact address counts.
-			if addr != nil && strings.EqualFold(addr.Value, email) {
-				if !slices.Contains(matches, r.Person.ResourceName) {
-					matches = append(matches, r.Person.ResourceName)
-				}
-				break
-			}
-		}
-	}
-	switch len(matches) {
-	case 0:
-		return "", &Error{Kind: ContactNotFound, Op: opResolve, Account: account, Contact: email,
-			detail: fmt.Sprintf("no contact has the email address %s; add it to the contact or name the contact by resource name", email)}
-	case 1:
-	default:
+	if len(matches) > 1 {
 		return "", &Error{Kind: AmbiguousContact, Op: opResolve, Account: account, Contact: email, Candidates: matches,
 			detail: fmt.Sprintf("%d contacts have the email address %s (%s); name the contact by resource name instead", len(matches), email, strings.Join(matches, ", "))}
 	}
@@ -517,21 +586,100 @@ func (c *Client) resolveEmail(ctx context.Context, account, email string, fresh 
 	return matches[0], nil
 }
 
-// warmUp sends the empty-query search the API asks for before the first
-// search of an account, once per account for the Client's life.
-func (c *Client) warmUp(ctx context.Context, a *accountState, svc *peopleapi.Service, email string) error {
+// search looks the email up with searchContacts, through the API's search
+// cache. A search sees the contacts as they were a few seconds after the
+// latest warm-up request, so a lookup warms the cache up (unless a warm-up
+// is recent enough), waits, and searches; on a miss it warms up again and
+// retries, until the lookup's budget (DefaultLookupBudget) is spent. Only
+// then is the contact missing. fresh wants a warm-up sent after the lookup
+// began, for when a cached answer turned out stale.
+// https://developers.google.com/people/api/rest/v1/people/searchContacts
+// https://developers.google.com/people/v1/contacts#search_the_users_contacts
+func (c *Client) search(ctx context.Context, a *accountState, svc *peopleapi.Service, email string, fresh bool) ([]string, error) {
+	start := c.clock.Now()
+	deadline := start.Add(c.lookupLimit)
+	var notBefore time.Time // the warm-up must be sent at or after this
+	if fresh {
+		notBefore = start
+	}
+	for round := 1; ; round++ {
+		warmed, err := c.warmUp(ctx, a, svc, email, notBefore)
+		if err != nil {
+			return nil, err
+		}
+		if wait := warmed.Add(c.searchDelay).Sub(c.clock.Now()); wait > 0 {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+				return nil, &Error{Kind: Unavailable, Op: opResolve, Account: a.name, Contact: email,
+					detail: "the deadline comes before the People API's search cache has refreshed; retry later"}
+			}
+			if err := c.clock.Sleep(ctx, wait); err != nil {
+				return nil, classify(opResolve, a.name, email, err)
+			}
+		}
+		searched := c.clock.Now()
+		var resp *peopleapi.SearchResponse
+		err = c.retry(ctx, nil, opResolve, email, func(ctx context.Context) (err error) {
+			resp, err = svc.People.SearchContacts().Query(email).ReadMask("emailAddresses").PageSize(30).Context(ctx).Do()
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if matches := exactMatches(resp, email); len(matches) > 0 {
+			return matches, nil
+		}
+		// A contact added or changed since the cache last refreshed is not
+		// in it yet: refresh it and look again while the budget allows.
+		if c.clock.Now().Add(c.searchDelay).After(deadline) {
+			return nil, &Error{Kind: ContactNotFound, Op: opResolve, Account: a.name, Contact: email,
+				detail: fmt.Sprintf("no contact has the email address %s (searched %d times over %s, refreshing the search cache each time); add it to the contact or name the contact by resource name",
+					email, round, c.clock.Now().Sub(start).Round(time.Second))}
+		}
+		c.log.InfoContext(ctx, "no contact found by email yet; refreshing the search cache and searching again",
+			"account", a.name, "email", email, "round", round)
+		notBefore = searched
+	}
+}
+
+// exactMatches are the contacts of a search answer that have the email
+// address: the search matches prefixes, and only the exact address counts,
+// ignoring case.
+func exactMatches(resp *peopleapi.SearchResponse, email string) []string {
+	var matches []string
+	for _, r := range resp.Results {
+		if r == nil || r.Person == nil || r.Person.ResourceName == "" {
+			continue
+		}
+		for _, addr := range r.Person.EmailAddresses {
+			if addr != nil && strings.EqualFold(addr.Value, email) {
+				if !slices.Contains(matches, r.Person.ResourceName) {
+					matches = append(matches, r.Person.ResourceName)
+				}
+				break
+			}
+		}
+	}
+	return matches
+}
+
+// warmUp makes sure the account's search cache was asked to refresh at or
+// after notBefore (the zero time: ever), sending the empty-query search
+// when it was not, and returns when the latest warm-up was sent.
+// Concurrent lookups of one account share warm-ups.
+func (c *Client) warmUp(ctx context.Context, a *accountState, svc *peopleapi.Service, email string, notBefore time.Time) (time.Time, error) {
 	a.warmMu.Lock()
 	defer a.warmMu.Unlock()
-	if a.warmed {
-		return nil
+	if !a.warmedAt.IsZero() && !a.warmedAt.Before(notBefore) {
+		return a.warmedAt, nil
 	}
+	sent := c.clock.Now()
 	err := c.retry(ctx, nil, opResolve, email, func(ctx context.Context) error {
 		_, err := svc.People.SearchContacts().Query("").ReadMask("emailAddresses").Context(ctx).Do()
 		return err
 	})
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	a.warmed = true
-	return nil
+	a.warmedAt = sent
+	return sent, nil
 }

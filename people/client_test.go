@@ -149,8 +149,33 @@ func TestErrorKinds(t *testing.T) {
 				tt.tokenErr = map[string]error{"": &oauth2.RetrieveError{Response: &http.Response{StatusCode: 503}}}
 			},
 			wantKind: Unavailable, wantPerm: false, wantMsg: []string{"access token"}, wantCalls: 0},
-		{name: "access token rejected", forged: true,
-			wantKind: AuthRevoked, wantPerm: true, wantMsg: []string{"rejected the access token", "contactphoto authorize"}, wantCalls: 1},
+		{name: "access token rejected twice", forged: true,
+			wantKind: Unauthenticated, wantPerm: true, wantMsg: []string{"refused an access token", "ACCESS_TOKEN_TYPE_UNSUPPORTED", "contactphoto authorize"}, wantCalls: 2},
+		{name: "other contact", contact: "otherContacts/c5", wantKind: InvalidContact, wantPerm: true,
+			wantMsg: []string{"add it to the contacts first", "copyOtherContactToMyContactsGroup"}, wantCalls: 0},
+		{name: "profile id", contact: "people/104857600000000000001", wantKind: InvalidContact, wantPerm: true,
+			wantMsg: []string{"Admin SDK", "users.photos.update"}, wantCalls: 0},
+		{name: "write overlapping another instance's, every time",
+			setup: func(srv *peopletest.Server, _ *testTokens) {
+				srv.FailNext(100, peopletest.Fault{Code: "FAILED_PRECONDITION"})
+			},
+			wantKind: Unavailable, wantPerm: false, wantMsg: []string{"overlapped another", "FAILED_PRECONDITION"}, wantCalls: 8},
+		{name: "aborted",
+			setup: func(srv *peopletest.Server, _ *testTokens) {
+				srv.FailNext(100, peopletest.Fault{Code: "ABORTED"})
+			},
+			wantKind: Unavailable, wantPerm: false, wantMsg: []string{"ABORTED"}, wantCalls: 8},
+		{name: "unknown 400",
+			setup: func(srv *peopletest.Server, _ *testTokens) {
+				srv.FailNext(1, peopletest.Fault{Code: "OUT_OF_RANGE"})
+			},
+			wantKind: Rejected, wantPerm: true, wantMsg: []string{"400 OUT_OF_RANGE", "Bad Request."}, wantCalls: 1},
+		{name: "read quota on the read-back",
+			setup: func(srv *peopletest.Server, _ *testTokens) {
+				srv.FailNext(100, peopletest.Fault{Status: http.StatusTooManyRequests, ReadQuota: true})
+			},
+			wantKind: QuotaExhausted, wantPerm: false,
+			wantMsg: []string{"read quota", peopletest.ReadQuotaMetric, "Critical read requests (Contact and Profile Reads)", "PEOPLE_PERSON_FIELDS"}, wantCalls: 8},
 		{name: "quota exhausted",
 			setup: func(srv *peopletest.Server, _ *testTokens) {
 				srv.FailNext(100, peopletest.Fault{Status: http.StatusTooManyRequests})

@@ -68,12 +68,25 @@ func parseContactRef(s string) (ContactRef, string) {
 	if strings.Contains(s, "@") {
 		return parseEmail(s)
 	}
+	// updateContactPhoto takes contacts only: "other contacts" and profiles
+	// are answered 400 "not a valid contact person resource"
+	// (https://developers.google.com/people/api/rest/v1/people/updateContactPhoto),
+	// so they are refused here, before any call, saying what to do.
+	if strings.HasPrefix(s, "otherContacts/") {
+		return ContactRef{}, "an \"other contact\" (otherContacts/…), which the People API cannot give a photo: " +
+			"add it to the contacts first (\"Add to contacts\" in Google Contacts, or otherContacts.copyOtherContactToMyContactsGroup) " +
+			"and use the people/c… name of the new contact"
+	}
 	id := s
 	if rest, ok := strings.CutPrefix(s, "people/"); ok {
 		id = rest
 	}
 	if id == "me" {
 		return ContactRef{}, "people/me is the signed-in user, not a contact; want people/c<digits>"
+	}
+	if id != s && id != "" && allASCIIDigits(id) {
+		return ContactRef{}, "a Google profile (people/<digits>), not a contact: the People API sets photos of contacts (people/c<digits>) only; " +
+			"a Google Workspace user's directory photo is set with the Admin SDK (users.photos.update), and a personal profile photo only by its owner"
 	}
 	digits, ok := strings.CutPrefix(id, "c")
 	if !ok || digits == "" || !allASCIIDigits(digits) {

@@ -29,9 +29,10 @@ func TestParseContactRef(t *testing.T) {
 		{in: "people/me", wantErr: "people/me is the signed-in user"},
 		{in: "me", wantErr: "people/me is the signed-in user"},
 		{in: "people/c", wantErr: "not a contact resource name"},
-		{in: "people/123", wantErr: "not a contact resource name"},
+		{in: "people/123", wantErr: "Admin SDK"},
+		{in: "123", wantErr: "not a contact resource name"},
 		{in: "people/C123", wantErr: "not a contact resource name"},
-		{in: "otherContacts/c123", wantErr: "not a contact resource name"},
+		{in: "otherContacts/c123", wantErr: "add it to the contacts first"},
 		{in: "contactGroups/all", wantErr: "not a contact resource name"},
 		{in: "people/people/c1", wantErr: "not a contact resource name"},
 		{in: "c12\u0663", wantErr: "not a contact resource name"},                 // Arabic-Indic three

@@ -3,6 +3,7 @@ package people
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"github.com/googleapis/gax-go/v2/apierror"
 	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
+
+	"github.com/contactphoto/contactphoto/internal/redact"
 )
 
 // Kind is the class of a failure. The set is closed; each kind is either
@@ -38,16 +41,27 @@ const (
 	// project (403 SERVICE_DISABLED). Permanent.
 	APIDisabled
 	// AuthRevoked: the account's credentials cannot be used: the refresh
-	// token was revoked or expired (invalid_grant), the API rejected the
-	// access token (401), or the token source failed permanently. Permanent.
+	// token was revoked or expired (invalid_grant), or the token source
+	// failed permanently. Permanent.
 	AuthRevoked
 	// QuotaExhausted: the per-user write quota is used up (429), or the
 	// client-side rate limit cannot grant a slot before the deadline.
 	// Transient.
 	QuotaExhausted
 	// Unavailable: the API or the network failed (5xx, connection reset,
-	// deadline) or the token source failed transiently. Transient.
+	// deadline), a write collided with another for the same user
+	// (FAILED_PRECONDITION, ABORTED) and kept colliding, or the token source
+	// failed transiently. Transient.
 	Unavailable
+	// Unauthenticated: the API refused a freshly fetched access token
+	// (401) although the token endpoint issued it. Permanent.
+	Unauthenticated
+	// Misconfigured: the answer did not come from the People API (an HTML
+	// or empty error page, as from a wrong PEOPLE_API_ENDPOINT). Permanent.
+	Misconfigured
+	// Rejected: the API refused the request for a reason this package does
+	// not know; the message carries the API's own words. Permanent.
+	Rejected
 )
 
 var kindNames = [...]string{
@@ -60,6 +74,9 @@ var kindNames = [...]string{
 	AuthRevoked:      "AuthRevoked",
 	QuotaExhausted:   "QuotaExhausted",
 	Unavailable:      "Unavailable",
+	Unauthenticated:  "Unauthenticated",
+	Misconfigured:    "Misconfigured",
+	Rejected:         "Rejected",
 }
 
 func (k Kind) String() string {
@@ -90,6 +107,11 @@ type Error struct {
 	Contact string
 	// Status is the HTTP status the API answered, or 0.
 	Status int
+	// Code is the canonical error code of the answer ("status" in Google's
+	// error JSON), such as "FAILED_PRECONDITION", when there is one.
+	Code string
+	// Message is the API's own message, when it answered with one.
+	Message string
 	// Reason is the API's machine-readable reason (google.rpc.ErrorInfo), such
 	// as "SERVICE_DISABLED" or "RATE_LIMIT_EXCEEDED", when there is one.
 	Reason string
@@ -101,6 +123,7 @@ type Error struct {
 	detail     string        // what happened and what to do, for the message
 	retry      bool          // worth retrying within the same call
 	retryAfter time.Duration // the server's Retry-After, if any
+	renew      bool          // 401: worth one retry with a new access token
 }
 
 func (e *Error) Error() string {
@@ -177,7 +200,7 @@ func classify(op, account, contact string, err error) *Error {
 		e.detail = "get an access token: " + perm.Error()
 	case rerr != nil:
 		e.Kind = Unavailable
-		e.detail = "get an access token: " + rerr.Error()
+		e.detail = "get an access token: " + redact.RetrieveError(rerr)
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		e.Kind = Unavailable
 		e.retry = true
@@ -189,7 +212,40 @@ func classify(op, account, contact string, err error) *Error {
 	return e
 }
 
+// apiStatus is the part of Google's error JSON that the generated client
+// does not keep: the canonical code name.
+type apiStatus struct {
+	Error *struct {
+		Code   int    `json:"code"`
+		Status string `json:"status"`
+	} `json:"error"`
+}
+
+// canonicalCode is Google's HTTP mapping read backwards, for answers
+// without a "status": the most common code behind each HTTP status
+// (https://cloud.google.com/apis/design/errors#handling_errors).
+var canonicalCode = map[int]string{
+	http.StatusBadRequest:          "INVALID_ARGUMENT",
+	http.StatusUnauthorized:        "UNAUTHENTICATED",
+	http.StatusForbidden:           "PERMISSION_DENIED",
+	http.StatusNotFound:            "NOT_FOUND",
+	http.StatusConflict:            "ABORTED",
+	http.StatusTooManyRequests:     "RESOURCE_EXHAUSTED",
+	499:                            "CANCELLED",
+	http.StatusInternalServerError: "INTERNAL",
+	http.StatusNotImplemented:      "UNIMPLEMENTED",
+	http.StatusServiceUnavailable:  "UNAVAILABLE",
+	http.StatusGatewayTimeout:      "DEADLINE_EXCEEDED",
+}
+
 // classifyAPIError fills e from an HTTP error answer of the People API.
+//
+// Google's error model maps several canonical codes onto one HTTP status
+// (FAILED_PRECONDITION and OUT_OF_RANGE are 400 like INVALID_ARGUMENT;
+// ABORTED is 409), so the decision rests on the error's "status" and its
+// google.rpc.ErrorInfo reason, and the HTTP code only fills in when they
+// are missing: https://cloud.google.com/apis/design/errors#handling_errors
+// and https://cloud.google.com/apis/design/errors#error_info.
 func classifyAPIError(e *Error, gerr *googleapi.Error) {
 	e.Status = gerr.Code
 	var info struct {
@@ -207,61 +263,108 @@ func classifyAPIError(e *Error, gerr *googleapi.Error) {
 		info.reason = gerr.Errors[0].Reason // legacy error shape
 	}
 	e.Reason = info.reason
-	msg := gerr.Message
-	if msg == "" {
-		msg = http.StatusText(gerr.Code)
+	var st apiStatus
+	fromAPI := json.Unmarshal([]byte(gerr.Body), &st) == nil && st.Error != nil
+	if fromAPI {
+		e.Code = st.Error.Status
 	}
-	switch code := gerr.Code; {
-	case code == http.StatusBadRequest && e.Op == opUpdate, code == http.StatusRequestEntityTooLarge:
+	code := cmp.Or(e.Code, canonicalCode[gerr.Code])
+	e.Message = gerr.Message
+	msg := cmp.Or(gerr.Message, http.StatusText(gerr.Code))
+	switch {
+	// Google's front end answers 502 and 503 with HTML pages, and those
+	// are worth a retry; a 4xx page that is not the API's error JSON (an
+	// HTML 404 "The requested URL was not found on this server") means the
+	// request went somewhere other than the People API.
+	case !fromAPI && gerr.Code >= 400 && gerr.Code < 500 && gerr.Code != http.StatusTooManyRequests:
+		e.Kind = Misconfigured
+		e.detail = fmt.Sprintf("the answer (%d %s, %s) is not from the People API, which answers errors in JSON: check PEOPLE_API_ENDPOINT (unset it for Google's endpoint)",
+			gerr.Code, http.StatusText(gerr.Code), cmp.Or(gerr.Header.Get("Content-Type"), "no content type"))
+	case code == "FAILED_PRECONDITION" || code == "ABORTED":
+		// "Mutate requests for the same user should be sent sequentially
+		// to avoid increased latency and failures": a write that raced
+		// another for the user, here or in another instance, fails this
+		// way and succeeds once the other is done.
+		// https://developers.google.com/people/api/rest/v1/people/updateContactPhoto
+		e.Kind = Unavailable
+		e.retry = true
+		e.detail = fmt.Sprintf("the People API refused a write that overlapped another for this user (%s: %s)", code, msg)
+	case code == "INVALID_ARGUMENT" && strings.Contains(strings.ToLower(msg), "not a valid contact person resource"):
+		e.Kind = InvalidContact
+		e.detail = "the People API sets photos of contacts (people/c…) only (" + msg + ")"
+	case code == "INVALID_ARGUMENT" && e.Op == opUpdate && strings.Contains(strings.ToLower(msg), "photo"),
+		gerr.Code == http.StatusRequestEntityTooLarge:
 		e.Kind = InvalidPhoto
 		e.detail = "the People API rejected the photo (" + msg + "); upload a JPEG or PNG image"
-	case code == http.StatusBadRequest:
-		e.Kind = InvalidContact
-		e.detail = "the People API rejected the request: " + msg
-	case code == http.StatusUnauthorized:
-		e.Kind = AuthRevoked
-		e.detail = "the People API rejected the access token (" + msg + "): run `contactphoto authorize` to store new credentials for this account"
-	case code == http.StatusForbidden && (info.reason == "SERVICE_DISABLED" || info.reason == "accessNotConfigured"):
+	case code == "UNAUTHENTICATED":
+		// An access token can expire early or be refused while the refresh
+		// token is still good; only invalid_grant from the token endpoint
+		// means the grant is gone. retry drops the token and tries once
+		// more with a new one.
+		e.Kind = Unauthenticated
+		e.renew = true
+		e.detail = fmt.Sprintf("the People API refused an access token the token endpoint had just issued (%s, reason %s): the OAuth client's project or the token's scope does not fit this API; run `contactphoto authorize` to store new credentials",
+			msg, cmp.Or(info.reason, "none"))
+	case code == "PERMISSION_DENIED" && (info.reason == "SERVICE_DISABLED" || info.reason == "accessNotConfigured"):
 		e.Kind = APIDisabled
 		service := cmp.Or(info.metadata["service"], "people.googleapis.com")
 		where := cmp.Or(info.metadata["activationUrl"], helpURL, consoleAPIURL)
 		project := cmp.Or(info.metadata["consumer"], "the OAuth client's project")
 		e.detail = fmt.Sprintf("the People API (%s) is not enabled in %s: enable it at %s, wait a few minutes, then upload the photo again", service, project, where)
-	case code == http.StatusForbidden && (info.reason == "RATE_LIMIT_EXCEEDED" || info.reason == "rateLimitExceeded"):
+	case code == "RESOURCE_EXHAUSTED", info.reason == "RATE_LIMIT_EXCEEDED" || info.reason == "rateLimitExceeded":
 		e.Kind = QuotaExhausted
 		e.retry = true
-		e.detail = quotaDetail(msg, info.metadata)
-	case code == http.StatusForbidden:
+		e.detail = quotaDetail(e.Op, msg, info.metadata)
+	case code == "PERMISSION_DENIED":
 		e.Kind = PermissionDenied
 		e.detail = "the People API denied access (" + msg + "): authorize the account with the https://www.googleapis.com/auth/contacts scope and check that the contact belongs to it"
-	case code == http.StatusNotFound:
+	case code == "NOT_FOUND":
 		e.Kind = ContactNotFound
 		e.detail = "no such contact in this account (deleted, or its resource name changed when it was merged or linked to a profile)"
-	case code == http.StatusTooManyRequests:
-		e.Kind = QuotaExhausted
-		e.retry = true
-		e.detail = quotaDetail(msg, info.metadata)
-	case code == http.StatusInternalServerError, code == http.StatusBadGateway,
-		code == http.StatusServiceUnavailable, code == http.StatusGatewayTimeout:
+	case code == "UNAVAILABLE", code == "INTERNAL", code == "UNKNOWN", code == "DEADLINE_EXCEEDED",
+		gerr.Code == http.StatusBadGateway, gerr.Code >= 500 && !fromAPI:
 		e.Kind = Unavailable
 		e.retry = true
-		e.detail = fmt.Sprintf("the People API is unavailable (%d %s)", code, msg)
+		e.detail = fmt.Sprintf("the People API is unavailable (%d %s)", gerr.Code, msg)
+	case gerr.Code >= 400 && gerr.Code < 500:
+		e.Kind = Rejected
+		e.detail = fmt.Sprintf("the People API refused the request (%d %s: %s)", gerr.Code, cmp.Or(e.Code, "no status"), msg)
 	default:
 		e.Kind = Unavailable
-		e.detail = fmt.Sprintf("unexpected People API answer (%d %s)", code, msg)
+		e.detail = fmt.Sprintf("unexpected People API answer (%d %s)", gerr.Code, msg)
 	}
 	if e.retry {
 		e.retryAfter = parseRetryAfter(gerr.Header.Get("Retry-After"), time.Now())
 	}
 }
 
-func quotaDetail(msg string, metadata map[string]string) string {
-	d := "the People API write quota for this user is exhausted (" + msg + ")"
-	if m := metadata["quota_metric"]; m != "" {
-		d += "; quota metric " + m
+// readQuotaName is the People API quota that reads spend: get,
+// searchContacts, and the read-back of a mutation with personFields
+// (the quota usage listed per method on
+// https://developers.google.com/people/v1/contacts).
+const readQuotaName = "Critical read requests (Contact and Profile Reads)"
+
+// quotaDetail says which quota ran out and what to do: the read quota and
+// the write quota are separate, and lowering the write pace does nothing
+// for reads.
+func quotaDetail(op, msg string, metadata map[string]string) string {
+	metric := metadata["quota_metric"]
+	read := strings.Contains(metric, "read") || strings.Contains(strings.ToLower(msg), "read requests") ||
+		metric == "" && op == opResolve
+	var d string
+	if read {
+		d = "the People API read quota for this user (" + readQuotaName + " per minute) is exhausted (" + msg + ")"
+	} else {
+		d = "the People API write quota for this user is exhausted (" + msg + ")"
+	}
+	if metric != "" {
+		d += "; quota metric " + metric
 		if l := metadata["quota_limit"]; l != "" {
 			d += ", limit " + l
 		}
+	}
+	if read {
+		return d + "; reads are email lookups (searchContacts) and the read-back PEOPLE_PERSON_FIELDS asks for: name contacts by resource name, unset PEOPLE_PERSON_FIELDS, or ask for more quota"
 	}
 	return d + "; lower PEOPLE_WRITES_PER_MINUTE or ask for more quota"
 }

@@ -46,13 +46,17 @@ func validate(tok string) (string, bool) {
 	return strings.CutPrefix(tok, "token-")
 }
 
-// newServer starts a stand-in checking testTokens' tokens.
+// newServer starts a stand-in checking testTokens' tokens, its search cache
+// on a fake clock.
 func newServer(t testing.TB, opt *peopletest.Options) *peopletest.Server {
 	t.Helper()
 	if opt == nil {
 		opt = &peopletest.Options{}
 	}
 	opt.Validate = validate
+	if opt.Clock == nil {
+		opt.Clock = peopletest.NewFakeClock(time.Now())
+	}
 	s := peopletest.NewServer(opt)
 	t.Cleanup(s.Close)
 	return s
@@ -68,6 +72,11 @@ func newClient(t testing.TB, srv *peopletest.Server, tokens TokenSources, opt *O
 	opt.HTTPClient = srv.Client()
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if clock := srv.Clock(); opt.Clock == nil && clock != nil {
+		// The client's waits for the search cache move the stand-in's
+		// clock instead of taking real seconds.
+		opt.Clock = clock
 	}
 	if tokens == nil {
 		tokens = &testTokens{}

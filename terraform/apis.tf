@@ -25,3 +25,21 @@ resource "google_project_service" "apis" {
   # deployment must not switch them off.
   disable_on_destroy = false
 }
+
+# Enabling an API creates its service agents (Eventarc's, Pub/Sub's, Cloud
+# Functions', Cloud Build's) and grants them their roles, and both take a
+# while to reach every Google service. Without this wait a fresh project
+# fails with "Permission denied while using the Eventarc Service Agent ... it
+# may take a few minutes"
+# (https://github.com/hashicorp/terraform-provider-google/issues/25294).
+# Everything that uses an API comes after it; the wait only runs when the
+# list of APIs changes.
+resource "time_sleep" "apis" {
+  create_duration = "60s"
+
+  triggers = {
+    services = join(",", sort(local.services))
+  }
+
+  depends_on = [google_project_service.apis]
+}

@@ -1,6 +1,7 @@
 package terraform_test
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -8,7 +9,6 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,13 +28,14 @@ type registration struct {
 
 // registrations parses the root package's Go files (tests excluded) and
 // returns the functions registered with functions.CloudEvent and
-// functions.HTTP by name, and the exported functions it declares. Names
-// given as package constants are resolved.
-func registrations(root string) (map[string]registration, map[string]bool, error) {
+// functions.HTTP by name, the exported functions it declares, and the
+// values of its string constants. Names given as package constants are
+// resolved.
+func registrations(root string) (map[string]registration, map[string]bool, map[string]string, error) {
 	fset := token.NewFileSet()
 	names, err := filepath.Glob(filepath.Join(root, "*.go"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var files []*ast.File
 	for _, name := range names {
@@ -43,7 +44,7 @@ func registrations(root string) (map[string]registration, map[string]bool, error
 		}
 		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		files = append(files, f)
 	}
@@ -113,10 +114,10 @@ func registrations(root string) (map[string]registration, map[string]bool, error
 			return true
 		})
 		if inspectErr != nil {
-			return nil, nil, inspectErr
+			return nil, nil, nil, inspectErr
 		}
 	}
-	return regs, exported, nil
+	return regs, exported, consts, nil
 }
 
 func stringLit(e ast.Expr) (string, bool) {
@@ -128,20 +129,10 @@ func stringLit(e ast.Expr) (string, bool) {
 	return s, err == nil
 }
 
-// buildInputs lists, relative to the module root, the files Cloud Build
-// needs to build the root package: go.mod, go.sum, and every non-test Go
-// file and embedded file of the root package and of the module's packages
-// it imports, directly or not.
-func buildInputs(root string) ([]string, error) {
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return nil, err
-	}
-	modPath := modulePath(gomod)
-	if modPath == "" {
-		return nil, fmt.Errorf("%s/go.mod names no module", root)
-	}
-	files := []string{"go.mod", "go.sum"}
+// linkedPackages lists, relative to the module root, the directories of
+// the module's packages that the root package links, directly or not ("."
+// first), and the files they embed.
+func linkedPackages(root string) (dirs, embedded []string, err error) {
 	seen := map[string]bool{}
 	queue := []string{"."}
 	for len(queue) > 0 {
@@ -151,33 +142,58 @@ func buildInputs(root string) ([]string, error) {
 			continue
 		}
 		seen[dir] = true
+		dirs = append(dirs, dir)
 		pkg, err := build.ImportDir(filepath.Join(root, dir), 0)
 		if err != nil {
-			return nil, fmt.Errorf("read package %s: %w", dir, err)
-		}
-		// Every Go file, whatever its build constraints: Cloud Build's
-		// platform decides which of them are compiled.
-		for _, list := range [][]string{pkg.GoFiles, pkg.CgoFiles, pkg.IgnoredGoFiles} {
-			for _, f := range list {
-				if !strings.HasSuffix(f, "_test.go") {
-					files = append(files, path.Join(dir, f))
-				}
-			}
+			return nil, nil, fmt.Errorf("read package %s: %w", dir, err)
 		}
 		for _, pattern := range pkg.EmbedPatterns {
-			embedded, err := embeddedFiles(root, dir, pattern)
+			files, err := embeddedFiles(root, dir, pattern)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			files = append(files, embedded...)
+			embedded = append(embedded, files...)
 		}
-		for _, imp := range pkg.Imports {
-			if rest, ok := strings.CutPrefix(imp, modPath+"/"); ok {
-				queue = append(queue, rest)
-			}
+		imports, err := moduleImports(root, dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		queue = append(queue, imports...)
+	}
+	return dirs, embedded, nil
+}
+
+// moduleImports lists the directories, relative to the module root, of the
+// module's packages that the non-test files of the package in dir import.
+// A directory without Go files imports nothing.
+func moduleImports(root, dir string) ([]string, error) {
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	modPath := modulePath(gomod)
+	if modPath == "" {
+		return nil, fmt.Errorf("%s/go.mod names no module", root)
+	}
+	// Every Go file, whatever its build constraints: Cloud Build's platform
+	// decides which of them are compiled.
+	ctxt := build.Default
+	ctxt.UseAllFiles = true
+	pkg, err := ctxt.ImportDir(filepath.Join(root, dir), 0)
+	var noGo *build.NoGoError
+	if errors.As(err, &noGo) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read package %s: %w", dir, err)
+	}
+	var out []string
+	for _, imp := range pkg.Imports {
+		if rest, ok := strings.CutPrefix(imp, modPath+"/"); ok {
+			out = append(out, rest)
 		}
 	}
-	return files, nil
+	return out, nil
 }
 
 // goRuntime returns the Cloud Functions runtime for the go directive of a
@@ -243,92 +259,4 @@ func embeddedFiles(root, dir, pattern string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// archiveContents lists the files, relative to dir, that the archive
-// provider's archive_file puts in a zip of dir with these excludes. The
-// provider walks the tree and drops every path (file or directory, with
-// everything under it) that a pattern matches, with
-// github.com/bmatcuk/doublestar/v4's PathMatch; the root is "." and can be
-// matched too.
-func archiveContents(dir string, excludes []string) ([]string, error) {
-	for _, p := range excludes {
-		if err := checkPattern(p); err != nil {
-			return nil, err
-		}
-	}
-	excluded := func(rel string) bool {
-		for _, p := range excludes {
-			if p != "" && globMatch(p, rel) {
-				return true
-			}
-		}
-		return false
-	}
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if excluded(rel) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.IsDir() {
-			out = append(out, rel)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// checkPattern refuses the doublestar syntax globMatch does not implement
-// ({a,b} alternatives, and ** inside a path segment), so that a pattern
-// this test would read differently from the provider fails loudly.
-func checkPattern(p string) error {
-	if strings.ContainsAny(p, "{}\\") {
-		return fmt.Errorf("exclude pattern %q uses syntax this test does not model", p)
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if strings.Contains(seg, "**") && seg != "**" {
-			return fmt.Errorf("exclude pattern %q has ** inside a path segment", p)
-		}
-		if _, err := path.Match(seg, ""); err != nil {
-			return fmt.Errorf("exclude pattern %q: %v", p, err)
-		}
-	}
-	return nil
-}
-
-// globMatch matches a slash-separated name against a doublestar pattern: a
-// "**" segment matches zero or more segments; any other segment matches one
-// segment as path.Match does.
-func globMatch(pattern, name string) bool {
-	return matchSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
-}
-
-func matchSegments(pat, name []string) bool {
-	if len(pat) == 0 {
-		return len(name) == 0
-	}
-	if pat[0] == "**" {
-		for i := 0; i <= len(name); i++ {
-			if matchSegments(pat[1:], name[i:]) {
-				return true
-			}
-		}
-		return false
-	}
-	if len(name) == 0 {
-		return false
-	}
-	ok, _ := path.Match(pat[0], name[0])
-	return ok && matchSegments(pat[1:], name[1:])
 }

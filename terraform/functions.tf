@@ -29,7 +29,10 @@ locals {
     bucket = google_storage_bucket.source.name
     object = google_storage_bucket_object.source.name
   }
-  build_service_account = var.build_service_account == null ? null : "projects/${var.project_id}/serviceAccounts/${var.build_service_account}"
+  build = {
+    service_account   = "projects/${var.project_id}/serviceAccounts/${time_sleep.iam.triggers["build"]}"
+    docker_repository = google_artifact_registry_repository.functions.id
+  }
 }
 
 resource "google_cloudfunctions2_function" "event" {
@@ -38,9 +41,10 @@ resource "google_cloudfunctions2_function" "event" {
   description = "Sets a Google Contacts photo from each photo uploaded to gs://${local.upload_bucket}."
 
   build_config {
-    runtime         = "go126"
-    entry_point     = "UpdateContactPhoto"
-    service_account = local.build_service_account
+    runtime           = "go126"
+    entry_point       = "UpdateContactPhoto"
+    service_account   = local.build.service_account
+    docker_repository = local.build.docker_repository
 
     source {
       storage_source {
@@ -62,7 +66,7 @@ resource "google_cloudfunctions2_function" "event" {
     # Eventarc's deliveries count as internal traffic; nothing else needs in.
     ingress_settings               = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
-    service_account_email          = google_service_account.event.email
+    service_account_email          = time_sleep.iam.triggers["event"]
     # LoadConfig treats an empty variable as unset, so empty values are left
     # out rather than sent.
     environment_variables = { for name, value in local.environment : name => value if value != "" }
@@ -72,7 +76,7 @@ resource "google_cloudfunctions2_function" "event" {
     trigger_region        = local.trigger_region
     event_type            = "google.cloud.storage.object.v1.finalized"
     retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.trigger.email
+    service_account_email = time_sleep.iam.triggers["trigger"]
 
     event_filters {
       attribute = "bucket"
@@ -80,12 +84,7 @@ resource "google_cloudfunctions2_function" "event" {
     }
   }
 
-  depends_on = [
-    google_project_iam_member.gcs_pubsub_publisher,
-    google_project_iam_member.trigger_event_receiver,
-    google_storage_bucket_iam_member.event_objects,
-    google_secret_manager_secret_iam_member.event_tokens,
-  ]
+  depends_on = [time_sleep.iam]
 }
 
 resource "google_cloudfunctions2_function" "webhook" {
@@ -96,9 +95,10 @@ resource "google_cloudfunctions2_function" "webhook" {
   description = "Sets, deletes or re-runs contact photos on signed HTTP requests."
 
   build_config {
-    runtime         = "go126"
-    entry_point     = "UpdateContactPhotoWebhook"
-    service_account = local.build_service_account
+    runtime           = "go126"
+    entry_point       = "UpdateContactPhotoWebhook"
+    service_account   = local.build.service_account
+    docker_repository = local.build.docker_repository
 
     source {
       storage_source {
@@ -119,13 +119,41 @@ resource "google_cloudfunctions2_function" "webhook" {
     # or, with webhook_public, anyone) and then by the HMAC signature.
     ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
-    service_account_email          = google_service_account.webhook[0].email
+    service_account_email          = time_sleep.iam.triggers["webhook"]
     environment_variables          = { for name, value in local.webhook_environment : name => value if value != "" }
   }
 
-  depends_on = [
-    google_storage_bucket_iam_member.webhook_objects,
-    google_secret_manager_secret_iam_member.webhook_tokens,
-    google_secret_manager_secret_iam_member.webhook_key,
-  ]
+  depends_on = [time_sleep.iam]
+}
+
+# A function's event_trigger holds one event type. Metadata changes reach
+# the same function through a second trigger on its Cloud Run service, with
+# the same identity, bucket filter and retries: a user mends a failed upload
+# by fixing its metadata in place. Leaving retry_policy out is what retries:
+# Eventarc then retries a failed delivery for up to 24 hours, as
+# RETRY_POLICY_RETRY does for the function's own trigger
+# (https://cloud.google.com/eventarc/docs/retry-events).
+resource "google_eventarc_trigger" "metadata_updated" {
+  name            = "${var.name_prefix}-metadata-updated"
+  location        = local.trigger_region
+  service_account = time_sleep.iam.triggers["trigger"]
+
+  matching_criteria {
+    attribute = "type"
+    value     = "google.cloud.storage.object.v1.metadataUpdated"
+  }
+  matching_criteria {
+    attribute = "bucket"
+    value     = local.upload_bucket
+  }
+
+  destination {
+    cloud_run_service {
+      # The function's service, named by its last path segment.
+      service = reverse(split("/", google_cloudfunctions2_function.event.service_config[0].service))[0]
+      region  = var.region
+    }
+  }
+
+  depends_on = [google_cloud_run_v2_service_iam_member.trigger_invoker]
 }

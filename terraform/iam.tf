@@ -1,13 +1,13 @@
 # Identities and the least access each needs. Nothing here is granted on
 # the project except the two roles Eventarc's Cloud Storage trigger cannot
-# work without.
+# work without, and the build account's (build.tf).
 
 resource "google_service_account" "event" {
   account_id   = "${var.name_prefix}-event"
   display_name = "contactphoto event function"
   description  = "Runs UpdateContactPhoto: reads uploaded photos and the token secrets."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "webhook" {
@@ -17,7 +17,7 @@ resource "google_service_account" "webhook" {
   display_name = "contactphoto webhook function"
   description  = "Runs UpdateContactPhotoWebhook: reads the webhook key, the token secrets and the re-run buckets."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "trigger" {
@@ -25,7 +25,7 @@ resource "google_service_account" "trigger" {
   display_name = "contactphoto Eventarc trigger"
   description  = "Identity Eventarc uses to deliver upload events to the event function."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 locals {
@@ -39,9 +39,12 @@ locals {
 }
 
 # Cloud Storage publishes the bucket's notifications to Eventarc's Pub/Sub
-# topic as its project service agent.
+# topic as its project service agent. Cloud Storage creates that agent on
+# the first call of projects.serviceAccount.get, which this data source
+# makes, so the agent exists before it is granted anything
+# (https://cloud.google.com/storage/docs/projects#service-accounts).
 data "google_storage_project_service_account" "gcs" {
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_project_iam_member" "gcs_pubsub_publisher" {
@@ -77,7 +80,7 @@ resource "google_project_iam_custom_role" "objects" {
   description = "Read uploaded photos and, with status write-back, update their metadata."
   permissions = var.status_writeback ? ["storage.objects.get", "storage.objects.update"] : ["storage.objects.get"]
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_storage_bucket_iam_member" "event_objects" {
@@ -156,4 +159,36 @@ resource "google_cloud_run_v2_service_iam_member" "webhook_public" {
   name     = google_cloudfunctions2_function.webhook[0].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
+}
+
+# IAM grants take a while to reach every Google service
+# (https://cloud.google.com/iam/docs/access-change-propagation): a trigger
+# or a build that starts right after them fails on a fresh project. The
+# functions and the triggers take their identities from this wait, so they
+# come after it and after every grant it depends on. Only the run.invoker
+# grants, which need the functions' services, come later; a delivery they
+# refuse meanwhile is retried.
+resource "time_sleep" "iam" {
+  create_duration = "120s"
+
+  triggers = {
+    event   = google_service_account.event.email
+    trigger = google_service_account.trigger.email
+    build   = local.build_service_account_email
+    webhook = join("", google_service_account.webhook[*].email)
+  }
+
+  depends_on = [
+    google_project_iam_member.gcs_pubsub_publisher,
+    google_project_iam_member.trigger_event_receiver,
+    google_project_iam_member.build_log_writer,
+    google_project_iam_member.build_sources,
+    google_artifact_registry_repository_iam_member.build_images,
+    google_storage_bucket_iam_member.event_objects,
+    google_storage_bucket_iam_member.webhook_objects,
+    google_secret_manager_secret_iam_member.event_tokens,
+    google_secret_manager_secret_iam_member.webhook_tokens,
+    google_secret_manager_secret_iam_member.webhook_key,
+    google_service_account_iam_member.delegation,
+  ]
 }

@@ -29,6 +29,7 @@ type module struct {
 	outputs   map[string]*hclsyntax.Block
 	locals    map[string]*hclsyntax.Attribute
 	blocks    []*hclsyntax.Block // every top-level block, in file order
+	src       map[string][]byte  // the text of each file, by name
 }
 
 // loadModule parses the *.tf files of src. pathModule is what path.module
@@ -50,12 +51,14 @@ func loadModule(src, pathModule string) (*module, error) {
 		variables: map[string]*hclsyntax.Block{},
 		outputs:   map[string]*hclsyntax.Block{},
 		locals:    map[string]*hclsyntax.Attribute{},
+		src:       map[string][]byte{},
 	}
 	for _, name := range names {
 		text, err := os.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
+		m.src[filepath.Base(name)] = text
 		f, diags := hclsyntax.ParseConfig(text, filepath.Base(name), hcl.InitialPos)
 		if diags.HasErrors() {
 			return nil, diags
@@ -154,6 +157,15 @@ func literalString(a *hclsyntax.Attribute) string {
 		return ""
 	}
 	return v.AsString()
+}
+
+// text returns the source text of an attribute's expression, or "".
+func (m *module) text(a *hclsyntax.Attribute) string {
+	if a == nil {
+		return ""
+	}
+	r := a.Expr.Range()
+	return string(r.SliceBytes(m.src[r.Filename]))
 }
 
 // refs lists what an expression refers to, as dotted names without index

@@ -57,10 +57,11 @@ output "webhook_key_command" {
 }
 
 output "service_accounts" {
-  description = "Emails of the identities the deployment created: the event function's, the webhook's (when enabled) and the Eventarc trigger's."
+  description = "Emails of the identities the deployment uses: the event function's, the webhook's (when enabled), the Eventarc triggers' and Cloud Build's."
   value = {
     event   = google_service_account.event.email
     webhook = var.webhook_enabled ? google_service_account.webhook[0].email : null
     trigger = google_service_account.trigger.email
+    build   = local.build_service_account_email
   }
 }

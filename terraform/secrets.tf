@@ -9,7 +9,7 @@ resource "google_secret_manager_secret" "token" {
     auto {}
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_secret_manager_secret" "accounts" {
@@ -21,7 +21,7 @@ resource "google_secret_manager_secret" "accounts" {
     auto {}
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_secret_manager_secret" "webhook_key" {
@@ -33,7 +33,7 @@ resource "google_secret_manager_secret" "webhook_key" {
     auto {}
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 locals {

@@ -1,27 +1,63 @@
-# The function is built by Cloud Build from the module root: go.mod, go.sum
-# and the packages the root package imports. Everything else stays out.
+# The function is built by Cloud Build from a zip of its build inputs, and
+# of nothing else: go.mod, go.sum, the non-test Go files of the packages the
+# root package links, and the files they embed. An allow-list, so that
+# whatever else lies in the checkout (client_secret.json, token.json,
+# webhook.key, build outputs, editor files) never leaves the machine.
+
+locals {
+  source_root = "${path.module}/.."
+
+  # The packages the root package links (go list -deps . in the module
+  # root) live in the root and under these trees. A package added under one
+  # of them (say imaging/internal/heif) is picked up without a change here.
+  # The Go tests in this directory fail when the root links a package
+  # outside them, or when a package under them imports one outside them.
+  # internal/ holds the local Eventarc, server and stand-ins too, so only
+  # its logging package is taken.
+  source_trees = ["gcs", "imaging", "internal/cloudlog", "people", "tokens"]
+
+  # Files that //go:embed directives of those packages read.
+  source_assets = ["imaging/cascade/facefinder"]
+
+  source_go = setunion(
+    fileset(local.source_root, "*.go"),
+    flatten([for tree in local.source_trees : tolist(fileset(local.source_root, "${tree}/**/*.go"))]),
+  )
+
+  # Tests, test data, the stand-in packages (named like gcstest, after
+  # net/http/httptest) and the files the go command ignores (names starting
+  # with "." or "_") are no build input.
+  source_files = setunion(
+    ["go.mod", "go.sum"],
+    local.source_assets,
+    [
+      for f in local.source_go : f
+      if !endswith(f, "_test.go") && !can(regex("(^|/)(testdata|[^/]*test)/", f)) && !can(regex("(^|/)[._]", f))
+    ],
+  )
+
+  # archive_file can only leave things out, so the zip is everything minus
+  # what is not on the list: each top-level entry holding nothing on the
+  # list (.git, terraform/ with the zip itself, cmd/, stray files), then each
+  # other file. Glob characters in names are escaped, so that every name
+  # matches only itself.
+  source_all  = fileset(local.source_root, "**")
+  source_tops = toset([for f in local.source_files : split("/", f)[0]])
+  source_excludes = [
+    for f in setunion(
+      [for top in toset([for f in local.source_all : split("/", f)[0]]) : top if !contains(local.source_tops, top)],
+      [for f in setsubtract(local.source_all, local.source_files) : f if contains(local.source_tops, split("/", f)[0])],
+    ) : replace(f, "/([][*?{}\\\\])/", "\\$1")
+  ]
+}
+
 data "archive_file" "source" {
   type        = "zip"
-  source_dir  = "${path.module}/.."
+  source_dir  = local.source_root
+  excludes    = local.source_excludes
   output_path = "${path.module}/build/contactphoto-source.zip"
   # The same tree gives the same zip whatever the umask of the checkout.
   output_file_mode = "0644"
-
-  # Patterns are matched against paths relative to source_dir. Hidden files
-  # are ".?*": ".*" would also match the root itself (".") and empty the zip.
-  # Build outputs that .gitignore keeps out of the repository stay out too.
-  excludes = [
-    "**/.?*",
-    "**/*_test.go",
-    "**/testdata",
-    "**/*.test",
-    "**/*.prof",
-    "bench",
-    "cmd",
-    "contactphoto",
-    "demo-output",
-    "terraform",
-  ]
 }
 
 resource "google_storage_bucket_object" "source" {

@@ -33,13 +33,16 @@ resource "google_storage_bucket" "uploads" {
     }
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 data "google_storage_bucket" "existing" {
   count = var.create_bucket ? 0 : 1
 
   name = var.bucket_name
+
+  # Read once the Cloud Storage API is on.
+  depends_on = [time_sleep.apis]
 }
 
 locals {
@@ -64,5 +67,5 @@ resource "google_storage_bucket" "source" {
     retention_duration_seconds = 0
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }

@@ -1,16 +1,19 @@
 // Package terraform_test ties the Terraform configuration in this directory
-// to the code it deploys. terraform validate needs the providers, which
-// cannot be downloaded everywhere the tests run; these tests need only the
-// HCL parser and the repository.
+// to the code it deploys, with the HCL parser and the repository alone.
+// What the configuration evaluates to (grants, filters, regions, waits) is
+// checked by terraform test (tests/*.tftest.hcl) against the real provider;
+// these tests check what only the code knows, and the order of creation.
 //
 // They check that each entry_point is a function the root package
-// registers; that the functions set exactly the environment variables
-// LoadConfig reads, with defaults that give LoadConfig's own defaults and
-// validations that refuse what LoadConfig refuses; the event trigger's type,
-// bucket filter, retry policy and identity; that allUsers is reachable only
-// through webhook_public; that IAM grants stay within the least-privilege
-// list; and that the source zip holds the build's inputs and no tests.
-// TestMutations proves each check fails when the configuration breaks it.
+// registers; that the event types are the ones the code handles; that the
+// functions set exactly the environment variables LoadConfig reads, with
+// defaults that give LoadConfig's own defaults and validations that refuse
+// what LoadConfig refuses; that nothing uses an API before the wait after
+// enabling it, and no function or trigger comes before the wait after the
+// grants; that the source zip's allow-list covers the packages the root
+// links and what they embed; and that no secret value passes through
+// Terraform. TestMutations proves each check fails when the configuration
+// breaks it.
 package terraform_test
 
 import (
@@ -29,13 +32,19 @@ var loadFacts = sync.OnceValues(func() (*facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	regs, exported, err := registrations(root)
+	regs, exported, consts, err := registrations(root)
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := buildInputs(root)
+	linked, embedded, err := linkedPackages(root)
 	if err != nil {
 		return nil, err
+	}
+	var eventTypes []string
+	for _, v := range consts {
+		if strings.HasPrefix(v, "google.cloud.storage.object.v1.") {
+			eventTypes = append(eventTypes, v)
+		}
 	}
 	runtime, err := goRuntime(root)
 	if err != nil {
@@ -52,7 +61,9 @@ var loadFacts = sync.OnceValues(func() (*facts, error) {
 		webhookEntry:  contactphoto.WebhookFunctionName,
 		eventType:     contactphoto.FinalizedEventType,
 		runtime:       runtime,
-		buildInputs:   inputs,
+		eventTypes:    eventTypes,
+		linked:        linked,
+		embedded:      embedded,
 	}, nil
 })
 
@@ -82,25 +93,6 @@ func TestConfiguration(t *testing.T) {
 	}
 }
 
-// TestIAMBindings lists every grant the configuration makes (run with -v).
-func TestIAMBindings(t *testing.T) {
-	m, err := loadModule(".", ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &report{}
-	bindings := iamBindings(r, m)
-	for _, p := range r.problems {
-		t.Error(p)
-	}
-	if len(bindings) == 0 {
-		t.Fatal("no IAM bindings found")
-	}
-	for _, b := range bindings {
-		t.Logf("%-55s %-40s on %s to %s", b.resource, b.role, b.on, b.member)
-	}
-}
-
 // mutation replaces old with new, once, in a copy of file.
 type mutation struct {
 	name      string
@@ -117,51 +109,33 @@ func TestMutations(t *testing.T) {
 	tests := []mutation{
 		// entry_point
 		{"event entry point renamed", "functions.tf",
-			`entry_point     = "UpdateContactPhoto"`, `entry_point     = "UpdateContactPhotos"`,
+			`entry_point       = "UpdateContactPhoto"`, `entry_point       = "UpdateContactPhotos"`,
 			"entry_point", `"UpdateContactPhotos" is not registered`},
 		{"webhook entry point misspelt", "functions.tf",
-			`entry_point     = "UpdateContactPhotoWebhook"`, `entry_point     = "UpdateContactPhotoHook"`,
+			`entry_point       = "UpdateContactPhotoWebhook"`, `entry_point       = "UpdateContactPhotoHook"`,
 			"entry_point", `"UpdateContactPhotoHook" is not registered`},
 		{"event function built as HTTP", "functions.tf",
-			`entry_point     = "UpdateContactPhotoWebhook"`, `entry_point     = "UpdateContactPhoto"`,
+			`entry_point       = "UpdateContactPhotoWebhook"`, `entry_point       = "UpdateContactPhoto"`,
 			"entry_point", "registered with functions.CloudEvent, but the function is triggered as HTTP"},
 		{"old runtime", "functions.tf",
-			`runtime         = "go126"
-    entry_point     = "UpdateContactPhoto"`, `runtime         = "go125"
-    entry_point     = "UpdateContactPhoto"`,
+			`runtime           = "go126"
+    entry_point       = "UpdateContactPhoto"`, `runtime           = "go125"
+    entry_point       = "UpdateContactPhoto"`,
 			"entry_point", `runtime is "go125"`},
 
 		// event
 		{"event type", "functions.tf",
-			`"google.cloud.storage.object.v1.finalized"`, `"google.cloud.storage.object.v1.metadataUpdated"`,
+			`"google.cloud.storage.object.v1.finalized"`, `"google.cloud.storage.object.v1.archived"`,
 			"event", "event_type is"},
-		{"no retries", "functions.tf",
-			`"RETRY_POLICY_RETRY"`, `"RETRY_POLICY_DO_NOT_RETRY"`, "event", "retry_policy"},
-		{"bucket filter on another bucket", "functions.tf",
-			`value     = local.upload_bucket`, `value     = google_storage_bucket.source.name`,
-			"event", "exactly one event filter"},
-		{"bucket filter as a path pattern", "functions.tf",
-			`value     = local.upload_bucket`, `value     = local.upload_bucket
-      operator  = "match-path-pattern"`,
-			"event", "exactly one event filter"},
-		{"trigger runs as the function", "functions.tf",
-			`service_account_email = google_service_account.trigger.email`, `service_account_email = google_service_account.event.email`,
-			"event", "google_service_account.trigger.email"},
-		{"trigger region not the bucket's", "functions.tf",
-			`trigger_region        = local.trigger_region`, `trigger_region        = var.region`,
-			"event", "trigger_region"},
-		{"two instances by default", "variables.tf",
-			"  type        = number\n  default     = 1\n", "  type        = number\n  default     = 2\n",
-			"event", "max_instance_count is 2 by default, want 1"},
-		{"max instances hard-coded", "functions.tf",
-			"    max_instance_count               = var.max_instance_count\n    min_instance_count               = 0\n    max_instance_request_concurrency = var.max_instance_request_concurrency\n    timeout_seconds                  = 300\n    # Eventarc",
-			"    max_instance_count               = 3\n    min_instance_count               = 0\n    max_instance_request_concurrency = var.max_instance_request_concurrency\n    timeout_seconds                  = 300\n    # Eventarc",
-			"event", "max_instance_count is 3 by default"},
-		{"shorter timeout", "functions.tf",
-			"timeout_seconds                  = 300\n    # Eventarc", "timeout_seconds                  = 60\n    # Eventarc",
-			"event", "timeout_seconds is 60"},
-		{"public event function", "functions.tf",
-			`"ALLOW_INTERNAL_ONLY"`, `"ALLOW_ALL"`, "event", "ingress_settings"},
+		{"second trigger on deletions", "functions.tf",
+			`value     = "google.cloud.storage.object.v1.metadataUpdated"`, `value     = "google.cloud.storage.object.v1.deleted"`,
+			"event", `want exactly "google.cloud.storage.object.v1.metadataUpdated"`},
+		{"second trigger delivering elsewhere", "functions.tf",
+			`service = reverse(split("/", google_cloudfunctions2_function.event.service_config[0].service))[0]`, `service = "contactphoto-other"`,
+			"event", "must deliver to the event function's Cloud Run service"},
+		{"second trigger as another identity", "functions.tf",
+			`service_account = time_sleep.iam.triggers["trigger"]`, `service_account = time_sleep.iam.triggers["event"]`,
+			"event", "both must use the same identity"},
 
 		// env
 		{"a Config variable not set", "functions.tf",
@@ -215,134 +189,50 @@ func TestMutations(t *testing.T) {
 			`default     = "256M"`, `default     = "300M"`,
 			"validation", `variable "memory": the default fails its own validation`},
 
-		// public
-		{"allUsers as a default invoker", "variables.tf",
-			"  type        = list(string)\n  default     = []\n\n  validation {\n    condition = length([\n      for m in var.webhook_invokers",
-			"  type        = list(string)\n  default     = [\"allUsers\"]\n\n  validation {\n    condition = length([\n      for m in var.webhook_invokers",
-			"public", `variable webhook_invokers: default grants to the public`},
-		{"public binding without webhook_public", "iam.tf",
-			"count = var.webhook_enabled && var.webhook_public ? 1 : 0", "count = var.webhook_enabled ? 1 : 0",
-			"public", "resource google_cloud_run_v2_service_iam_member.webhook_public: member grants to the public"},
-		{"allAuthenticatedUsers on the event function", "iam.tf",
-			"  member   = google_service_account.trigger.member\n}", "  member   = \"allAuthenticatedUsers\"\n}",
-			"public", "trigger_invoker: member grants to the public"},
-
-		// iam
-		{"editor on the project", "iam.tf",
-			`role    = "roles/pubsub.publisher"`, `role    = "roles/editor"`,
-			"iam", `grants "roles/editor" on the project`},
-		{"project-wide secret access", "iam.tf",
-			`role    = "roles/eventarc.eventReceiver"`, `role    = "roles/secretmanager.secretAccessor"`,
-			"iam", `grants "roles/secretmanager.secretAccessor" on the project`},
-		{"event receiver for the function's account", "iam.tf",
-			"  role    = \"roles/eventarc.eventReceiver\"\n  member  = google_service_account.trigger.member",
-			"  role    = \"roles/eventarc.eventReceiver\"\n  member  = google_service_account.event.member",
-			"iam", "only google_service_account.trigger needs it"},
-		{"objectUser on the bucket", "iam.tf",
-			"  role   = google_project_iam_custom_role.objects.id\n  member = google_service_account.event.member",
-			"  role   = \"roles/storage.objectUser\"\n  member = google_service_account.event.member",
-			"iam", `grants "roles/storage.objectUser" on a bucket`},
-		{"delete allowed by the object role", "iam.tf",
-			`["storage.objects.get", "storage.objects.update"]`, `["storage.objects.get", "storage.objects.update", "storage.objects.delete"]`,
-			"iam", "with status_writeback=true grants the wrong permissions"},
-		{"metadata update without write-back", "iam.tf",
-			`: ["storage.objects.get"]`, `: ["storage.objects.get", "storage.objects.update"]`,
-			"iam", "with status_writeback=false grants the wrong permissions"},
-		{"authoritative bucket binding", "iam.tf",
-			`resource "google_storage_bucket_iam_member" "event_objects"`, `resource "google_storage_bucket_iam_binding" "event_objects"`,
-			"iam", "is authoritative"},
-		{"webhook key readable by the event function", "iam.tf",
-			"  secret_id = google_secret_manager_secret.webhook_key[0].id\n  role      = \"roles/secretmanager.secretAccessor\"\n  member    = google_service_account.webhook[0].member",
-			"  secret_id = google_secret_manager_secret.webhook_key[0].id\n  role      = \"roles/secretmanager.secretAccessor\"\n  member    = google_service_account.event.member",
-			"iam", "only the webhook reads it"},
-		{"token secret readable by the trigger", "iam.tf",
-			"  role      = \"roles/secretmanager.secretAccessor\"\n  member    = google_service_account.event.member",
-			"  role      = \"roles/secretmanager.secretAccessor\"\n  member    = google_service_account.trigger.member",
-			"iam", "only the functions' service accounts read secrets"},
-		{"secret admin on a secret", "iam.tf",
-			"  role      = \"roles/secretmanager.secretAccessor\"\n  member    = google_service_account.event.member",
-			"  role      = \"roles/secretmanager.admin\"\n  member    = google_service_account.event.member",
-			"iam", `grants "roles/secretmanager.admin" on a secret`},
-		{"function account invokes the event function", "iam.tf",
-			"  member   = google_service_account.trigger.member\n}", "  member   = google_service_account.event.member\n}",
-			"iam", "only the trigger's service account delivers events"},
-		{"run admin for the trigger", "iam.tf",
-			"  role     = \"roles/run.invoker\"\n  member   = google_service_account.trigger.member",
-			"  role     = \"roles/run.admin\"\n  member   = google_service_account.trigger.member",
-			"iam", `grants "roles/run.admin" on a function's service`},
-		{"webhook invoker not from the variable", "iam.tf",
-			"  role     = \"roles/run.invoker\"\n  member   = each.value", "  role     = \"roles/run.invoker\"\n  member   = google_service_account.trigger.member",
-			"iam", "only var.webhook_invokers"},
-		{"token creator on any account", "iam.tf",
-			`role               = "roles/iam.serviceAccountTokenCreator"`, `role               = "roles/iam.serviceAccountAdmin"`,
-			"iam", "only token creator on the delegation accounts"},
+		// order
+		{"a trigger not waiting for the grants", "functions.tf",
+			"resource \"google_eventarc_trigger\" \"metadata_updated\" {",
+			"resource \"google_eventarc_trigger\" \"early\" {\n  name            = \"early\"\n  location        = var.region\n  service_account = google_service_account.trigger.email\n}\n\nresource \"google_eventarc_trigger\" \"metadata_updated\" {",
+			"order", "google_eventarc_trigger.early does not come after time_sleep.iam"},
+		{"a grant the wait leaves out", "iam.tf",
+			"    google_secret_manager_secret_iam_member.event_tokens,\n", "",
+			"order", "google_secret_manager_secret_iam_member.event_tokens is not among what time_sleep.iam waits for"},
+		{"a secret before the APIs are ready", "secrets.tf",
+			"resource \"google_secret_manager_secret\" \"token\" {\n  secret_id = var.token_secret_id\n\n  replication {\n    auto {}\n  }\n\n  depends_on = [time_sleep.apis]\n",
+			"resource \"google_secret_manager_secret\" \"token\" {\n  secret_id = var.token_secret_id\n\n  replication {\n    auto {}\n  }\n\n  depends_on = [google_project_service.apis]\n",
+			"order", "google_secret_manager_secret.token does not come after time_sleep.apis"},
+		{"the storage agent read before the APIs are ready", "iam.tf",
+			"data \"google_storage_project_service_account\" \"gcs\" {\n  depends_on = [time_sleep.apis]\n}",
+			"data \"google_storage_project_service_account\" \"gcs\" {\n}",
+			"order", "data.google_storage_project_service_account.gcs does not come after time_sleep.apis"},
 
 		// zip
-		{"tests in the zip", "source.tf",
-			"    \"**/*_test.go\",\n", "",
-			"zip", "holds the test file"},
-		{"test data in the zip", "source.tf",
-			"    \"**/testdata\",\n", "",
-			"zip", "holds test data"},
-		{"terraform in the zip", "source.tf",
-			"    \"terraform\",\n", "",
-			"zip", "the zip holds terraform/"},
-		{"hidden files pattern empties the zip", "source.tf",
-			`"**/.?*"`, `"**/.*"`,
-			"zip", "lacks go.mod"},
+		{"a linked package's tree left out", "source.tf",
+			`source_trees = ["gcs", "imaging", "internal/cloudlog", "people", "tokens"]`, `source_trees = ["gcs", "imaging", "internal/cloudlog", "tokens"]`,
+			"zip", "the zip lacks people/, which the root package links"},
+		{"a tree whose packages import what the zip lacks", "source.tf",
+			`source_trees = ["gcs", "imaging", "internal/cloudlog", "people", "tokens"]`, `source_trees = ["gcs", "imaging", "internal", "people", "tokens"]`,
+			"zip", "the zip holds internal/localstack/, which imports"},
 		{"embedded cascade left out", "source.tf",
-			"    \"bench\",\n", "    \"bench\",\n    \"imaging/cascade\",\n",
-			"zip", "lacks imaging/cascade/facefinder"},
-		{"a package the root imports left out", "source.tf",
-			"    \"bench\",\n", "    \"bench\",\n    \"people\",\n",
-			"zip", "lacks people/"},
-		{"go.sum left out", "source.tf",
-			"    \"bench\",\n", "    \"bench\",\n    \"go.sum\",\n",
-			"zip", "lacks go.sum"},
+			`source_assets = ["imaging/cascade/facefinder"]`, `source_assets = []`,
+			"zip", "the zip lacks imaging/cascade/facefinder, which //go:embed reads"},
+		{"an asset nothing embeds", "source.tf",
+			`source_assets = ["imaging/cascade/facefinder"]`, `source_assets = ["imaging/cascade/facefinder", "README.md"]`,
+			"zip", "local.source_assets lists README.md"},
+		{"a deny-list in the excludes", "source.tf",
+			`excludes    = local.source_excludes`, `excludes    = concat(local.source_excludes, ["bench"])`,
+			"zip", "must be derived from local.source_files"},
 		{"source from the parent of the repository", "source.tf",
-			`source_dir  = "${path.module}/.."`, `source_dir  = "${path.module}/../.."`,
-			"zip", "not the module root"},
+			`source_root = "${path.module}/.."`, `source_root = "${path.module}/../.."`,
+			"zip", "local.source_root is not the module root"},
 		{"object not named by hash", "source.tf",
 			`"contactphoto-${data.archive_file.source.output_sha256}.zip"`, `"contactphoto.zip"`,
 			"zip", "named by the zip's hash"},
-		{"pattern syntax the test cannot read", "source.tf",
-			`"**/testdata",`, `"**/{testdata,bench}",`,
-			"zip", "syntax this test does not model"},
-
-		// apis
-		{"APIs disabled on destroy", "apis.tf",
-			"disable_on_destroy = false", "disable_on_destroy = true", "apis", "disable_on_destroy must be false"},
-		{"People API not enabled", "apis.tf",
-			"    \"people.googleapis.com\",\n", "", "apis", "people.googleapis.com is not enabled"},
-
-		// buckets
-		{"upload bucket ACLs", "storage.tf",
-			"  location                    = var.region\n  uniform_bucket_level_access = true\n  public_access_prevention    = \"enforced\"\n  force_destroy               = var.force_destroy_uploads",
-			"  location                    = var.region\n  uniform_bucket_level_access = false\n  public_access_prevention    = \"enforced\"\n  force_destroy               = var.force_destroy_uploads",
-			"buckets", "bucket uploads must have uniform_bucket_level_access = true"},
-		{"public access prevention inherited", "storage.tf",
-			"  public_access_prevention    = \"enforced\"\n  # It only", "  public_access_prevention    = \"inherited\"\n  # It only",
-			"buckets", `bucket source must have public_access_prevention = "enforced"`},
-		{"upload bucket in another region", "storage.tf",
-			"  location                    = var.region\n  uniform_bucket_level_access = true\n  public_access_prevention    = \"enforced\"\n  force_destroy               = var.force_destroy_uploads",
-			"  location                    = \"US\"\n  uniform_bucket_level_access = true\n  public_access_prevention    = \"enforced\"\n  force_destroy               = var.force_destroy_uploads",
-			"buckets", "bucket uploads must be in var.region"},
-		{"existing bucket's location ignored", "storage.tf",
-			"trigger_region = var.create_bucket ? var.region : lower(data.google_storage_bucket.existing[0].location)",
-			"trigger_region = var.region", "buckets", "local.trigger_region"},
 
 		// secrets
 		{"token value in the state", "secrets.tf",
 			"locals {", "resource \"google_secret_manager_secret_version\" \"token\" {\n  secret      = google_secret_manager_secret.token.id\n  secret_data = \"x\"\n}\n\nlocals {",
 			"secrets", "would be stored in the Terraform state"},
-
-		// outputs
-		{"upload command without the metadata key", "outputs.tf",
-			"--custom-metadata=${var.contact_metadata_key}=people/c1234567890", "--custom-metadata=resourceName=people/c1234567890",
-			"outputs", `output "upload_command" does not use var.contact_metadata_key`},
-		{"no authorize command", "outputs.tf",
-			`output "authorize_command" {`, `output "authorize" {`,
-			"outputs", `no output "authorize_command"`},
 
 		// docs
 		{"undocumented variable", "variables.tf",

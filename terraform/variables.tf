@@ -21,7 +21,7 @@ variable "region" {
 }
 
 variable "name_prefix" {
-  description = "Names the functions (PREFIX and PREFIX-webhook), the service accounts (PREFIX-event, PREFIX-webhook, PREFIX-trigger) and the buckets this configuration creates."
+  description = "Names the functions (PREFIX and PREFIX-webhook), the service accounts (PREFIX-event, PREFIX-webhook, PREFIX-trigger, PREFIX-build), the Artifact Registry repository (PREFIX), the metadata trigger (PREFIX-metadata-updated) and the buckets this configuration creates."
   type        = string
   default     = "contactphoto"
 
@@ -329,7 +329,7 @@ variable "delegation_service_accounts" {
 }
 
 variable "build_service_account" {
-  description = "Email of the service account Cloud Build uses to build the functions. null uses the project's default build service account; set one where an organisation policy leaves that account without permissions (see README.md, Deploy)."
+  description = "Email of a service account of your own for Cloud Build to build the functions as. null creates PREFIX-build with the roles a build needs (README.md, Deploy). Your own account is granted writer on the functions' Artifact Registry repository only; it must already be allowed to write logs and to read the gcf-v2-sources bucket."
   type        = string
   default     = null
 

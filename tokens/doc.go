@@ -14,7 +14,9 @@
 //
 // A Store reads each account's secret once, checks its CRC32C, and keeps
 // one token source per account for its whole life, so an access token is
-// reused until it expires. When the token endpoint answers invalid_grant,
+// reused until it expires, or until the API refuses it: the sources
+// implement InvalidateToken(accessToken), after which the next Token
+// fetches a new access token with the same refresh token. When the token endpoint answers invalid_grant,
 // the Store re-reads the secret's latest version once, so that adding a new
 // version rotates credentials without a redeploy.
 //
@@ -28,5 +30,8 @@
 // a wrong checksum), AuthRevoked, ClientRejected and DelegationDenied are
 // permanent. An AuthRevoked error wraps the token endpoint's
 // *oauth2.RetrieveError and names the `contactphoto authorize` command that
-// fixes it. No error and no log line contains secret material.
+// fixes it. No error and no log line contains secret material: a token
+// endpoint's answer is reduced to its status, error code and a description
+// with nothing token-like in it, since an endpoint that echoes the request
+// would otherwise put the client secret and refresh token in the message.
 package tokens

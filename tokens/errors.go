@@ -9,6 +9,8 @@ import (
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/contactphoto/contactphoto/internal/redact"
 )
 
 // Kind is the closed set of ways getting a token can fail.
@@ -84,7 +86,13 @@ func (e *Error) Error() string {
 	if e.Hint != "" {
 		msg += ": " + e.Hint
 	}
-	if e.Err != nil {
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.As(e.Err, &re):
+		// Not re.Error(): it holds the endpoint's raw answer, which an
+		// echoing endpoint or proxy fills with the request's secrets.
+		msg += ": " + redact.RetrieveError(re)
+	case e.Err != nil:
 		msg += ": " + e.Err.Error()
 	}
 	return msg

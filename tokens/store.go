@@ -205,7 +205,7 @@ func (s *Store) TokenSource(ctx context.Context, account string) (oauth2.TokenSo
 	if err := a.load(ctx, version); err != nil {
 		return nil, err
 	}
-	c.ts = oauth2.ReuseTokenSource(nil, a)
+	c.ts = &reusedSource{src: a}
 	return c.ts, nil
 }
 
@@ -229,10 +229,50 @@ func (s *Store) unknownAccount(account string) *Error {
 	return e
 }
 
+// reusedSource is oauth2.ReuseTokenSource that can also forget a token:
+// it hands out the cached access token until it expires, and
+// InvalidateToken drops it when the People API refuses it (401) although
+// it has not expired by the local clock. The next Token then fetches a new
+// one with the same, still good, refresh token.
+type reusedSource struct {
+	mu  sync.Mutex // serialises Token, as ReuseTokenSource does
+	src *accountSource
+	tok *oauth2.Token
+}
+
+func (r *reusedSource) Token() (*oauth2.Token, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tok.Valid() {
+		return r.tok, nil
+	}
+	tok, err := r.src.Token()
+	if err != nil {
+		return nil, err
+	}
+	r.tok = tok
+	return tok, nil
+}
+
+// InvalidateToken drops accessToken if it is the cached one, so that a
+// token refused by the API is not sent again. A token that was already
+// replaced is left alone: concurrent requests refused with the same old
+// token renew it once.
+func (r *reusedSource) InvalidateToken(accessToken string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tok == nil || r.tok.AccessToken != accessToken {
+		return
+	}
+	r.tok = nil
+	r.src.renew()
+	r.src.store.log.Info("access token refused by the API before its expiry; fetching a new one", "account", r.src.name)
+}
+
 // accountSource fetches fresh tokens for one account and, when the refresh
 // token turns out revoked, re-reads the secret's latest version once in
-// case a new one was added. oauth2.ReuseTokenSource wraps it, caching the
-// token and serialising calls to Token.
+// case a new one was added. reusedSource wraps it, caching the token and
+// serialising calls to Token.
 type accountSource struct {
 	store   *Store
 	name    string
@@ -240,8 +280,13 @@ type accountSource struct {
 
 	resolved string   // version the current credentials came from
 	sum      [32]byte // of the payload, to tell whether a re-read found anything new
-	src      oauth2.TokenSource
+	creds    *credentials
+	src      oauth2.TokenSource // nil: build from creds on the next Token
 }
+
+// renew makes the next Token fetch a new access token: the source built
+// from the credentials caches one of its own.
+func (a *accountSource) renew() { a.src = nil }
 
 // load reads version and makes its credentials current.
 func (a *accountSource) load(ctx context.Context, version string) error {
@@ -264,12 +309,19 @@ func (a *accountSource) use(data []byte, resolved string) error {
 	if err != nil {
 		return failure(a.name, resolved, err)
 	}
-	a.src, a.sum, a.resolved = src, sha256.Sum256(data), resolved
+	a.src, a.creds, a.sum, a.resolved = src, creds, sha256.Sum256(data), resolved
 	a.store.log.Debug("token secret read", "account", a.name, "secret_version", resolved, "type", creds.kind())
 	return nil
 }
 
 func (a *accountSource) Token() (*oauth2.Token, error) {
+	if a.src == nil {
+		src, err := a.store.newSource(a.creds)
+		if err != nil {
+			return nil, failure(a.name, a.resolved, err)
+		}
+		a.src = src
+	}
 	tok, err := a.src.Token()
 	if err == nil {
 		return tok, nil

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
+	"github.com/contactphoto/contactphoto/internal/redact"
 	"github.com/contactphoto/contactphoto/tokens"
 )
 
@@ -208,6 +209,11 @@ func authorizeInBrowser(ctx context.Context, conf *oauth2.Config, port int, time
 		return nil, res.err
 	}
 	tok, err := c.Exchange(ctx, res.code, oauth2.VerifierOption(verifier))
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
+		// Not err itself: it holds the endpoint's raw answer, which an
+		// echoing endpoint or proxy fills with the client secret and code.
+		return nil, fmt.Errorf("exchange the authorization code: %s", redact.RetrieveError(re))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("exchange the authorization code: %w", err)
 	}

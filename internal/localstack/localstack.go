@@ -31,8 +31,8 @@ type Options struct {
 	// Accounts names the extra accounts, beyond the default one, each with
 	// its own refresh token and secret.
 	Accounts []string
-	// People configures the People API stand-in; its Validate is set by
-	// the stack.
+	// People configures the People API stand-in; its Validate and Expired
+	// are set by the stack.
 	People peopletest.Options
 }
 
@@ -74,6 +74,7 @@ func Start(opt *Options) (_ *Stack, err error) {
 	s.OAuth.AddClient(ClientID, ClientSecret)
 	po := opt.People
 	po.Validate = s.OAuth.Validate
+	po.Expired = s.OAuth.Expired
 	s.People = peopletest.NewServer(&po)
 
 	if s.TokenSecret, err = s.addAccount("", "contactphoto-token"); err != nil {

@@ -1,6 +1,7 @@
 package peopletest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -55,50 +56,87 @@ func newHelp(description, url string) help {
 	return help{Type: "type.googleapis.com/google.rpc.Help", Links: []helpLink{{Description: description, URL: url}}}
 }
 
-// statusNames maps HTTP codes to the canonical google.rpc.Code names the API
-// puts in "status".
-var statusNames = map[int]string{
-	http.StatusBadRequest:          "INVALID_ARGUMENT",
-	http.StatusUnauthorized:        "UNAUTHENTICATED",
-	http.StatusForbidden:           "PERMISSION_DENIED",
-	http.StatusNotFound:            "NOT_FOUND",
-	http.StatusConflict:            "ABORTED",
-	http.StatusPreconditionFailed:  "FAILED_PRECONDITION",
-	http.StatusTooManyRequests:     "RESOURCE_EXHAUSTED",
-	http.StatusInternalServerError: "INTERNAL",
-	http.StatusNotImplemented:      "UNIMPLEMENTED",
-	http.StatusServiceUnavailable:  "UNAVAILABLE",
-	http.StatusGatewayTimeout:      "DEADLINE_EXCEEDED",
+// httpStatus is Google's HTTP mapping of each canonical error code, as
+// https://cloud.google.com/apis/design/errors#handling_errors lists it (and
+// google/rpc/code.proto states next to each code). Several codes share a
+// status: FAILED_PRECONDITION and OUT_OF_RANGE are 400 like
+// INVALID_ARGUMENT, ABORTED is 409 like ALREADY_EXISTS, so a client has to
+// read "status" and the ErrorInfo reason, not only the HTTP code.
+var httpStatus = map[string]int{
+	"CANCELLED":           499,
+	"UNKNOWN":             http.StatusInternalServerError,
+	"INVALID_ARGUMENT":    http.StatusBadRequest,
+	"DEADLINE_EXCEEDED":   http.StatusGatewayTimeout,
+	"NOT_FOUND":           http.StatusNotFound,
+	"ALREADY_EXISTS":      http.StatusConflict,
+	"PERMISSION_DENIED":   http.StatusForbidden,
+	"UNAUTHENTICATED":     http.StatusUnauthorized,
+	"RESOURCE_EXHAUSTED":  http.StatusTooManyRequests,
+	"FAILED_PRECONDITION": http.StatusBadRequest,
+	"ABORTED":             http.StatusConflict,
+	"OUT_OF_RANGE":        http.StatusBadRequest,
+	"UNIMPLEMENTED":       http.StatusNotImplemented,
+	"INTERNAL":            http.StatusInternalServerError,
+	"UNAVAILABLE":         http.StatusServiceUnavailable,
+	"DATA_LOSS":           http.StatusInternalServerError,
 }
 
-// writeError answers with Google's error JSON.
-func writeError(w http.ResponseWriter, code int, message string, details ...any) {
-	status, ok := statusNames[code]
-	if !ok {
-		status = "UNKNOWN"
+// codeFor is the canonical code an HTTP status most plainly stands for,
+// for faults given by HTTP status alone.
+func codeFor(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "INVALID_ARGUMENT"
+	case http.StatusConflict:
+		return "ABORTED"
+	case http.StatusInternalServerError:
+		return "INTERNAL"
 	}
-	body, _ := json.Marshal(errorBody{Error: errorStatus{Code: code, Message: message, Status: status, Details: details}})
+	for name, s := range httpStatus {
+		if s == status {
+			return name
+		}
+	}
+	return "UNKNOWN"
+}
+
+// writeError answers with Google's error JSON for the canonical code name,
+// with the HTTP status Google maps it to.
+func writeError(w http.ResponseWriter, code, message string, details ...any) {
+	status, ok := httpStatus[code]
+	if !ok {
+		panic("peopletest: unknown canonical code " + code)
+	}
+	body, _ := json.Marshal(errorBody{Error: errorStatus{Code: status, Message: message, Status: code, Details: details}})
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.Header().Set("Vary", "Origin, X-Origin, Referer")
-	w.WriteHeader(code)
+	w.WriteHeader(status)
 	w.Write(body)
 }
 
 func (s *Server) invalidArgument(w http.ResponseWriter, format string, args ...any) {
-	writeError(w, http.StatusBadRequest, fmt.Sprintf(format, args...))
+	writeError(w, "INVALID_ARGUMENT", fmt.Sprintf(format, args...))
 }
 
 func (s *Server) notFound(w http.ResponseWriter) {
-	writeError(w, http.StatusNotFound, "Requested entity was not found.")
+	writeError(w, "NOT_FOUND", "Requested entity was not found.")
 }
 
-func (s *Server) unauthenticated(w http.ResponseWriter, method string, missing bool) {
-	reason, msg := "ACCESS_TOKEN_TYPE_UNSUPPORTED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
-	if missing {
-		reason, msg = "CREDENTIALS_MISSING", "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
+// unauthenticated answers a request whose access token the API refuses.
+// reason is the google.rpc.ErrorInfo reason of the googleapis.com domain:
+// CREDENTIALS_MISSING, ACCESS_TOKEN_EXPIRED or ACCESS_TOKEN_TYPE_UNSUPPORTED
+// (https://cloud.google.com/apis/design/errors#error_info, the values of
+// google.api.ErrorReason).
+func (s *Server) unauthenticated(w http.ResponseWriter, method, reason string) {
+	msg := "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
+	if reason == "CREDENTIALS_MISSING" {
+		msg = "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
 	}
+	s.mu.Lock()
+	s.stats.Unauthenticated++
+	s.mu.Unlock()
 	w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
-	writeError(w, http.StatusUnauthorized, msg, newErrorInfo(reason, map[string]string{
+	writeError(w, "UNAUTHENTICATED", msg, newErrorInfo(reason, map[string]string{
 		"service": service,
 		"method":  "google.people.v1.PeopleService." + method,
 	}))
@@ -108,7 +146,7 @@ func (s *Server) serviceDisabled(w http.ResponseWriter) {
 	activation := "https://console.developers.google.com/apis/api/" + service + "/overview?project=" + s.project
 	msg := "People API has not been used in project " + s.project + " before or it is disabled. Enable it by visiting " +
 		activation + " then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry."
-	writeError(w, http.StatusForbidden, msg,
+	writeError(w, "PERMISSION_DENIED", msg,
 		newErrorInfo("SERVICE_DISABLED", map[string]string{
 			"activationUrl": activation,
 			"consumer":      "projects/" + s.project,
@@ -121,20 +159,39 @@ func (s *Server) serviceDisabled(w http.ResponseWriter) {
 	)
 }
 
-// quotaExceeded is the answer to a write over the per-user quota.
-func (s *Server) quotaExceeded(w http.ResponseWriter, retryAfter time.Duration) {
+// quota is one of the per-user quotas the stand-in enforces. The People API
+// counts each method against named quotas ("Critical read requests (Contact
+// and Profile Reads)" for get, searchContacts and the read-back of a
+// mutation; photo writes against the write quota), as the quota usage of
+// each method on https://developers.google.com/people/v1/contacts says.
+type quota struct {
+	display string // the metric's display name, in the message
+	metric  string // quota_metric of the ErrorInfo
+	limit   string // quota_limit of the ErrorInfo
+}
+
+var (
+	writeQuota = quota{"Critical write requests", QuotaMetric, QuotaLimit}
+	readQuota  = quota{"Critical read requests (Contact and Profile Reads)", ReadQuotaMetric, ReadQuotaLimit}
+)
+
+// quotaExceeded is the answer to a call over a per-user quota: 429
+// RESOURCE_EXHAUSTED with an ErrorInfo of reason RATE_LIMIT_EXCEEDED naming
+// the quota metric and limit, the shape
+// https://cloud.google.com/apis/design/errors#error_info documents.
+func (s *Server) quotaExceeded(w http.ResponseWriter, q quota, limit int, retryAfter time.Duration) {
 	if retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}
-	writeError(w, http.StatusTooManyRequests,
-		"Quota exceeded for quota metric 'Critical write requests' and limit 'Critical write requests per minute per user' of service '"+
+	writeError(w, "RESOURCE_EXHAUSTED",
+		"Quota exceeded for quota metric '"+q.display+"' and limit '"+q.display+" per minute per user' of service '"+
 			service+"' for consumer 'project_number:"+s.project+"'.",
 		newErrorInfo("RATE_LIMIT_EXCEEDED", map[string]string{
 			"consumer":          "projects/" + s.project,
-			"quota_limit":       QuotaLimit,
-			"quota_limit_value": strconv.Itoa(s.quota),
+			"quota_limit":       q.limit,
+			"quota_limit_value": strconv.Itoa(limit),
 			"quota_location":    "global",
-			"quota_metric":      QuotaMetric,
+			"quota_metric":      q.metric,
 			"quota_unit":        "1/min/{project}/{user}",
 			"service":           service,
 		}),
@@ -143,32 +200,52 @@ func (s *Server) quotaExceeded(w http.ResponseWriter, retryAfter time.Duration) 
 }
 
 // writeFault answers with the canned failure of an injected fault.
-func (s *Server) writeFault(w http.ResponseWriter, f Fault) {
-	switch f.Status {
-	case http.StatusTooManyRequests:
-		s.quotaExceeded(w, f.RetryAfter)
-		return
-	case http.StatusBadGateway:
+func (s *Server) writeFault(w http.ResponseWriter, method string, f Fault) {
+	code := f.Code
+	if code == "" {
+		code = codeFor(f.Status)
+	}
+	switch {
+	case f.Status == http.StatusBadGateway:
 		// Google's front end answers 502 with an HTML page, not JSON.
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		w.WriteHeader(http.StatusBadGateway)
 		w.Write([]byte("<!DOCTYPE html>\n<html lang=en><title>Error 502 (Server Error)!!1</title><p><b>502.</b> <ins>That’s an error.</ins><p>The server encountered a temporary error and could not complete your request.<p>Please try again in 30 seconds. <ins>That’s all we know.</ins></html>\n"))
 		return
+	case code == "RESOURCE_EXHAUSTED" && f.ReadQuota:
+		s.quotaExceeded(w, readQuota, s.readQuota, f.RetryAfter)
+		return
+	case code == "RESOURCE_EXHAUSTED":
+		s.quotaExceeded(w, writeQuota, s.quota, f.RetryAfter)
+		return
+	case code == "UNAUTHENTICATED":
+		s.unauthenticated(w, method, cmp.Or(f.Reason, "ACCESS_TOKEN_EXPIRED"))
+		return
 	}
 	if f.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
 	}
-	switch f.Status {
-	case http.StatusServiceUnavailable:
-		writeError(w, f.Status, "The service is currently unavailable.")
-	case http.StatusInternalServerError:
-		writeError(w, f.Status, "Internal error encountered.")
-	case http.StatusGatewayTimeout:
-		writeError(w, f.Status, "Deadline expired before operation could complete.")
-	case http.StatusForbidden:
-		writeError(w, f.Status, "Request had insufficient authentication scopes.",
-			newErrorInfo("ACCESS_TOKEN_SCOPE_INSUFFICIENT", map[string]string{"service": service}))
+	var details []any
+	if f.Reason != "" {
+		details = append(details, newErrorInfo(f.Reason, map[string]string{"service": service}))
+	}
+	switch code {
+	case "UNAVAILABLE":
+		writeError(w, code, "The service is currently unavailable.", details...)
+	case "INTERNAL":
+		writeError(w, code, "Internal error encountered.", details...)
+	case "DEADLINE_EXCEEDED":
+		writeError(w, code, "Deadline expired before operation could complete.", details...)
+	case "FAILED_PRECONDITION":
+		writeError(w, code, "Precondition check failed.", details...)
+	case "ABORTED":
+		writeError(w, code, "The operation was aborted.", details...)
+	case "PERMISSION_DENIED":
+		if f.Reason == "" {
+			details = append(details, newErrorInfo("ACCESS_TOKEN_SCOPE_INSUFFICIENT", map[string]string{"service": service}))
+		}
+		writeError(w, code, "Request had insufficient authentication scopes.", details...)
 	default:
-		writeError(w, f.Status, strings.TrimSpace(http.StatusText(f.Status)+"."))
+		writeError(w, code, strings.TrimSpace(http.StatusText(httpStatus[code])+"."), details...)
 	}
 }

@@ -10,13 +10,31 @@
 //   - unknown contacts, or contacts of another account, are 404 NOT_FOUND;
 //   - writes are limited per account per minute (429 RESOURCE_EXHAUSTED with
 //     the quota metric in the details);
-//   - searchContacts returns nothing until the account sent the warm-up
-//     request with an empty query, and matches prefixes of email addresses.
+//   - reads (get, searchContacts, and the read-back of a mutation with
+//     personFields) are limited per account per minute separately from
+//     writes, each 429 naming its own quota metric;
+//   - two writes for one account in flight at once: the later one is
+//     answered 400 FAILED_PRECONDITION (Options.OverlapCode);
+//   - searchContacts answers from a per-account cache: a search sees the
+//     contacts as they were a few seconds (Options.SearchCacheDelay) after
+//     the latest warm-up request (an empty query); before the first one it
+//     sees nothing, and a contact added or changed later stays invisible
+//     until the next warm-up plus the delay. It matches prefix phrases of
+//     names, nicknames, email addresses, phone numbers and organizations;
+//   - get accepts people/me and the account's profile id as well as
+//     contacts, and personFields or the older requestMask.includeField;
+//     the photo methods accept only contacts (people/c…), as
+//     updateContactPhoto answers 400 for other contacts and profiles;
+//   - enum parameters (sources) and field masks are checked like the
+//     discovery document declares them.
 //
 // Tests can inject faults (503, 429 with or without Retry-After, connection
-// resets), one by one or at random with a seeded generator, add latency, disable the API (403 SERVICE_DISABLED), and read
-// what the server saw: the photos it stored, and whether two writes for one
-// account ever overlapped.
+// resets, or any canonical code such as FAILED_PRECONDITION or
+// UNAUTHENTICATED with the HTTP status Google maps it to), one by one or at
+// random with a seeded generator, add latency, disable the API (403
+// SERVICE_DISABLED), run the search cache on a FakeClock, and read what the
+// server saw: the photos it stored, overlapping writes, stale searches,
+// quota refusals and 401s.
 package peopletest
 
 import (
@@ -29,6 +47,7 @@ import (
 	"image"
 	_ "image/jpeg" // the API accepts JPEG
 	_ "image/png"  // and PNG
+	"io"
 	"maps"
 	"math/rand/v2"
 	"net"
@@ -44,11 +63,24 @@ import (
 
 const service = "people.googleapis.com"
 
-// Quota names in a RESOURCE_EXHAUSTED answer.
+// Quota names in a RESOURCE_EXHAUSTED answer: the write quota and the
+// read quota ("Critical read requests (Contact and Profile Reads)").
 const (
-	QuotaMetric = "people.googleapis.com/critical_write_requests"
-	QuotaLimit  = "CriticalWriteRequestsPerMinutePerUser"
+	QuotaMetric     = "people.googleapis.com/critical_write_requests"
+	QuotaLimit      = "CriticalWriteRequestsPerMinutePerUser"
+	ReadQuotaMetric = "people.googleapis.com/critical_read_requests"
+	ReadQuotaLimit  = "CriticalReadRequestsPerMinutePerUser"
 )
+
+// DefaultReadQuota is the number of reads an account may make per
+// QuotaWindow.
+const DefaultReadQuota = 90
+
+// DefaultSearchCacheDelay is how long after a warm-up request the search
+// cache takes to refresh. Google's guide sends the search "after several
+// seconds"; searches before that see the previous state of the cache
+// (https://developers.google.com/people/v1/contacts#search_the_users_contacts).
+const DefaultSearchCacheDelay = 3 * time.Second
 
 // DefaultWriteQuota is the number of writes an account may make per
 // QuotaWindow, like the per-user quota of a Google Cloud project.
@@ -65,8 +97,28 @@ type Options struct {
 	// WriteQuota is the number of writes per account per QuotaWindow;
 	// 0 means DefaultWriteQuota and a negative value means no quota.
 	WriteQuota int
-	// QuotaWindow is the sliding window of WriteQuota; 0 means a minute.
+	// ReadQuota is the number of reads per account per QuotaWindow; 0 means
+	// DefaultReadQuota and a negative value means no quota.
+	ReadQuota int
+	// QuotaWindow is the sliding window of WriteQuota and ReadQuota; 0
+	// means a minute.
 	QuotaWindow time.Duration
+	// Expired reports whether an access token that Validate refuses has
+	// expired, so that the 401 carries the reason ACCESS_TOKEN_EXPIRED; nil
+	// means never.
+	Expired func(accessToken string) bool
+	// SearchCacheDelay is how long after a warm-up the search cache holds
+	// the account's contacts; 0 means DefaultSearchCacheDelay, and a
+	// negative value makes a warm-up take effect at once.
+	SearchCacheDelay time.Duration
+	// Clock is the time the search cache goes by; nil means real time.
+	// Quotas and Latency always use real time.
+	Clock *FakeClock
+	// OverlapCode is the canonical error code answering a write that
+	// starts while another write of its account is in flight: ""
+	// means FAILED_PRECONDITION (HTTP 400), "ABORTED" is 409, and "OK"
+	// lets such writes through, only counting them.
+	OverlapCode string
 	// Latency delays every answer, as the real service takes a while.
 	Latency time.Duration
 	// Project is the project number named in errors; "" means "123456789012".
@@ -90,9 +142,17 @@ type RandomFault struct {
 // Fault is a failure to answer in place of a call.
 type Fault struct {
 	// Status is the HTTP status to answer: 429 (quota shape), 500, 502
-	// (an HTML page, as Google's front end sends), 503, 504 or 403 (missing
-	// scope), or any other code with a generic message.
+	// (an HTML page, as Google's front end sends), 503, 504, 401 (expired
+	// access token) or 403 (missing scope), or any other code with a
+	// generic message. Ignored when Code is set.
 	Status int
+	// Code is the canonical error code to answer, such as
+	// "FAILED_PRECONDITION"; the HTTP status follows Google's mapping.
+	Code string
+	// Reason is the ErrorInfo reason to attach, if any.
+	Reason string
+	// ReadQuota makes a 429 name the read quota instead of the write quota.
+	ReadQuota bool
 	// RetryAfter sets a Retry-After header, in whole seconds rounded up.
 	RetryAfter time.Duration
 	// Reset closes the connection without an answer (a TCP reset) instead.
@@ -115,12 +175,18 @@ type Stats struct {
 	Requests                                  int // calls to API methods, whatever the answer
 	Updates, Deletes, Gets, Searches, WarmUps int // successful calls
 	QuotaRejections                           int // 429s from the write quota
-	Faults                                    int // injected faults served
+	ReadQuotaRejections                       int // 429s from the read quota
+	Unauthenticated                           int // 401s: no, a forged or an expired access token
+	// StaleSearches counts searches that missed a contact they match,
+	// because the search cache did not hold it yet.
+	StaleSearches int
+	Faults        int // injected faults served
 	// FaultsByStatus counts the injected faults by HTTP status; 0 counts
 	// connection resets.
 	FaultsByStatus map[int]int
 	// Overlaps counts writes that started while another write of the same
-	// account was in flight: the API asks clients not to do that.
+	// account was in flight: the API asks clients not to do that. Unless
+	// OverlapCode is "OK", each was refused.
 	Overlaps int
 }
 
@@ -129,20 +195,26 @@ type Stats struct {
 type Server struct {
 	*httptest.Server
 
-	validate func(string) (string, bool)
-	quota    int
-	window   time.Duration
-	latency  time.Duration
-	project  string
-	random   []RandomFault
+	validate    func(string) (string, bool)
+	expired     func(string) bool
+	quota       int
+	readQuota   int
+	window      time.Duration
+	cacheDelay  time.Duration
+	clock       *FakeClock
+	overlapCode string
+	latency     time.Duration
+	project     string
+	random      []RandomFault
 
 	mu       sync.Mutex
 	contacts map[contactKey]*contact
-	warmed   map[string]bool
+	warmups  map[string][]time.Time // warm-up requests per account, by the cache's clock
 	faults   []Fault
 	disabled bool
 	inflight map[string]int
 	writes   map[string][]time.Time // admitted writes per account, for the quota
+	reads    map[string][]time.Time // admitted reads per account, for the read quota
 	updates  []Update
 	photos   []Update // served at /photos/<index>
 	stats    Stats
@@ -152,10 +224,20 @@ type Server struct {
 type contactKey struct{ account, resourceName string }
 
 type contact struct {
-	resourceName string
-	emails       []string
-	photo        *Update // nil: no photo
-	etag         int
+	Person
+	changed time.Time // when the contact was added or renamed, by the cache's clock
+	photo   *Update   // nil: no photo
+	etag    int
+}
+
+// Person is a contact's fields that searchContacts matches.
+type Person struct {
+	ResourceName  string // people/c<digits>
+	Names         []string
+	Nicknames     []string
+	Emails        []string
+	Phones        []string
+	Organizations []string
 }
 
 // NewServer starts a Server on 127.0.0.1. A nil opt means the defaults.
@@ -164,17 +246,23 @@ func NewServer(opt *Options) *Server {
 		opt = &Options{}
 	}
 	s := &Server{
-		validate: opt.Validate,
-		quota:    opt.WriteQuota,
-		window:   opt.QuotaWindow,
-		latency:  opt.Latency,
-		project:  opt.Project,
-		contacts: make(map[contactKey]*contact),
-		warmed:   make(map[string]bool),
-		inflight: make(map[string]int),
-		writes:   make(map[string][]time.Time),
-		random:   slices.Clone(opt.RandomFaults),
-		rng:      rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
+		validate:    opt.Validate,
+		expired:     opt.Expired,
+		quota:       opt.WriteQuota,
+		readQuota:   opt.ReadQuota,
+		window:      opt.QuotaWindow,
+		cacheDelay:  opt.SearchCacheDelay,
+		clock:       opt.Clock,
+		overlapCode: cmp.Or(opt.OverlapCode, "FAILED_PRECONDITION"),
+		latency:     opt.Latency,
+		project:     opt.Project,
+		contacts:    make(map[contactKey]*contact),
+		warmups:     make(map[string][]time.Time),
+		reads:       make(map[string][]time.Time),
+		inflight:    make(map[string]int),
+		writes:      make(map[string][]time.Time),
+		random:      slices.Clone(opt.RandomFaults),
+		rng:         rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
 	}
 	s.stats.FaultsByStatus = make(map[int]int)
 	var total float64
@@ -193,6 +281,18 @@ func NewServer(opt *Options) *Server {
 	if s.quota == 0 {
 		s.quota = DefaultWriteQuota
 	}
+	if s.readQuota == 0 {
+		s.readQuota = DefaultReadQuota
+	}
+	if s.cacheDelay == 0 {
+		s.cacheDelay = DefaultSearchCacheDelay
+	}
+	if s.expired == nil {
+		s.expired = func(string) bool { return false }
+	}
+	if _, ok := httpStatus[s.overlapCode]; !ok && s.overlapCode != "OK" {
+		panic(fmt.Sprintf("peopletest: OverlapCode %q is not a canonical error code", s.overlapCode))
+	}
 	if s.window <= 0 {
 		s.window = time.Minute
 	}
@@ -208,12 +308,32 @@ var contactName = regexp.MustCompile(`^people/c[0-9]+$`)
 // AddContact adds a contact with the given email addresses to an account.
 // resourceName must be "people/c<digits>".
 func (s *Server) AddContact(account, resourceName string, emails ...string) {
-	if !contactName.MatchString(resourceName) {
-		panic(fmt.Sprintf("peopletest: AddContact: %q is not people/c<digits>", resourceName))
+	s.AddPerson(account, Person{ResourceName: resourceName, Emails: emails})
+}
+
+// AddPerson adds a contact to an account, or replaces the one of the same
+// resource name. Searches see it after the next warm-up.
+func (s *Server) AddPerson(account string, p Person) {
+	if !contactName.MatchString(p.ResourceName) {
+		panic(fmt.Sprintf("peopletest: AddPerson: %q is not people/c<digits>", p.ResourceName))
 	}
+	p.Names, p.Nicknames, p.Emails = slices.Clone(p.Names), slices.Clone(p.Nicknames), slices.Clone(p.Emails)
+	p.Phones, p.Organizations = slices.Clone(p.Phones), slices.Clone(p.Organizations)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.contacts[contactKey{account, resourceName}] = &contact{resourceName: resourceName, emails: slices.Clone(emails)}
+	s.contacts[contactKey{account, p.ResourceName}] = &contact{Person: p, changed: s.now()}
+}
+
+// Clock returns Options.Clock: nil when the search cache goes by real
+// time.
+func (s *Server) Clock() *FakeClock { return s.clock }
+
+// now is the time of the search cache's clock.
+func (s *Server) now() time.Time {
+	if s.clock != nil {
+		return s.clock.Now()
+	}
+	return time.Now()
 }
 
 // RenameContact gives a contact a new resource name, as the API does when a
@@ -229,7 +349,8 @@ func (s *Server) RenameContact(account, oldName, newName string) {
 		panic(fmt.Sprintf("peopletest: RenameContact: no contact %s in account %q", oldName, account))
 	}
 	delete(s.contacts, contactKey{account, oldName})
-	c.resourceName = newName
+	c.ResourceName = newName
+	c.changed = s.now()
 	s.contacts[contactKey{account, newName}] = c
 }
 
@@ -279,13 +400,36 @@ func (s *Server) Stats() Stats {
 }
 
 var (
-	personPath = regexp.MustCompile(`^/v1/people/([^/:]*)(:[A-Za-z]+)?$`)
+	// personPath is a method on a person: the discovery document's paths
+	// are v1/{+resourceName} with resourceName ^people/[^/]+$, and the
+	// photo methods' otherContacts/… are told apart by the handler.
+	personPath = regexp.MustCompile(`^/v1/(people|otherContacts)/([^/:]*)(:[A-Za-z]+)?$`)
 	photoPath  = regexp.MustCompile(`^/photos/([0-9]+)(=[a-z0-9-]+)?$`) // with an image-sizing option
 	contactID  = regexp.MustCompile(`^c[0-9]+$`)
+	profileID  = regexp.MustCompile(`^[0-9]+$`)
 )
 
 // commonParams are the system parameters every method accepts.
-var commonParams = []string{"alt", "prettyPrint", "fields", "quotaUser", "$.xgafv", "callback", "uploadType", "upload_protocol"}
+var commonParams = []string{"alt", "prettyPrint", "fields", "quotaUser", "$.xgafv", "callback", "uploadType", "upload_protocol", "access_token", "key", "oauth_token"}
+
+// readSourceTypes are the values of the repeated enum parameter sources
+// of get, searchContacts and deleteContactPhoto, and of the sources field
+// of an updateContactPhoto body (people/v1 discovery document,
+// ReadSourceType).
+var readSourceTypes = []string{
+	"READ_SOURCE_TYPE_UNSPECIFIED", "READ_SOURCE_TYPE_PROFILE", "READ_SOURCE_TYPE_CONTACT",
+	"READ_SOURCE_TYPE_DOMAIN_CONTACT", "READ_SOURCE_TYPE_OTHER_CONTACT",
+}
+
+// checkSources returns the API's complaint about sources values, or "".
+func checkSources(field string, values []string) string {
+	for i, v := range values {
+		if !slices.Contains(readSourceTypes, v) {
+			return fmt.Sprintf("Invalid value at '%s[%d]' (type.googleapis.com/google.people.v1.ReadSourceType), %q", field, i, v)
+		}
+	}
+	return ""
+}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
@@ -295,20 +439,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var method string
 	var params []string
-	var id string
+	var collection, id string
 	switch m := personPath.FindStringSubmatch(p); {
 	case p == "/v1/people:searchContacts" && r.Method == http.MethodGet:
 		method, params = "SearchContacts", []string{"query", "readMask", "pageSize", "sources"}
 	case p == "/v1/people/me/connections" && r.Method == http.MethodGet:
 		method, params = "ListConnections", []string{"personFields", "pageSize", "pageToken", "sortOrder", "sources", "requestSyncToken", "syncToken", "requestMask.includeField"}
-	case m != nil && m[2] == ":updateContactPhoto" && r.Method == http.MethodPatch:
-		method, id = "UpdateContactPhoto", m[1]
-	case m != nil && m[2] == ":deleteContactPhoto" && r.Method == http.MethodDelete:
-		method, id, params = "DeleteContactPhoto", m[1], []string{"personFields", "sources"}
-	case m != nil && m[2] == "" && r.Method == http.MethodGet:
-		method, id, params = "GetPerson", m[1], []string{"personFields", "sources", "requestMask.includeField"}
+	case m != nil && m[3] == ":updateContactPhoto" && r.Method == http.MethodPatch:
+		method, collection, id = "UpdateContactPhoto", m[1], m[2]
+	case m != nil && m[3] == ":deleteContactPhoto" && r.Method == http.MethodDelete:
+		method, collection, id, params = "DeleteContactPhoto", m[1], m[2], []string{"personFields", "sources"}
+	case m != nil && m[1] == "people" && m[3] == "" && r.Method == http.MethodGet:
+		method, collection, id, params = "GetPerson", m[1], m[2], []string{"personFields", "sources", "requestMask.includeField"}
 	default:
-		writeError(w, http.StatusNotFound, "Method not found.")
+		writeError(w, "NOT_FOUND", "Method not found.")
 		return
 	}
 	s.mu.Lock()
@@ -325,8 +469,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.invalidArgument(w, "Invalid value for alt: %q", alt)
 		return
 	}
-	if id != "" && !contactID.MatchString(id) {
-		s.invalidArgument(w, "Resource name \"people/%s\" is not a valid contact person resource.", id)
+	if msg := checkSources("sources", q["sources"]); msg != "" {
+		s.invalidArgument(w, "%s", msg)
+		return
+	}
+	mutation := method == "UpdateContactPhoto" || method == "DeleteContactPhoto"
+	// updateContactPhoto and deleteContactPhoto work on contacts only:
+	// other contacts and profiles are refused with this message.
+	// https://developers.google.com/people/api/rest/v1/people/updateContactPhoto
+	switch {
+	case mutation && (collection != "people" || !contactID.MatchString(id)):
+		s.invalidArgument(w, "Resource name \"%s/%s\" is not a valid contact person resource.", collection, id)
+		return
+	case !mutation && id != "" && id != "me" && !contactID.MatchString(id) && !profileID.MatchString(id):
+		s.invalidArgument(w, "Resource name \"people/%s\" is not a valid person resource.", id)
 		return
 	}
 
@@ -334,15 +490,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	mutation := method == "UpdateContactPhoto" || method == "DeleteContactPhoto"
 	if mutation {
-		done := s.beginWrite(account)
+		done, refused := s.beginWrite(account)
 		defer done()
+		if refused {
+			writeError(w, s.overlapCode, "Precondition check failed: another request for this user is in progress. Mutate requests for the same user should be sent sequentially.")
+			return
+		}
 	}
 	if !s.sleep(r) {
 		return
 	}
-	if s.takeFault(w, r, mutation, account) {
+	if s.takeFault(w, r, method, account) {
 		return
 	}
 	switch method {
@@ -351,7 +510,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "DeleteContactPhoto":
 		s.deleteContactPhoto(w, r, account, "people/"+id)
 	case "GetPerson":
-		s.getPerson(w, r, account, "people/"+id)
+		s.getPerson(w, r, account, id)
 	case "SearchContacts":
 		s.searchContacts(w, r, account)
 	case "ListConnections":
@@ -359,73 +518,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// listConnections answers people.connections.list: the account's contacts
-// in pages of pageSize (1 to 1000, default 100), ordered by resource name
-// here; the page token is opaque to the client.
-// https://developers.google.com/people/api/rest/v1/people.connections/list
-func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, account string) {
-	q := r.URL.Query()
-	mask, ok := s.personFields(w, r, "people.connections/list")
-	if !ok {
-		return
-	}
-	size := 100
-	if v := q.Get("pageSize"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.invalidArgument(w, "pageSize must be between 1 and 1000, got %q", v)
-			return
-		}
-		size = n
-	}
-	start := 0
-	if v := q.Get("pageToken"); v != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(v, "page-"))
-		if err != nil || n < 0 || !strings.HasPrefix(v, "page-") {
-			s.invalidArgument(w, "Invalid pageToken.")
-			return
-		}
-		start = n
-	}
-	s.mu.Lock()
-	var all []*contact
-	for k, c := range s.contacts {
-		if k.account == account {
-			all = append(all, c)
-		}
-	}
-	slices.SortFunc(all, func(a, b *contact) int { return strings.Compare(a.resourceName, b.resourceName) })
-	resp := map[string]any{"totalItems": len(all), "totalPeople": len(all)}
-	var page []any
-	for i := start; i < len(all) && i < start+size; i++ {
-		page = append(page, s.person(all[i], mask))
-	}
-	s.stats.Gets++
-	s.mu.Unlock()
-	if page != nil {
-		resp["connections"] = page
-	}
-	if start+size < len(all) {
-		resp["nextPageToken"] = fmt.Sprintf("page-%d", start+size)
-	}
-	writeJSON(w, resp)
-}
-
 // authenticate checks the Bearer token and the service state.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, method string) (string, bool) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		s.unauthenticated(w, method, true)
+		s.unauthenticated(w, method, "CREDENTIALS_MISSING")
 		return "", false
 	}
 	scheme, token, found := strings.Cut(h, " ")
 	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		s.unauthenticated(w, method, false)
+		s.unauthenticated(w, method, "ACCESS_TOKEN_TYPE_UNSUPPORTED")
 		return "", false
 	}
 	account, ok := s.validate(token)
 	if !ok {
-		s.unauthenticated(w, method, false)
+		reason := "ACCESS_TOKEN_TYPE_UNSUPPORTED"
+		if s.expired(token) {
+			reason = "ACCESS_TOKEN_EXPIRED"
+		}
+		s.unauthenticated(w, method, reason)
 		return "", false
 	}
 	s.mu.Lock()
@@ -438,19 +549,21 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, method str
 	return account, true
 }
 
-// beginWrite records a write in flight for the overlap detector.
-func (s *Server) beginWrite(account string) (done func()) {
+// beginWrite records a write in flight for the overlap detector, and says
+// whether to refuse it because another write of the account is in flight.
+func (s *Server) beginWrite(account string) (done func(), refused bool) {
 	s.mu.Lock()
 	s.inflight[account]++
 	if s.inflight[account] > 1 {
 		s.stats.Overlaps++
+		refused = s.overlapCode != "OK"
 	}
 	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
 		s.inflight[account]--
 		s.mu.Unlock()
-	}
+	}, refused
 }
 
 // sleep waits out the configured latency; false means the client left.
@@ -468,9 +581,9 @@ func (s *Server) sleep(r *http.Request) bool {
 	}
 }
 
-// takeFault answers with the next injected fault or, for a write, a quota
-// rejection. It reports whether it answered.
-func (s *Server) takeFault(w http.ResponseWriter, r *http.Request, mutation bool, account string) bool {
+// takeFault answers with the next injected fault or a quota rejection. It
+// reports whether it answered.
+func (s *Server) takeFault(w http.ResponseWriter, r *http.Request, method, account string) bool {
 	s.mu.Lock()
 	f, ok := s.nextFault()
 	if ok {
@@ -478,37 +591,80 @@ func (s *Server) takeFault(w http.ResponseWriter, r *http.Request, mutation bool
 		if f.Reset {
 			s.stats.FaultsByStatus[0]++
 		} else {
-			s.stats.FaultsByStatus[f.Status]++
+			s.stats.FaultsByStatus[cmp.Or(httpStatus[f.Code], f.Status)]++
 		}
 		s.mu.Unlock()
 		if f.Reset {
 			resetConnection(w, r)
 			return true
 		}
-		s.writeFault(w, f)
+		s.writeFault(w, method, f)
 		return true
 	}
-	if !mutation || s.quota < 0 {
-		s.mu.Unlock()
-		return false
+	// A mutation spends the write quota, and the read quota as well when
+	// it asks for the post-mutate read (personFields). get and
+	// searchContacts spend the read quota.
+	var write, read bool
+	switch method {
+	case "UpdateContactPhoto":
+		write, read = true, r.URL.Query().Get("personFields") != "" || bodyAsksForPerson(r)
+	case "DeleteContactPhoto":
+		write, read = true, r.URL.Query().Get("personFields") != ""
+	default:
+		read = true
 	}
 	now := time.Now()
-	recent := s.writes[account]
-	for len(recent) > 0 && now.Sub(recent[0]) >= s.window {
+	if write && !admit(s.writes, account, s.quota, s.window, now) {
+		s.stats.QuotaRejections++
+		s.mu.Unlock()
+		s.quotaExceeded(w, writeQuota, s.quota, 0)
+		return true
+	}
+	if read && !admit(s.reads, account, s.readQuota, s.window, now) {
+		s.stats.ReadQuotaRejections++
+		s.mu.Unlock()
+		s.quotaExceeded(w, readQuota, s.readQuota, 0)
+		return true
+	}
+	s.mu.Unlock()
+	return false
+}
+
+// admit counts a call against a sliding-window quota of limit calls per
+// window, and reports whether the quota had room; a negative limit means
+// none. s.mu is held.
+func admit(calls map[string][]time.Time, account string, limit int, window time.Duration, now time.Time) bool {
+	if limit < 0 {
+		return true
+	}
+	recent := calls[account]
+	for len(recent) > 0 && now.Sub(recent[0]) >= window {
 		recent = recent[1:]
 	}
-	over := len(recent) >= s.quota
-	if !over {
-		recent = append(recent, now)
-	} else {
-		s.stats.QuotaRejections++
+	if len(recent) >= limit {
+		calls[account] = recent
+		return false
 	}
-	s.writes[account] = recent
-	s.mu.Unlock()
-	if over {
-		s.quotaExceeded(w, 0)
+	calls[account] = append(recent, now)
+	return true
+}
+
+// bodyAsksForPerson peeks at an updateContactPhoto body for personFields,
+// leaving the body readable for the handler.
+func bodyAsksForPerson(r *http.Request) bool {
+	orig := r.Body
+	data, err := io.ReadAll(io.LimitReader(orig, maxBody+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(data), orig), orig}
+	if err != nil {
+		return false
 	}
-	return over
+	var req struct {
+		PersonFields string `json:"personFields"`
+	}
+	return json.Unmarshal(data, &req) == nil && req.PersonFields != ""
 }
 
 // nextFault returns the fault to answer a call with: the next queued one,
@@ -583,6 +739,10 @@ func (s *Server) updateContactPhoto(w http.ResponseWriter, r *http.Request, acco
 		s.invalidArgument(w, "%s", msg)
 		return
 	}
+	if msg := checkSources("sources", req.Sources); msg != "" {
+		s.invalidArgument(w, "%s", msg)
+		return
+	}
 	if req.PhotoBytes == nil {
 		s.invalidArgument(w, "Invalid photo format")
 		return
@@ -653,27 +813,56 @@ func (s *Server) mutationResponse(c *contact, mask string) map[string]any {
 	return resp
 }
 
-// personFields reads the required personFields mask of method, answering
-// as the API does when it is missing or names an unknown field.
-func (s *Server) personFields(w http.ResponseWriter, r *http.Request, method string) (string, bool) {
-	mask := r.URL.Query().Get("personFields")
+// ProfileID is the numeric id of an account's own profile, which get
+// answers for people/me and people/<ProfileID>.
+func ProfileID(account string) string {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(account); i++ {
+		h = (h ^ uint64(account[i])) * 1099511628211
+	}
+	return fmt.Sprintf("1%020d", h) // 21 digits, like Google's profile ids
+}
+
+// getPerson answers people.get. The field mask comes in personFields or,
+// from older clients, in requestMask.includeField with "person." prefixes
+// (people/v1 discovery document); one of them is required.
+func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, id string) {
+	q := r.URL.Query()
+	mask := q.Get("personFields")
+	if include := q.Get("requestMask.includeField"); include != "" {
+		if mask != "" {
+			s.invalidArgument(w, "Only one of personFields and requestMask.includeField may be set.")
+			return
+		}
+		var fields []string
+		for f := range strings.SplitSeq(include, ",") {
+			fields = append(fields, strings.TrimPrefix(strings.TrimSpace(f), "person."))
+		}
+		mask = strings.Join(fields, ",")
+	}
 	if mask == "" {
-		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/%s.", method)
-		return "", false
+		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people/get.")
+		return
 	}
 	if msg := checkMask(mask); msg != "" {
 		s.invalidArgument(w, "%s", msg)
-		return "", false
-	}
-	return mask, true
-}
-
-func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name string) {
-	mask, ok := s.personFields(w, r, "people/get")
-	if !ok {
 		return
 	}
-	c, ok := s.lookup(w, account, name)
+	if id == "me" || id == ProfileID(account) {
+		s.mu.Lock()
+		s.stats.Gets++
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{
+			"resourceName": "people/" + ProfileID(account),
+			"etag":         "%EgUBAi43PRoEAQIFByIMR0xBWlRhU2pKUXc9",
+		})
+		return
+	}
+	if !contactID.MatchString(id) {
+		s.notFound(w)
+		return
+	}
+	c, ok := s.lookup(w, account, "people/"+id)
 	if !ok {
 		return
 	}
@@ -683,6 +872,11 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, account, name
 	writeJSON(w, p)
 }
 
+// searchContacts answers from the account's search cache: the contacts as
+// they were when it last refreshed, a few seconds after a warm-up request
+// (an empty query). "IMPORTANT: Before searching, clients should send a
+// warmup request with an empty query to update the cache."
+// https://developers.google.com/people/api/rest/v1/people/searchContacts
 func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account string) {
 	q := r.URL.Query()
 	mask := q.Get("readMask")
@@ -707,34 +901,37 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account 
 		}
 		pageSize = min(cmp.Or(n, 10), 30)
 	}
-	query := strings.ToLower(q.Get("query"))
+	query := q.Get("query")
 	s.mu.Lock()
+	now := s.now()
 	if query == "" {
-		s.warmed[account] = true
+		s.warmups[account] = append(s.warmups[account], now)
 		s.stats.WarmUps++
 		s.mu.Unlock()
 		writeJSON(w, map[string]any{})
 		return
 	}
 	s.stats.Searches++
+	snapshot, cached := s.snapshotTime(account, now)
+	var names []string
+	stale := false
+	for k, c := range s.contacts {
+		if k.account != account || !c.matches(query) {
+			continue
+		}
+		if !cached || c.changed.After(snapshot) {
+			stale = true
+			continue
+		}
+		names = append(names, k.resourceName)
+	}
+	if stale {
+		s.stats.StaleSearches++
+	}
+	slices.Sort(names)
 	results := []any{}
-	if s.warmed[account] {
-		var names []string
-		for k, c := range s.contacts {
-			if k.account != account {
-				continue
-			}
-			for _, e := range c.emails {
-				if strings.HasPrefix(strings.ToLower(e), query) {
-					names = append(names, k.resourceName)
-					break
-				}
-			}
-		}
-		slices.Sort(names)
-		for _, n := range names[:min(len(names), pageSize)] {
-			results = append(results, map[string]any{"person": s.person(s.contacts[contactKey{account, n}], mask)})
-		}
+	for _, n := range names[:min(len(names), pageSize)] {
+		results = append(results, map[string]any{"person": s.person(s.contacts[contactKey{account, n}], mask)})
 	}
 	s.mu.Unlock()
 	resp := map[string]any{}
@@ -744,24 +941,70 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account 
 	writeJSON(w, resp)
 }
 
+// snapshotTime is the state of the contacts the account's search cache
+// holds at now: the time it last refreshed, cacheDelay after a warm-up.
+// false means it never did. s.mu is held.
+func (s *Server) snapshotTime(account string, now time.Time) (time.Time, bool) {
+	delay := max(s.cacheDelay, 0)
+	var snapshot time.Time
+	found := false
+	for _, w := range s.warmups[account] {
+		if t := w.Add(delay); !t.After(now) && (!found || t.After(snapshot)) {
+			snapshot, found = t, true
+		}
+	}
+	return snapshot, found
+}
+
+// matches reports whether query matches a prefix phrase of one of the
+// fields searchContacts looks at: "a person with name "foo name" matches
+// queries such as "f", "fo", "foo", "foo n", "nam", etc., but not "oo n"",
+// case-insensitively.
+// https://developers.google.com/people/api/rest/v1/people/searchContacts
+func (c *contact) matches(query string) bool {
+	query = strings.ToLower(strings.TrimSpace(query))
+	for _, field := range [][]string{c.Names, c.Nicknames, c.Emails, c.Phones, c.Organizations} {
+		for _, v := range field {
+			v = strings.ToLower(v)
+			for i := 0; i < len(v); i++ {
+				if (i == 0 || v[i-1] == ' ') && strings.HasPrefix(v[i:], query) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // person renders a contact with the fields of mask. s.mu is held.
 func (s *Server) person(c *contact, mask string) map[string]any {
-	id := strings.TrimPrefix(c.resourceName, "people/")
+	id := strings.TrimPrefix(c.ResourceName, "people/")
 	source := map[string]any{"type": "CONTACT", "id": strings.TrimPrefix(id, "c"), "etag": fmt.Sprintf("#%d", c.etag)}
-	p := map[string]any{"resourceName": c.resourceName, "etag": fmt.Sprintf("%%Eg%s%d", id, c.etag)}
+	p := map[string]any{"resourceName": c.ResourceName, "etag": fmt.Sprintf("%%Eg%s%d", id, c.etag)}
+	values := func(field string, key string, vs []string) {
+		var out []any
+		for i, v := range vs {
+			out = append(out, map[string]any{
+				"metadata": map[string]any{"primary": i == 0, "source": source},
+				key:        v,
+			})
+		}
+		if out != nil {
+			p[field] = out
+		}
+	}
 	for f := range strings.SplitSeq(mask, ",") {
 		switch f {
 		case "emailAddresses":
-			var emails []any
-			for i, e := range c.emails {
-				emails = append(emails, map[string]any{
-					"metadata": map[string]any{"primary": i == 0, "source": source},
-					"value":    e,
-				})
-			}
-			if emails != nil {
-				p["emailAddresses"] = emails
-			}
+			values(f, "value", c.Emails)
+		case "names":
+			values(f, "displayName", c.Names)
+		case "nicknames":
+			values(f, "value", c.Nicknames)
+		case "phoneNumbers":
+			values(f, "value", c.Phones)
+		case "organizations":
+			values(f, "name", c.Organizations)
 		case "photos":
 			if c.photo != nil {
 				p["photos"] = []any{map[string]any{
@@ -867,4 +1110,61 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// listConnections answers people.connections.list: the account's contacts
+// in pages of pageSize (1 to 1000, default 100), ordered by resource name
+// here; the page token is opaque to the client.
+// https://developers.google.com/people/api/rest/v1/people.connections/list
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, account string) {
+	q := r.URL.Query()
+	mask := q.Get("personFields")
+	if mask == "" {
+		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people.connections/list.")
+		return
+	}
+	if msg := checkMask(mask); msg != "" {
+		s.invalidArgument(w, "%s", msg)
+		return
+	}
+	size := 100
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.invalidArgument(w, "pageSize must be between 1 and 1000, got %q", v)
+			return
+		}
+		size = n
+	}
+	start := 0
+	if v := q.Get("pageToken"); v != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(v, "page-"))
+		if err != nil || n < 0 || !strings.HasPrefix(v, "page-") {
+			s.invalidArgument(w, "Invalid pageToken.")
+			return
+		}
+		start = n
+	}
+	s.mu.Lock()
+	var all []*contact
+	for k, c := range s.contacts {
+		if k.account == account {
+			all = append(all, c)
+		}
+	}
+	slices.SortFunc(all, func(a, b *contact) int { return strings.Compare(a.ResourceName, b.ResourceName) })
+	resp := map[string]any{"totalItems": len(all), "totalPeople": len(all)}
+	var page []any
+	for i := start; i < len(all) && i < start+size; i++ {
+		page = append(page, s.person(all[i], mask))
+	}
+	s.stats.Gets++
+	s.mu.Unlock()
+	if page != nil {
+		resp["connections"] = page
+	}
+	if start+size < len(all) {
+		resp["nextPageToken"] = fmt.Sprintf("page-%d", start+size)
+	}
+	writeJSON(w, resp)
 }

@@ -246,7 +246,8 @@ func TestUpdateGetDeleteWithClient(t *testing.T) {
 }
 
 func TestSearchNeedsWarmUp(t *testing.T) {
-	s := newServer(t, peopletest.Options{})
+	clock := peopletest.NewFakeClock(time.Now())
+	s := newServer(t, peopletest.Options{Clock: clock})
 	s.AddContact("", "people/c1", "alice@example.com")
 	s.AddContact("", "people/c2", "alice@example.com.au", "Al@Other.example")
 	s.AddContact("", "people/c3", "bob@example.com")
@@ -273,6 +274,7 @@ func TestSearchNeedsWarmUp(t *testing.T) {
 	if got := search(""); got != nil {
 		t.Errorf("warm-up returned %v", got)
 	}
+	clock.Advance(peopletest.DefaultSearchCacheDelay)
 	for q, want := range map[string][]string{
 		"alice":             {"people/c1", "people/c2"},
 		"ALICE@example.com": {"people/c1", "people/c2"},
@@ -393,7 +395,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestOverlapDetector(t *testing.T) {
-	s := newServer(t, peopletest.Options{Latency: 100 * time.Millisecond})
+	s := newServer(t, peopletest.Options{Latency: 100 * time.Millisecond, OverlapCode: "OK"})
 	s.AddContact("", "people/c1")
 	s.AddContact("", "people/c2")
 	s.AddContact("b", "people/c1")
@@ -422,7 +424,7 @@ func TestOverlapDetector(t *testing.T) {
 func TestRandomFaults(t *testing.T) {
 	const calls = 2000
 	run := func(seed uint64) (peopletest.Stats, []int) {
-		s := newServer(t, peopletest.Options{Seed: seed, RandomFaults: []peopletest.RandomFault{
+		s := newServer(t, peopletest.Options{Seed: seed, ReadQuota: -1, RandomFaults: []peopletest.RandomFault{
 			{Fault: peopletest.Fault{Status: 503}, Probability: 0.20},
 			{Fault: peopletest.Fault{Status: 429, RetryAfter: time.Second}, Probability: 0.05},
 		}})

@@ -222,6 +222,30 @@ func (s *Server) Validate(accessToken string) (account string, ok bool) {
 	return at.account, true
 }
 
+// Expired reports whether accessToken was issued here and has expired, for
+// a People API stand-in to answer 401 with the reason ACCESS_TOKEN_EXPIRED.
+func (s *Server) Expired(accessToken string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := s.access[accessToken]
+	return at != nil && !time.Now().Before(at.expiry)
+}
+
+// ExpireAccessTokens ends the life of every access token issued so far,
+// while their holders still believe them valid: what a client sees when its
+// clock runs behind, or when Google ends a token early. Refresh tokens stay
+// good, so a client that fetches a new access token carries on.
+func (s *Server) ExpireAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for _, at := range s.access {
+		if at.expiry.After(now) {
+			at.expiry = now
+		}
+	}
+}
+
 // AddServiceAccount creates a service account and returns an access token
 // of a caller that holds roles/iam.serviceAccountTokenCreator on it: the
 // function's own identity, which signs JWTs as the service account.
