@@ -17,7 +17,7 @@
 #
 # Prints, per input and tool, the median wall time, CPU time (user+sys) and
 # peak RSS from /usr/bin/time -v, with ratios to vipsthumbnail, and writes
-# the table to bench/RESULTS.md.
+# the table to its section of bench/RESULTS.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -144,15 +144,14 @@ table=$(awk -F'\t' -v order="${inputs[*]}" -v tools="${tools[*]}" '
 
 echo "$table"
 cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
-{
-	echo "# bench/compare.sh results"
-	echo
-	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs ($cpu_model), $(go version | awk '{print $3}'), $(vips --version), median of $runs alternating rounds, 720x720 centre crop."
-	echo "contactphoto runs with GOMEMLIMIT=200MiB. Inputs: see the header of bench/compare.sh."
-	echo "imagingonly makes the same photo as contactphoto preview in a binary that links only the imaging package; the"
-	echo "difference in peak RSS is the start-up of the Google client libraries that the CLI and the function link."
-	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); on a shared machine wall times stretch, CPU times compare better."
-	echo
-	echo "$table"
-} >"$root/bench/RESULTS.md"
+. "$root/bench/section.sh"
+write_section "$root/bench/RESULTS.md" speed "## Speed and memory against vipsthumbnail
+
+$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs ($cpu_model), $(go version | awk '{print $3}'), $(vips --version), median of $runs alternating rounds, 720x720 centre crop.
+contactphoto runs with GOMEMLIMIT=200MiB. Inputs: see the header of bench/compare.sh.
+imagingonly makes the same photo as contactphoto preview in a binary that links only the imaging package; the
+difference in peak RSS is the start-up of the Google client libraries that the CLI and the function link.
+Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); on a shared machine wall times stretch, CPU times compare better.
+
+$table"
 echo "wrote bench/RESULTS.md" >&2

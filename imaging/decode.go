@@ -9,9 +9,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
-	"log/slog"
 	"strings"
 
 	"github.com/contactphoto/contactphoto/imaging/internal/dctjpeg"
@@ -27,8 +25,6 @@ func decodeConfig(format string, data []byte) (cfg image.Config, err error) {
 	r := bytes.NewReader(data)
 	switch format {
 	case formatJPEG:
-		// The scaling decoder's header reader also sizes the files it will
-		// hand to image/jpeg.
 		var c dctjpeg.Config
 		c, err = dctjpeg.DecodeConfig(r)
 		cfg = image.Config{Width: c.Width, Height: c.Height}
@@ -61,6 +57,12 @@ func decode(format string, data []byte, cfg image.Config, minShort int, s settin
 	switch format {
 	case formatJPEG:
 		m, err = decodeJPEG(data, cfg, minShort, s)
+		var damage *dctjpeg.DamageError
+		if errors.As(err, &damage) {
+			// What arrived is returned; the caller weighs the missing
+			// part against the crop it needs (see source.checkDamage).
+			return m, err
+		}
 	case formatPNG:
 		m, err = png.Decode(r)
 	case formatGIF:
@@ -81,43 +83,28 @@ func decode(format string, data []byte, cfg image.Config, minShort int, s settin
 	return m, nil
 }
 
-// jpegHeadroom is how many times the needed size a JPEG is reduced to. At 1,
-// stopping at the target as libvips does, a 12 MP or 48 MP photo made into
-// a 720-pixel square comes out 0.9 dB (PSNR) further from an exact
-// linear-light reduction than through a full decode (40.5 against 41.4 dB),
-// because it is resampled twice; at 2 the gap is 0.1 dB, but a 48 MP
-// baseline photo then takes 1.3x the CPU and a 48 MP progressive one 5x,
-// as 1/4 needs every AC scan where 1/8 skips them all. Neither gap is
-// visible at over 40 dB, so the cost decides.
-const jpegHeadroom = 1
+// jpegHeadroom is how many times the needed size a JPEG is reduced to, as
+// libvips's thumbnail does: the reduction in the DCT domain stops at twice
+// the output size and the resampler does the rest, in one pass. Stopping at
+// the output size instead leaves the resampler a reduction of about 1, a
+// second blur on top of the first: a 12 MP photo made into a 720-pixel
+// square then comes out 2 dB further from an exact reduction and 7% softer.
+const jpegHeadroom = 2
 
 // decodeJPEG is the one place JPEG data becomes pixels. It decodes in the
 // DCT domain straight to the largest reduction (1/2, 1/4 or 1/8) whose
 // shorter side is still at least minShort, so the full-size image never
-// exists; a 48 MP photo for a 720-pixel square is decoded at 1/8. JPEGs
-// using a feature that decoder lacks (arithmetic coding, 12-bit samples,
-// lossless) go through image/jpeg at full size, within the full-decode
-// pixel budget, with a warning in the log.
+// exists; a 48 MP photo for a 720-pixel square is decoded at 1/8. Damaged
+// data comes back with what arrived and a *dctjpeg.DamageError.
 //
 // The reduction leaves jpegHeadroom times minShort.
 func decodeJPEG(data []byte, cfg image.Config, minShort int, s settings) (image.Image, error) {
 	scale := dctjpeg.ScaleFor(min(cfg.Width, cfg.Height), jpegHeadroom*minShort)
 	m, err := dctjpeg.Decode(bytes.NewReader(data), &dctjpeg.Options{Scale: scale, MaxPixels: s.maxPixels})
-	var unsupported *dctjpeg.UnsupportedError
-	switch {
-	case err == nil:
-		return m, nil
-	case errors.Is(err, dctjpeg.ErrTooLarge):
+	if errors.Is(err, dctjpeg.ErrTooLarge) {
 		return nil, tooLargef("%v", err)
-	case !errors.As(err, &unsupported):
-		return nil, err
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > s.maxFull {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d for a JPEG using %s", cfg.Width, cfg.Height, px, s.maxFull, unsupported.Feature)
-	}
-	s.logger.Warn("decoding JPEG at full size: the scaling decoder does not support it",
-		slog.String("feature", unsupported.Feature), slog.Int("width", cfg.Width), slog.Int("height", cfg.Height))
-	return jpeg.Decode(bytes.NewReader(data))
+	return m, err
 }
 
 // decodeGIF decodes the first frame only, so the number of frames in an
@@ -191,12 +178,11 @@ func recoverDecoder(format string, err *error) {
 func decodeError(format string, err error) error {
 	var (
 		dctUnsupported  *dctjpeg.UnsupportedError
-		jpegUnsupported jpeg.UnsupportedError
 		pngUnsupported  png.UnsupportedError
 		tiffUnsupported tiff.UnsupportedError
 	)
 	switch {
-	case errors.As(err, &dctUnsupported), errors.As(err, &jpegUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
+	case errors.As(err, &dctUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
 		errors.Is(err, bmp.ErrUnsupported):
 		return unsupportedf("this %s uses a feature the decoder lacks (%v); save it as JPEG or PNG", strings.ToUpper(format), err)
 	}

@@ -20,119 +20,338 @@ var classifier = sync.OnceValues(func() (*pigo.Pigo, error) {
 	return pigo.NewPigo().Unpack(faceCascade)
 })
 
-const (
-	// detectEdge bounds the longer side of the image faces are detected
-	// on: pigo's cost grows with the pixel count, and a face that matters
-	// for a contact photo is still dozens of pixels wide at this size.
-	detectEdge = 720
-	// minFaceQuality is the clustered pigo score below which a detection
-	// is noise. Faces score from about 100 (25 px wide) into the hundreds;
-	// bark, foliage and fabric reach 10 at most.
-	minFaceQuality = 15
-	// faceFrame is the side of the square over the face box size: the
-	// face takes about a third of the width, leaving hair and shoulders.
-	faceFrame = 3.0
-	// faceLevel is where the centre of the face sits, from the top, as a
-	// share of the square: slightly above the middle, leaving headroom
-	// above the hair and room for the chin.
-	faceLevel = 0.45
-	// minFaceCropShare bounds how far a face crop zooms in: the square is
-	// never smaller than this share of the image's shorter side, so a
-	// small face in a large photo keeps enough resolution.
-	minFaceCropShare = 0.5
-	// groupShare is how large, relative to the largest face, another face
-	// must be to belong to the group the crop tries to frame; smaller
-	// ones are passers-by.
-	groupShare = 0.5
-)
-
-// A face is a detected face in upright source pixels.
-type face struct {
-	box   image.Rectangle
-	score float32
+// A Face is a face the detector found, in oriented source pixels.
+type Face struct {
+	// Box is the face as the detector frames it: a square from the brows
+	// to the chin, turned with the face when Angle is not 0.
+	Box image.Rectangle
+	// Head is the head estimated from Box, hair to chin and ear to ear:
+	// what the crop keeps inside its circle.
+	Head image.Rectangle
+	// Score is the detector's confidence, summed over the positions and
+	// scales that found the face; faces are kept from minFaceScore up.
+	Score float32
+	// Mirror is the score of the fine search around the face on the
+	// photo mirrored, which weak detections must pass (see mirrorScore);
+	// 0 when the face scored too well to need it.
+	Mirror float32
+	// Angle is how far, in degrees clockwise, the image was turned for the
+	// face to be found: 0 unless the upright search found nothing and a
+	// tilted head was found on a turned copy.
+	Angle int
+	// Kept reports whether the crop was placed to hold this face's head;
+	// passers-by and faces that did not fit beside the others are not.
+	Kept bool
 }
 
+// detectParams are the detector's settings, calibrated on a varied set of
+// photos (portraits, off-centre subjects, groups, crowds, dim and
+// black-and-white shots, tilted heads, photos without people).
+type detectParams struct {
+	// edge bounds the longer side of the grayscale image searched: the
+	// cascade's cost grows with its pixels, and a face that matters for a
+	// contact photo is still dozens of pixels wide at this size.
+	edge int
+	// minFace is the smallest face searched, as a share of the shorter
+	// side, never under minFacePixels.
+	minFace float64
+	// shift is the step between positions, as a share of the face size,
+	// and scale the step between sizes. The finer they are, the more
+	// positions find a face, the higher its summed score and the less a
+	// small shift of the photo matters; fine sizes found as many faces as
+	// fine positions for less time.
+	shift, scale float64
+	// minScore is the summed score below which a detection is noise, and
+	// minMirror the same for the fine search on the mirrored face (see
+	// mirrorScore), which tells faces from patterns much better.
+	minScore, minMirror float32
+	// angles are tried, in degrees, in pairs of equal size, when the
+	// upright search finds nothing: pigo's cascade takes heads tilted by
+	// up to about 10° only. Those searches look for faces of turnedMinFace
+	// and up only, with steps of turnedShift: a tilted head that decides
+	// the crop is a large one, and each turn costs a search.
+	angles                     []float64
+	turnedMinFace, turnedShift float64
+	// turnedMinScore replaces minScore on turned copies: each turn is
+	// another chance for a pattern to pass, and the calibration photos
+	// without people showed some that did.
+	turnedMinScore float32
+}
+
+var defaultDetect = detectParams{
+	edge:           640,
+	minFace:        0.065,
+	shift:          0.12,
+	scale:          1.08,
+	minScore:       3,
+	minMirror:      40,
+	angles:         []float64{15, -15, 30, -30, 45, -45},
+	turnedMinFace:  0.12,
+	turnedShift:    0.12,
+	turnedMinScore: 15,
+}
+
+// sureScore is the score from which a face needs no check in the mirror:
+// no pattern in the calibration photos scored half of it.
+const sureScore = 40
+
+// minFacePixels is the smallest face the cascade is run for: it was
+// trained on faces of 24 pixels and more.
+const minFacePixels = 20
+
+// The head around a face Box of side s with centre (x, y) spans x ± headHalfWidth·s
+// across and y − headAbove·s to y + headBelow·s down: a little over the medians of the
+// calibration photos' heads, boxed by hand, around the detected faces' boxes.
+// The box reaches from the brows to the chin, and hair adds more above than
+// the chin below. The eyes lie 0.08·s above the box's centre: pigo's pupil
+// cascade put them there to within ±0.02·s for half the faces and ±0.03·s
+// for four in five, less than 2% of the crop's height, so the crop takes
+// the eye line from the box rather than pay some 6 ms a face for pupils.
+const (
+	headHalfWidth = 0.56
+	headAbove     = 0.80
+	headBelow     = 0.60
+)
+
 // detectFaces finds faces in the upright image, largest first.
-func (s *source) detectFaces() ([]face, error) {
+func (s *source) detectFaces() ([]Face, error) {
+	return s.detectFacesWith(defaultDetect)
+}
+
+func (s *source) detectFacesWith(p detectParams) ([]Face, error) {
 	cl, err := classifier()
 	if err != nil {
 		return nil, fmt.Errorf("imaging: load the face cascade: %w", err)
 	}
 	b := s.img.Bounds()
-	thumb, f := grayThumb(s.img, s.cmyk, detectEdge)
+	thumb, f := grayThumb(s.img, s.cmyk, p.edge)
 	thumb = s.orientation.uprightGray(thumb)
-	tb := thumb.Bounds()
-	short := min(tb.Dx(), tb.Dy())
-	params := pigo.CascadeParams{
-		// Coarser steps than pigo's examples (0.1, 1.1) cut the time by
-		// more than half on textured photos; faces still score far above
-		// minFaceQuality.
-		MinSize:     max(20, short/16),
-		MaxSize:     short,
-		ShiftFactor: 0.12,
-		ScaleFactor: 1.2,
-		ImageParams: pigo.ImageParams{Pixels: thumb.Pix, Rows: tb.Dy(), Cols: tb.Dx(), Dim: thumb.Stride},
-	}
-	dets := cl.ClusterDetections(cl.RunCascade(params, 0), 0.2)
 	// Thumb pixels to upright stored pixels.
 	uw, uh := s.orientation.uprightSize(s.width, s.height)
 	ub, _ := s.orientation.uprightSize(b.Dx(), b.Dy())
-	bounds := image.Rect(0, 0, uw, uh)
 	k := float64(f) * float64(uw) / float64(ub)
-	var faces []face
-	for _, d := range dets {
-		if d.Q < minFaceQuality {
-			continue
+	faces := searchFaces(cl, thumb, p, 0)
+	for i := 0; len(faces) == 0 && i < len(p.angles); i += 2 {
+		// Both tilts of one size, so that neither side is favoured.
+		for _, a := range p.angles[i:min(i+2, len(p.angles))] {
+			faces = append(faces, searchFaces(cl, thumb, p, a)...)
 		}
-		half := float64(d.Scale) / 2
-		faces = append(faces, face{
-			box: image.Rect(
-				int(math.Round((float64(d.Col)-half)*k)), int(math.Round((float64(d.Row)-half)*k)),
-				int(math.Round((float64(d.Col)+half)*k)), int(math.Round((float64(d.Row)+half)*k)),
-			).Intersect(bounds),
-			score: d.Q,
-		})
+		faces = dropOverlaps(faces)
 	}
-	// Clustering can leave two boxes on one face at neighbouring scales;
-	// keep the better scored one.
-	slices.SortFunc(faces, func(a, b face) int { return cmp.Compare(b.score, a.score) })
-	var kept []face
-	for _, f := range faces {
-		c := image.Pt((f.box.Min.X+f.box.Max.X)/2, (f.box.Min.Y+f.box.Max.Y)/2)
-		if !slices.ContainsFunc(kept, func(k face) bool { return c.In(k.box) }) {
-			kept = append(kept, f)
-		}
+	bounds := image.Rect(0, 0, uw, uh)
+	out := make([]Face, len(faces))
+	for i, d := range faces {
+		out[i] = d.face(k, bounds)
 	}
-	slices.SortStableFunc(kept, func(a, b face) int { return b.box.Dx() - a.box.Dx() })
-	return kept, nil
+	slices.SortStableFunc(out, func(a, b Face) int { return b.Box.Dx() - a.Box.Dx() })
+	return out, nil
 }
 
-// faceSquare chooses the square for CropFace in a w×h upright image: around
-// the group of faces when it fits, else around the largest face, else the
-// upward-biased centre.
-func faceSquare(w, h, size int, faces []face) (image.Rectangle, bool) {
-	if len(faces) == 0 {
-		return centerSquare(w, h, true), false
-	}
-	short := min(w, h)
-	minSide := max(int(float64(short)*minFaceCropShare), min(size, short))
-	primary := faces[0].box
-	group := primary
-	for _, f := range faces[1:] {
-		if float64(f.box.Dx()) >= groupShare*float64(primary.Dx()) {
-			group = group.Union(f.box)
+// A detection is a face found in the grayscale thumb: its centre and side
+// in thumb pixels, and the angle the thumb was turned by to find it.
+type detection struct {
+	x, y, side float64
+	score      float32
+	mirror     float32
+	angle      float64 // degrees clockwise
+}
+
+// mirrorScore runs the cascade again around the face c, on the thumb
+// mirrored left to right, finely: a face looks like a face in a mirror,
+// while most patterns that fool the cascade at one position do not.
+func mirrorScore(cl *pigo.Pigo, g *image.Gray, c pigo.Detection) float32 {
+	b := g.Bounds()
+	r := image.Rect(c.Col-c.Scale, c.Row-c.Scale, c.Col+c.Scale, c.Row+c.Scale).Intersect(b)
+	w, h := r.Dx(), r.Dy()
+	pix := make([]byte, w*h)
+	for y := range h {
+		src := g.Pix[(r.Min.Y+y)*g.Stride+r.Min.X:][:w]
+		dst := pix[y*w:][:w]
+		for x := range w {
+			dst[w-1-x] = src[x]
 		}
 	}
-	margin := (faceFrame - 1) * float64(primary.Dx())
-	box := primary
-	if group != primary && float64(max(group.Dx(), group.Dy()))+margin <= float64(short) {
-		box = group
+	// The face's centre in the mirrored window.
+	mx, my := float64(r.Max.X-1-c.Col), float64(c.Row-r.Min.Y)
+	params := pigo.CascadeParams{
+		MinSize:     int(float64(c.Scale) * 0.8),
+		MaxSize:     int(float64(c.Scale) * 1.25),
+		ShiftFactor: 0.05,
+		ScaleFactor: 1.05,
+		ImageParams: pigo.ImageParams{Pixels: pix, Rows: h, Cols: w, Dim: w},
 	}
-	side := int(math.Ceil(float64(max(box.Dx(), box.Dy())) + margin))
-	side = min(max(side, minSide), short)
-	x0 := (box.Min.X+box.Max.X)/2 - side/2
-	y0 := (box.Min.Y+box.Max.Y)/2 - int(faceLevel*float64(side))
-	x0 = min(max(x0, 0), w-side)
-	y0 = min(max(y0, 0), h-side)
-	return image.Rect(x0, y0, x0+side, y0+side), true
+	var q float32
+	for _, hit := range cl.RunCascade(params, 0) {
+		if math.Abs(float64(hit.Col)-mx) < float64(c.Scale)/4 && math.Abs(float64(hit.Row)-my) < float64(c.Scale)/4 {
+			q += hit.Q
+		}
+	}
+	return q
+}
+
+// searchFaces runs the cascade over thumb turned by angle degrees and
+// returns the faces scoring minScore or more, in the unturned thumb's
+// coordinates.
+func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64) []detection {
+	g := thumb
+	if angle != 0 {
+		g = rotateGray(thumb, angle)
+	}
+	minFace, shift, minScore := p.minFace, p.shift, p.minScore
+	if angle != 0 {
+		minFace, shift, minScore = max(minFace, p.turnedMinFace), max(shift, p.turnedShift), p.turnedMinScore
+	}
+	tb := g.Bounds()
+	short := min(tb.Dx(), tb.Dy())
+	params := pigo.CascadeParams{
+		MinSize:     max(minFacePixels, int(float64(short)*minFace)),
+		MaxSize:     short,
+		ShiftFactor: shift,
+		ScaleFactor: p.scale,
+		ImageParams: pigo.ImageParams{Pixels: g.Pix, Rows: tb.Dy(), Cols: tb.Dx(), Dim: g.Stride},
+	}
+	var out []detection
+	for _, c := range cluster(cl.RunCascade(params, 0)) {
+		if c.Q < minScore {
+			continue
+		}
+		d := detection{x: float64(c.Col), y: float64(c.Row), side: float64(c.Scale), score: c.Q, angle: angle}
+		if c.Q < sureScore {
+			d.mirror = mirrorScore(cl, g, c)
+			if d.mirror < p.minMirror {
+				continue
+			}
+		}
+		if angle != 0 {
+			// Back from the turned copy, which turned about the centre.
+			cx, cy := float64(tb.Dx())/2, float64(tb.Dy())/2
+			d.x, d.y = turn(d.x-cx, d.y-cy, -angle)
+			d.x += cx
+			d.y += cy
+		}
+		out = append(out, d)
+	}
+	return dropOverlaps(out)
+}
+
+// cluster merges the cascade's raw hits, many per face, into one detection
+// per face, scored by the sum of its hits. Unlike pigo's
+// ClusterDetections it grows each cluster from its best hit, so that a
+// cluster's centre is not pulled off the face by a weak neighbour.
+func cluster(hits []pigo.Detection) []pigo.Detection {
+	slices.SortFunc(hits, func(a, b pigo.Detection) int { return cmp.Compare(b.Q, a.Q) })
+	taken := make([]bool, len(hits))
+	var out []pigo.Detection
+	for i, h := range hits {
+		if taken[i] {
+			continue
+		}
+		var r, c, s, w float64
+		var q float32
+		for j := i; j < len(hits); j++ {
+			if taken[j] || iou(h, hits[j]) < 0.3 {
+				continue
+			}
+			taken[j] = true
+			o := hits[j]
+			wj := float64(o.Q)
+			r += wj * float64(o.Row)
+			c += wj * float64(o.Col)
+			s += wj * float64(o.Scale)
+			w += wj
+			q += o.Q
+		}
+		out = append(out, pigo.Detection{Row: int(math.Round(r / w)), Col: int(math.Round(c / w)), Scale: int(math.Round(s / w)), Q: q})
+	}
+	return out
+}
+
+// iou is the intersection over union of two square hits.
+func iou(a, b pigo.Detection) float64 {
+	r1, c1, s1 := float64(a.Row), float64(a.Col), float64(a.Scale)
+	r2, c2, s2 := float64(b.Row), float64(b.Col), float64(b.Scale)
+	or := max(0, min(r1+s1/2, r2+s2/2)-max(r1-s1/2, r2-s2/2))
+	oc := max(0, min(c1+s1/2, c2+s2/2)-max(c1-s1/2, c2-s2/2))
+	return or * oc / (s1*s1 + s2*s2 - or*oc)
+}
+
+// dropOverlaps keeps, of detections whose centres lie in each other's
+// box, the best scored: clustering can leave two on one face at distant
+// scales, and turned copies find the same face twice.
+func dropOverlaps(ds []detection) []detection {
+	slices.SortFunc(ds, func(a, b detection) int { return cmp.Compare(b.score, a.score) })
+	var kept []detection
+	for _, d := range ds {
+		if !slices.ContainsFunc(kept, func(k detection) bool {
+			return math.Abs(d.x-k.x) < k.side/2 && math.Abs(d.y-k.y) < k.side/2 ||
+				math.Abs(d.x-k.x) < d.side/2 && math.Abs(d.y-k.y) < d.side/2
+		}) {
+			kept = append(kept, d)
+		}
+	}
+	return kept
+}
+
+// face returns d in upright source pixels, k of them to a thumb pixel,
+// with the head estimated around it, turned as the face is.
+func (d detection) face(k float64, bounds image.Rectangle) Face {
+	half := d.side / 2
+	box := image.Rect(
+		int(math.Round((d.x-half)*k)), int(math.Round((d.y-half)*k)),
+		int(math.Round((d.x+half)*k)), int(math.Round((d.y+half)*k)),
+	).Intersect(bounds)
+	// The head's corners relative to the face centre, upright in the face's
+	// own frame, then turned back as the image was.
+	hx0, hx1 := -headHalfWidth*d.side, headHalfWidth*d.side
+	hy0, hy1 := -headAbove*d.side, headBelow*d.side
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, c := range [][2]float64{{hx0, hy0}, {hx1, hy0}, {hx0, hy1}, {hx1, hy1}} {
+		x, y := turn(c[0], c[1], -d.angle)
+		x0, y0 = min(x0, x), min(y0, y)
+		x1, y1 = max(x1, x), max(y1, y)
+	}
+	head := image.Rect(
+		int(math.Round((d.x+x0)*k)), int(math.Round((d.y+y0)*k)),
+		int(math.Round((d.x+x1)*k)), int(math.Round((d.y+y1)*k)),
+	)
+	return Face{Box: box, Head: head, Score: d.score, Mirror: d.mirror, Angle: int(math.Round(d.angle))}
+}
+
+// turn rotates the vector (x, y) by deg degrees clockwise on screen (y
+// points down).
+func turn(x, y, deg float64) (float64, float64) {
+	sin, cos := math.Sincos(deg * math.Pi / 180)
+	return x*cos - y*sin, x*sin + y*cos
+}
+
+// rotateGray returns m turned by deg degrees clockwise about its centre,
+// in a frame of the same size; corners turned in from outside are mid
+// grey, which the cascade does not take for a face.
+func rotateGray(m *image.Gray, deg float64) *image.Gray {
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	cx, cy := float64(w)/2, float64(h)/2
+	// Each output pixel reads the source pixel turned back by deg.
+	sin, cos := math.Sincos(-deg * math.Pi / 180)
+	for y := range h {
+		dy := float64(y) + 0.5 - cy
+		row := out.Pix[y*out.Stride:][:w]
+		for x := range row {
+			dx := float64(x) + 0.5 - cx
+			sx := dx*cos - dy*sin + cx - 0.5
+			sy := dx*sin + dy*cos + cy - 0.5
+			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
+			if x0 < 0 || y0 < 0 || x0+1 >= w || y0+1 >= h {
+				row[x] = 128
+				continue
+			}
+			fx, fy := sx-float64(x0), sy-float64(y0)
+			i := y0*m.Stride + x0
+			top := float64(m.Pix[i])*(1-fx) + float64(m.Pix[i+1])*fx
+			bot := float64(m.Pix[i+m.Stride])*(1-fx) + float64(m.Pix[i+m.Stride+1])*fx
+			row[x] = uint8(top*(1-fy) + bot*fy + 0.5)
+		}
+	}
+	return out
 }

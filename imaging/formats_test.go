@@ -156,7 +156,7 @@ func TestProcessFormats(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := &Result{Format: tt.format, SourceWidth: 64, SourceHeight: 48, Orientation: 1,
-				Crop: image.Rect(0, 0, 64, 48), Width: 64, Height: 48, Quality: DefaultQuality}
+				Crop: image.Rect(0, 0, 64, 48), CropReason: "the whole image, no crop", Width: 64, Height: 48, Quality: DefaultQuality}
 			if diff := cmp.Diff(want, res, cmpopts.IgnoreFields(Result{}, "JPEG")); diff != "" {
 				t.Errorf("Result mismatch (-want +got):\n%s", diff)
 			}

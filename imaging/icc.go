@@ -85,36 +85,61 @@ func pngICC(data []byte) []byte {
 	return p
 }
 
-// profileMatrix returns the conversion from the colour space of an ICC
-// profile to sRGB, read from its colorants and tone curves, or nil when p is
-// nil, sRGB already, or not a matrix/TRC RGB profile that this conversion
-// serves faithfully. The pixels are then used as sRGB, as browsers without
-// colour management would.
+// toneCurves linearizes 8-bit samples of each channel by an ICC profile's
+// tone curves, in place of the sRGB curve.
+type toneCurves [3][256]float32
+
+// profileConversion returns the conversion from the colour space of an ICC
+// profile to sRGB, read from its colorants and tone curves: the curves that
+// linearize its samples (nil when they are sRGB's) and the matrix from its
+// linear RGB to linear sRGB (nil when its primaries are sRGB's). Both are
+// nil when p is nil, sRGB already, or not a matrix/TRC RGB profile; the
+// pixels are then used as sRGB, as browsers without colour management
+// would.
 //
 // Converting matters most for Display P3, which recent phones write: shown
-// as sRGB, its colours look washed out, skin turns grey-pink.
-func profileMatrix(p []byte) *colorMatrix {
+// as sRGB, its colours look washed out, skin turns grey-pink. Apple's
+// Generic RGB and ProPhoto have a gamma of 1.8: shown as sRGB, their mid
+// tones come out some 15 levels too dark.
+func profileConversion(p []byte) (*toneCurves, *colorMatrix) {
 	if len(p) < 132 || len(p) > maxICCBytes || string(p[12:16]) != "mntr" && string(p[12:16]) != "scnr" ||
 		string(p[16:20]) != "RGB " || string(p[20:24]) != "XYZ " {
-		return nil
+		return nil, nil
 	}
 	tags := iccTags(p)
-	var src [3][3]float64
+	var (
+		src    [3][3]float64
+		curves toneCurves
+	)
+	srgbCurves := true
 	for c, sig := range []string{"rXYZ", "gXYZ", "bXYZ"} {
 		xyz, ok := xyzTag(tags[sig])
 		if !ok {
-			return nil
+			return nil, nil
 		}
 		for r := range 3 {
 			src[r][c] = xyz[r]
 		}
-		if !srgbLikeCurve(tags[[]string{"rTRC", "gTRC", "bTRC"}[c]]) {
-			return nil
+		eval := curveFunc(tags[[]string{"rTRC", "gTRC", "bTRC"}[c]])
+		if eval == nil {
+			return nil, nil
+		}
+		for i := range curves[c] {
+			v := eval(float64(i) / 255)
+			if math.IsNaN(v) {
+				return nil, nil
+			}
+			curves[c][i] = float32(min(1, max(0, v)))
+			// Within half a level of 8-bit sRGB everywhere: use the
+			// package's own sRGB tables.
+			if math.Abs(linearToSRGB(min(1, max(0, v)))-float64(i)/255) > 0.5/255 {
+				srgbCurves = false
+			}
 		}
 	}
 	inv, ok := invert3(srgbD50)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	var m colorMatrix
 	identity := true
@@ -130,10 +155,32 @@ func profileMatrix(p []byte) *colorMatrix {
 			}
 		}
 	}
-	if identity {
-		return nil
+	var tc *toneCurves
+	if !srgbCurves {
+		tc = &curves
 	}
-	return &m
+	if identity {
+		return tc, nil
+	}
+	return tc, &m
+}
+
+// linearizedBy returns a reader of the same pixels as read, which
+// linearizes them by the sRGB curve, linearized by curves instead. The
+// samples are 8-bit as far as a profile's curves go, so the sRGB-linear
+// values map back to their 8-bit codes exactly.
+func linearizedBy(read rowReader, curves *toneCurves) rowReader {
+	enc := encode8()
+	return func(y, x0, x1 int, dst []float32) {
+		read(y, x0, x1, dst)
+		px := dst[:3*(x1-x0)]
+		for i := 0; i < len(px); i += 3 {
+			p := px[i : i+3 : i+3]
+			p[0] = curves[0][toSRGB8(enc, p[0])]
+			p[1] = curves[1][toSRGB8(enc, p[1])]
+			p[2] = curves[2][toSRGB8(enc, p[2])]
+		}
+	}
 }
 
 func boolInt(b bool) int {
@@ -153,24 +200,6 @@ func xyzTag(t []byte) ([3]float64, bool) {
 		v[i] = float64(int32(binary.BigEndian.Uint32(t[8+4*i:]))) / 65536
 	}
 	return v, true
-}
-
-// srgbLikeCurve reports whether a curveType or parametricCurveType tone
-// curve stays within a small distance of the sRGB curve, so the package's
-// sRGB linearization serves it. Display P3 uses the sRGB curve exactly; Adobe
-// RGB's gamma 2.2 is close enough; ProPhoto's 1.8 is not.
-func srgbLikeCurve(t []byte) bool {
-	eval := curveFunc(t)
-	if eval == nil {
-		return false
-	}
-	for i := 1; i < 20; i++ {
-		x := float64(i) / 20
-		if math.Abs(eval(x)-srgbToLinear(x)) > 0.02 {
-			return false
-		}
-	}
-	return true
 }
 
 // curveFunc returns the tone curve of a TRC tag as a function, or nil.

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -70,9 +71,9 @@ func TestProfileMatrix(t *testing.T) {
 	// The P3-D65 to sRGB matrix as published (e.g. by the CSS Color 4
 	// sample code), independent of the ICC colorants above.
 	p3ToSRGB := [3][3]float64{{1.2249401, -0.2249404, 0}, {-0.0420569, 1.0420571, 0}, {-0.0196376, -0.0786361, 1.0982735}}
-	m := profileMatrix(iccProfile(displayP3, 0))
-	if m == nil {
-		t.Fatal("profileMatrix(Display P3) = nil, want a conversion")
+	curves, m := profileConversion(iccProfile(displayP3, 0))
+	if m == nil || curves != nil {
+		t.Fatalf("profileConversion(Display P3) = %v, %v, want a matrix and the sRGB curves", curves, m)
 	}
 	for r := range 3 {
 		for c := range 3 {
@@ -83,13 +84,103 @@ func TestProfileMatrix(t *testing.T) {
 	}
 	for name, p := range map[string][]byte{
 		"sRGB":               iccProfile(srgbPrimaries, 0),
-		"ProPhoto-like 1.8":  iccProfile(displayP3, 1.8),
 		"truncated":          iccProfile(displayP3, 0)[:200],
 		"not a profile":      []byte("hello"),
 		"tag offsets beyond": append(iccProfile(displayP3, 0)[:140], make([]byte, 100)...),
 	} {
-		if m := profileMatrix(p); m != nil {
-			t.Errorf("profileMatrix(%s) = %v, want nil", name, m)
+		if curves, m := profileConversion(p); m != nil || curves != nil {
+			t.Errorf("profileConversion(%s) = %v, %v, want nil", name, curves, m)
+		}
+	}
+}
+
+// proPhoto is the D50 colorants of the ROMM RGB (ProPhoto) profile.
+var proPhoto = [3][3]float64{{0.797760, 0.288071, 0}, {0.135185, 0.711843, 0.000076}, {0.031348, 0.000086, 0.825104}}
+
+// withCurve replaces the parametric tone curves of a profile made by
+// iccProfile with the curv tag c.
+func withCurve(t *testing.T, p []byte, c []byte) []byte {
+	t.Helper()
+	tags := iccTags(p)
+	old := tags["rTRC"]
+	if len(old) != len(c) {
+		t.Fatalf("curve of %d bytes, want %d", len(c), len(old))
+	}
+	return bytes.ReplaceAll(p, old, c)
+}
+
+// TestToneCurves checks profiles whose tone curves are not sRGB's:
+// Apple's Generic RGB and ProPhoto use gamma 1.8, as a parametric curve, a
+// single-gamma curv or a sampled table.
+func TestToneCurves(t *testing.T) {
+	gammaCurv := []byte("curv\x00\x00\x00\x00\x00\x00\x00\x01\x01\xCD\x00\x00") // u8Fixed8 1.8 (0x01CD), padded
+	for name, p := range map[string][]byte{
+		"parametric 1.8":       iccProfile(srgbPrimaries, 1.8),
+		"curv gamma 1.8":       withCurve(t, iccProfile(srgbPrimaries, 1.8), gammaCurv),
+		"ProPhoto primaries":   iccProfile(proPhoto, 1.8),
+		"Display P3 gamma 2.2": iccProfile(displayP3, 2.2),
+	} {
+		curves, m := profileConversion(p)
+		if curves == nil {
+			t.Errorf("%s: no tone curves", name)
+			continue
+		}
+		g := 1.8
+		if strings.Contains(name, "2.2") {
+			g = 2.2
+		}
+		if strings.HasPrefix(name, "curv") {
+			g = 0x01CD / 256.0
+		}
+		for _, i := range []int{0, 32, 128, 200, 255} {
+			want := math.Pow(float64(i)/255, g)
+			if d := math.Abs(float64(curves[1][i]) - want); d > 1e-4 {
+				t.Errorf("%s: level %d linearizes to %.5f, want %.5f", name, i, curves[1][i], want)
+			}
+		}
+		if primariesSRGB := !strings.Contains(name, "P"); (m == nil) != primariesSRGB {
+			t.Errorf("%s: matrix %v", name, m)
+		}
+	}
+	// A sampled curve of 1024 entries.
+	table := []byte("curv\x00\x00\x00\x00\x00\x00\x04\x00")
+	for i := range 1024 {
+		table = binary.BigEndian.AppendUint16(table, uint16(math.Round(65535*math.Pow(float64(i)/1023, 1.8))))
+	}
+	eval := curveFunc(table)
+	if eval == nil {
+		t.Fatal("no function for a sampled curve")
+	}
+	if got, want := eval(0.5), math.Pow(0.5, 1.8); math.Abs(got-want) > 1e-3 {
+		t.Errorf("sampled curve at 0.5 = %.4f, want %.4f", got, want)
+	}
+}
+
+// TestProcessGamma18 checks that a gamma 1.8 photo (Apple's Generic RGB)
+// comes out as bright as it looks on a Mac, not darker as raw sRGB would.
+func TestProcessGamma18(t *testing.T) {
+	flat := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for i := 0; i < len(flat.Pix); i += 4 {
+		copy(flat.Pix[i:], []byte{128, 64, 200, 255})
+	}
+	pngData := encodeWith(t, func(b *bytes.Buffer) error { return png.Encode(b, flat) })
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(iccProfile(srgbPrimaries, 1.8))
+	zw.Close()
+	data := pngWithChunk(pngData, "iCCP", append([]byte("Generic RGB\x00\x00"), z.Bytes()...))
+	res, err := Process(bytes.NewReader(data), &Options{Crop: CropNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, g, b, _ := decodeOutput(t, res.JPEG).At(16, 16).RGBA()
+	got := [3]int{int(r >> 8), int(g >> 8), int(b >> 8)}
+	enc := func(v uint8) int { return int(math.Round(255 * linearToSRGB(math.Pow(float64(v)/255, 1.8)))) }
+	want := [3]int{enc(128), enc(64), enc(200)}
+	for c := range 3 {
+		if d := got[c] - want[c]; d < -2 || d > 2 {
+			t.Errorf("centre pixel = %v, want %v ± 2 (the file's numbers are %v)", got, want, []int{128, 64, 200})
+			break
 		}
 	}
 }
@@ -171,7 +262,7 @@ func TestTiffICC(t *testing.T) {
 	if got := tiffICC(block[:len(block)-1]); got != nil {
 		t.Errorf("tiffICC of a truncated file returned %d bytes, want nil", len(got))
 	}
-	if m := profileMatrix(embeddedICC(formatTIFF, block)); m == nil {
+	if _, m := profileConversion(embeddedICC(formatTIFF, block)); m == nil {
 		t.Error("the Display P3 profile of a TIFF gives no conversion")
 	}
 }

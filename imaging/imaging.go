@@ -32,8 +32,7 @@ const (
 	// size: a 200 MP phone photo fits, in about 10 MiB of pixels.
 	DefaultMaxPixels = 250_000_000
 	// DefaultMaxFullDecodePixels is the budget for images decoded at full
-	// size (PNG, GIF, WebP, BMP, TIFF, and JPEGs using a feature the scaling
-	// decoder lacks): 40 million 8-bit RGBA pixels are 160 MB, which with
+	// size (PNG, GIF, WebP, BMP, TIFF): 40 million 8-bit RGBA pixels are 160 MB, which with
 	// the rest of the pipeline stays under 256 MiB.
 	DefaultMaxFullDecodePixels = 40_000_000
 	DefaultMaxBytes            = 300 << 10
@@ -53,9 +52,8 @@ type Options struct {
 	// images decoded at full size; 0 means DefaultMaxFullDecodePixels. The
 	// lower of it and MaxPixels applies to them.
 	MaxFullDecodePixels int64
-	// Logger receives a warning when a JPEG has to be decoded at full size
-	// because it uses a feature the scaling decoder lacks; nil means
-	// slog.Default().
+	// Logger receives a warning when a JPEG's data is damaged (cut short
+	// or corrupt) and what arrived was decoded; nil means slog.Default().
 	Logger   *slog.Logger
 	MaxBytes int // output byte budget; quality steps down until the JPEG fits; 0 means DefaultMaxBytes
 }
@@ -63,14 +61,15 @@ type Options struct {
 // Result describes the photo Process made and how it was made.
 type Result struct {
 	JPEG                      []byte
-	Format                    string            // "jpeg", "png", "gif", "webp", "bmp", "tiff"
-	SourceWidth, SourceHeight int               // as stored, before orientation
-	Orientation               int               // EXIF orientation applied, 1 when none
-	Crop                      image.Rectangle   // the square (or, for CropNone, the whole image) in oriented source pixels
-	Face                      bool              // a face decided the crop
-	Faces                     []image.Rectangle // detected faces in oriented source pixels, largest first (CropFace only)
-	Width, Height             int               // of the output
-	Quality                   int               // JPEG quality used
+	Format                    string          // "jpeg", "png", "gif", "webp", "bmp", "tiff"
+	SourceWidth, SourceHeight int             // as stored, before orientation
+	Orientation               int             // EXIF orientation applied, 1 when none
+	Crop                      image.Rectangle // the square (or, for CropNone, the whole image) in oriented source pixels
+	Face                      bool            // a face decided the crop
+	Faces                     []Face          // detected faces in oriented source pixels, largest first (CropFace only)
+	CropReason                string          // why the crop went where it did, in words
+	Width, Height             int             // of the output
+	Quality                   int             // JPEG quality used
 }
 
 // ParseCrop parses a crop mode as written in configuration: "face", "center"
@@ -164,22 +163,25 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 	switch s.crop {
 	case CropNone:
 		res.Crop = image.Rect(0, 0, uw, uh)
+		res.CropReason = "the whole image, no crop"
 		outW, outH = fitInside(uw, uh, s.size)
 	case CropCenter:
-		res.Crop = centerSquare(uw, uh, false)
+		res.Crop = centerSquare(uw, uh)
+		res.CropReason = "the centre"
 	case CropFace:
 		faces, err := src.detectFaces()
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range faces {
-			res.Faces = append(res.Faces, f.box)
-		}
-		res.Crop, res.Face = faceSquare(uw, uh, s.size, faces)
+		res.Faces = faces
+		res.Crop, res.CropReason, res.Face = faceSquare(uw, uh, s.size, faces)
 	}
 	if s.crop != CropNone {
 		side := min(res.Crop.Dx(), s.size)
 		outW, outH = side, side
+	}
+	if err := src.checkDamage(res.Crop); err != nil {
+		return nil, err
 	}
 	out := src.render(res.Crop, outW, outH)
 	res.Width, res.Height = outW, outH
@@ -210,6 +212,9 @@ func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
 		return nil, err
 	}
 	uw, uh := src.orientation.uprightSize(src.width, src.height)
+	if err := src.checkDamage(image.Rect(0, 0, uw, uh)); err != nil {
+		return nil, err
+	}
 	w, h := fitInside(uw, uh, s.size)
 	return src.render(image.Rect(0, 0, uw, uh), w, h), nil
 }
@@ -241,17 +246,12 @@ func fitInside(w, h, size int) (int, int) {
 	return max(1, (w*size+h/2)/h), size
 }
 
-// centerSquare returns the largest square in a w×h image, centred; for
-// portrait images when biasUp is set it sits higher, because heads are near
-// the top of portraits.
-func centerSquare(w, h int, biasUp bool) image.Rectangle {
+// centerSquare returns the largest square in a w×h image, centred.
+func centerSquare(w, h int) image.Rectangle {
 	if w >= h {
 		x := (w - h) / 2
 		return image.Rect(x, 0, x+h, h)
 	}
 	y := (h - w) / 2
-	if biasUp {
-		y = (h - w) / 4
-	}
 	return image.Rect(0, y, w, y+w)
 }

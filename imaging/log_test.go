@@ -14,7 +14,7 @@ func TestResultLogValue(t *testing.T) {
 	res := &Result{
 		JPEG:   []byte("\xff\xd8 pretend photo bytes \xff\xd9"),
 		Format: "jpeg", SourceWidth: 4032, SourceHeight: 3024, Orientation: 6,
-		Crop: image.Rect(0, 500, 3024, 3524), Face: true, Faces: []image.Rectangle{image.Rect(1000, 1000, 1500, 1500)},
+		Crop: image.Rect(0, 500, 3024, 3524), Face: true, Faces: []Face{{Box: image.Rect(1000, 1000, 1500, 1500)}},
 		Width: 720, Height: 720, Quality: 85,
 	}
 	var buf bytes.Buffer

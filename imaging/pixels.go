@@ -86,10 +86,19 @@ func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 			yi := m.YOffset(org.X+x0, org.Y+y)
 			// Chroma of stored x is at rowC + (x>>hs) - (org.X>>hs).
 			rowC := m.COffset(org.X, org.Y+y) - org.X>>hs
+			lastC := -1
+			var rc, gc, bc int32
 			for i := range x1 - x0 {
-				ci := rowC + (org.X+x0+i)>>hs
-				r, g, b := color.YCbCrToRGB(m.Y[yi+i], m.Cb[ci], m.Cr[ci])
-				dst[3*i], dst[3*i+1], dst[3*i+2] = l8[r], l8[g], l8[b]
+				// color.YCbCrToRGB, with the chroma terms computed once
+				// for the pixels that share a chroma sample.
+				if ci := rowC + (org.X+x0+i)>>hs; ci != lastC {
+					lastC = ci
+					cb1, cr1 := int32(m.Cb[ci])-128, int32(m.Cr[ci])-128
+					rc, gc, bc = 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+				}
+				yy := int32(m.Y[yi+i]) * 0x10101
+				q := dst[3*i : 3*i+3 : 3*i+3]
+				q[0], q[1], q[2] = l8[clip16(yy+rc)], l8[clip16(yy+gc)], l8[clip16(yy+bc)]
 			}
 		}
 	case *image.NYCbCrA:
@@ -241,4 +250,12 @@ func linearOver16(c color.Color) [3]float32 {
 	r, g, b, a := c.RGBA() // premultiplied
 	ink := 0xffff - a
 	return [3]float32{l16[min(0xffff, r+ink)], l16[min(0xffff, g+ink)], l16[min(0xffff, b+ink)]}
+}
+
+// clip16 is the clamping step of color.YCbCrToRGB: v>>16 limited to 0..255.
+func clip16(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
 }

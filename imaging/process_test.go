@@ -49,7 +49,7 @@ func TestProcessSquareNeverUpscales(t *testing.T) {
 		{"landscape center", 400, 300, 200, CropCenter, image.Rect(50, 0, 350, 300), 200, 200},
 		{"small stays small", 120, 90, 720, CropCenter, image.Rect(15, 0, 105, 90), 90, 90},
 		{"portrait none", 300, 600, 200, CropNone, image.Rect(0, 0, 300, 600), 100, 200},
-		{"portrait face fallback biased up", 300, 600, 300, CropFace, image.Rect(0, 75, 300, 375), 300, 300},
+		{"portrait face fallback near the top", 300, 600, 300, CropFace, image.Rect(0, 30, 300, 330), 300, 300},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,20 +7,23 @@ import (
 	"sync"
 )
 
-// catmullRom is the Catmull-Rom cubic (B=0, C=0.5): sharp like Lanczos with
-// a smaller support, and an identity at 1:1.
-func catmullRom(x float64) float64 {
+// keysCubic is Keys' cubic convolution kernel with a = -0.75: a little
+// sharper than Catmull-Rom (a = -0.5), the mild sharpening downscalers
+// apply, and like it an identity at 1:1. The overshoot it brings to edges
+// is clipped (see axisWeights.fstart), so it does not ring.
+func keysCubic(x float64) float64 {
+	const a = -0.75
 	x = math.Abs(x)
 	switch {
 	case x < 1:
-		return (1.5*x-2.5)*x*x + 1
+		return ((a+2)*x-(a+3))*x*x + 1
 	case x < 2:
-		return ((-0.5*x+2.5)*x-4)*x + 2
+		return ((a*x-5*a)*x+8*a)*x - 4*a
 	}
 	return 0
 }
 
-const catmullRomSupport = 2
+const keysCubicSupport = 2
 
 // axisWeights holds, for each output pixel along one axis, the contiguous run
 // of source pixels it reads and their normalized filter weights.
@@ -29,6 +32,11 @@ type axisWeights struct {
 	w        []float32 // taps entries per output pixel
 	taps     int
 	lo, hi   int // source pixels [lo, hi) are read at all
+	// The source pixels [fstart, fstart+fn) that each output pixel covers,
+	// at least the nearest one. The filtered value is clipped to their
+	// range: an exact reduction could not leave it, and what the kernel's
+	// negative lobes push beyond it is ringing.
+	fstart, fn []int
 }
 
 // makeWeights maps the source span [s0, s1) onto n output pixels. The filter
@@ -39,14 +47,16 @@ type axisWeights struct {
 func makeWeights(s0, s1 float64, n, limit int) axisWeights {
 	scale := (s1 - s0) / float64(n)
 	fs := max(scale, 1)
-	support := catmullRomSupport * fs
+	support := keysCubicSupport * fs
 	taps := int(math.Ceil(2*support)) + 1
 	aw := axisWeights{
-		start: make([]int, n),
-		n:     make([]int, n),
-		w:     make([]float32, n*taps),
-		taps:  taps,
-		lo:    limit,
+		start:  make([]int, n),
+		n:      make([]int, n),
+		w:      make([]float32, n*taps),
+		taps:   taps,
+		lo:     limit,
+		fstart: make([]int, n),
+		fn:     make([]int, n),
 	}
 	for i := range n {
 		c := s0 + (float64(i)+0.5)*scale
@@ -59,7 +69,7 @@ func makeWeights(s0, s1 float64, n, limit int) axisWeights {
 		w := aw.w[i*taps : i*taps+hi-lo+1]
 		var sum float64
 		for j := lo; j <= hi; j++ {
-			k := catmullRom((float64(j) + 0.5 - c) / fs)
+			k := keysCubic((float64(j) + 0.5 - c) / fs)
 			w[j-lo] = float32(k)
 			sum += k
 		}
@@ -70,6 +80,10 @@ func makeWeights(s0, s1 float64, n, limit int) axisWeights {
 		}
 		aw.start[i], aw.n[i] = lo, hi-lo+1
 		aw.lo, aw.hi = min(aw.lo, lo), max(aw.hi, hi+1)
+		half := fs / 2
+		f0 := min(max(int(math.Floor(c-half)), lo), hi)
+		f1 := max(min(int(math.Ceil(c+half)), hi+1), f0+1)
+		aw.fstart[i], aw.fn[i] = f0, f1-f0
 	}
 	return aw
 }
@@ -117,6 +131,7 @@ func resampleRows(read rowReader, hw, vw *axisWeights, y0, y1 int, dst *image.RG
 	ringN := vw.taps
 	ring := make([]float32, ringN*rowLen)
 	acc := make([]float32, rowLen)
+	lo, hi := make([]float32, rowLen), make([]float32, rowLen)
 	enc := encode8()
 	next := 0 // next source row to filter horizontally
 	for oy := y0; oy < y1; oy++ {
@@ -130,19 +145,44 @@ func resampleRows(read rowReader, hw, vw *axisWeights, y0, y1 int, dst *image.RG
 				p := in[3*(hw.start[ox]-hw.lo):][:3*len(ws)]
 				var r, g, b float32
 				for k, w := range ws {
-					r += w * p[3*k]
-					g += w * p[3*k+1]
-					b += w * p[3*k+2]
+					q := p[3*k : 3*k+3 : 3*k+3]
+					r += w * q[0]
+					g += w * q[1]
+					b += w * q[2]
 				}
+				r, g, b = clipToFootprint(r, g, b, in[3*(hw.fstart[ox]-hw.lo):][:3*hw.fn[ox]])
 				row[3*ox], row[3*ox+1], row[3*ox+2] = r, g, b
 			}
 		}
+		// Two rows at a time: half the passes over acc.
+		ws := vw.w[oy*vw.taps:][:n]
 		clear(acc)
-		for k, w := range vw.w[oy*vw.taps:][:n] {
-			row := ring[((start+k)%ringN)*rowLen:][:rowLen]
-			for i, v := range row {
+		k := 0
+		for ; k+1 < n; k += 2 {
+			w0, w1 := ws[k], ws[k+1]
+			r0 := ring[((start+k)%ringN)*rowLen:][:rowLen]
+			r1 := ring[((start+k+1)%ringN)*rowLen:][:rowLen]
+			for i := range acc {
+				acc[i] += w0*r0[i] + w1*r1[i]
+			}
+		}
+		if k < n {
+			w := ws[k]
+			for i, v := range ring[((start+k)%ringN)*rowLen:][:rowLen] {
 				acc[i] += w * v
 			}
+		}
+		// Clip each sample to the range of the rows the output row covers.
+		f0 := vw.fstart[oy]
+		copy(lo, ring[(f0%ringN)*rowLen:][:rowLen])
+		copy(hi, lo)
+		for k := f0 + 1; k < f0+vw.fn[oy]; k++ {
+			for i, v := range ring[(k%ringN)*rowLen:][:rowLen] {
+				lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+			}
+		}
+		for i := range acc {
+			acc[i] = min(max(acc[i], lo[i]), hi[i])
 		}
 		out := dst.Pix[oy*dst.Stride:][:4*outW]
 		for ox := range outW {
@@ -203,4 +243,18 @@ func boxShrink(read rowReader, w, h, f int) (rowReader, int, int) {
 		}
 	}
 	return shrunk, (w + f - 1) / f, (h + f - 1) / f
+}
+
+// clipToFootprint clips a filtered pixel to the range, per channel, of the
+// source pixels px (RGB triples) it covers.
+func clipToFootprint(r, g, b float32, px []float32) (float32, float32, float32) {
+	lr, lg, lb := px[0], px[1], px[2]
+	hr, hg, hb := lr, lg, lb
+	for px = px[3:]; len(px) >= 3; px = px[3:] {
+		pr, pg, pb := px[0], px[1], px[2]
+		lr, hr = min(lr, pr), max(hr, pr)
+		lg, hg = min(lg, pg), max(hg, pg)
+		lb, hb = min(lb, pb), max(hb, pb)
+	}
+	return min(max(r, lr), hr), min(max(g, lg), hg), min(max(b, lb), hb)
 }

@@ -1,8 +1,13 @@
 package imaging
 
 import (
+	"errors"
+	"fmt"
 	"image"
+	"log/slog"
 	"math"
+
+	"github.com/contactphoto/contactphoto/imaging/internal/dctjpeg"
 )
 
 // maxJPEGScans bounds the scans of a progressive JPEG.
@@ -15,10 +20,19 @@ type source struct {
 	orientation   orientation
 	// img may be smaller than width×height when the decoder scaled it
 	// down while decoding; geometry is always in stored pixels.
-	img  image.Image
-	conv *colorMatrix // from the embedded ICC profile to sRGB; nil for sRGB
-	cmyk *cmykProfile // the embedded CMYK profile; nil to convert naively
+	img    image.Image
+	conv   *colorMatrix // from the embedded ICC profile's primaries to sRGB's; nil for sRGB
+	curves *toneCurves  // the embedded ICC profile's tone curves; nil for sRGB's
+	cmyk   *cmykProfile // the embedded CMYK profile; nil to convert naively
+	// damage describes a JPEG decoded from damaged data; nil when whole.
+	damage *dctjpeg.DamageError
 }
+
+// maxMissingShare is how much of the crop a damaged JPEG may lack and still
+// be sent: a cut in the last rows of an upload, which the decoder fills by
+// repeating the last row that arrived, goes unnoticed in a contact photo;
+// more does not.
+const maxMissingShare = 0.10
 
 // load sniffs, checks the limits and decodes data for output as s says.
 func load(data []byte, s settings) (*source, error) {
@@ -31,8 +45,14 @@ func load(data []byte, s settings) (*source, error) {
 		return nil, err
 	}
 	m, err := decode(format, data, cfg, minDecodedShort(s, cfg.Width, cfg.Height), s)
-	if err != nil {
+	var damage *dctjpeg.DamageError
+	if err != nil && !errors.As(err, &damage) {
 		return nil, err
+	}
+	if damage != nil {
+		s.logger.Warn("the JPEG's data is damaged; decoded what arrived",
+			slog.Bool("truncated", damage.Truncated), slog.String("corrupt", damage.Corrupt),
+			slog.Float64("missing", damage.MissingIn(image.Rect(0, 0, cfg.Width, cfg.Height))))
 	}
 	src := &source{
 		format:      format,
@@ -40,12 +60,13 @@ func load(data []byte, s settings) (*source, error) {
 		height:      cfg.Height,
 		orientation: orientation(exifOrientation(exif)),
 		img:         m,
+		damage:      damage,
 	}
 	profile := embeddedICC(format, data)
 	if _, ok := m.(*image.CMYK); ok {
 		src.cmyk = newCMYKProfile(profile)
 	} else {
-		src.conv = profileMatrix(profile)
+		src.curves, src.conv = profileConversion(profile)
 	}
 	return src, nil
 }
@@ -97,9 +118,26 @@ func minDecodedShort(s settings, w, h int) int {
 	case CropCenter:
 		ratio = size / short
 	default:
-		ratio = size / max(short*minFaceCropShare, min(size, short))
+		ratio = size / float64(minFaceSide(int(short), s.size))
 	}
 	return int(math.Ceil(short * min(1, ratio)))
+}
+
+// checkDamage refuses a damaged JPEG when too much of crop (upright stored
+// pixels) is missing.
+func (s *source) checkDamage(crop image.Rectangle) error {
+	if s.damage == nil {
+		return nil
+	}
+	share := s.damage.MissingIn(s.orientation.storedRect(crop, s.width, s.height))
+	if share < maxMissingShare {
+		return nil
+	}
+	what := "truncated"
+	if !s.damage.Truncated {
+		what = "corrupt (" + s.damage.Corrupt + ")"
+	}
+	return &FormatError{Format: s.format, Err: fmt.Errorf("%s: %.0f%% of the photo's crop is missing; upload the whole file again", what, 100*share)}
 }
 
 // render returns the part of the image inside crop (upright stored pixels),
@@ -113,6 +151,10 @@ func (s *source) render(crop image.Rectangle, w, h int) *image.RGBA {
 	b := s.img.Bounds()
 	fx, fy := float64(b.Dx())/float64(s.width), float64(b.Dy())/float64(s.height)
 	r := rectF{float64(stored.Min.X) * fx, float64(stored.Min.Y) * fy, float64(stored.Max.X) * fx, float64(stored.Max.Y) * fy}
-	out := resample(newRowReader(s.img, s.cmyk), b.Dx(), b.Dy(), r, sw, sh, s.conv)
+	read := newRowReader(s.img, s.cmyk)
+	if s.curves != nil {
+		read = linearizedBy(read, s.curves)
+	}
+	out := resample(read, b.Dx(), b.Dy(), r, sw, sh, s.conv)
 	return s.orientation.uprightRGBA(out)
 }

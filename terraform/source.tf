@@ -14,7 +14,7 @@ locals {
   # outside them, or when a package under them imports one outside them.
   # internal/ holds the local Eventarc, server and stand-ins too, so only
   # its logging package is taken.
-  source_trees = ["gcs", "imaging", "internal/cloudlog", "people", "tokens"]
+  source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/redact", "people", "tokens"]
 
   # Files that //go:embed directives of those packages read.
   source_assets = ["imaging/cascade/facefinder"]

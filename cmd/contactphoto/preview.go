@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/jpeg"
 	"io"
 	"os"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/contactphoto/contactphoto"
 	"github.com/contactphoto/contactphoto/imaging"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
 )
 
 // debugEdge is the longer side of the -debug picture: enough to judge the
@@ -36,7 +40,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	size := fs.Int("size", cfg.Imaging.Size, "edge of the square photo in pixels; default: $PHOTO_SIZE, else 720")
 	cropFlag := fs.String("crop", string(cfg.Imaging.Crop), "how to choose the square: face, center or none; default: $CROP, else face")
-	debug := fs.Bool("debug", false, "also write OUT.debug.jpg: the source with the detected faces and the chosen crop drawn on it")
+	debug := fs.Bool("debug", false, "also write OUT.debug.jpg: the source with the detected faces, their scores and estimated heads, and the circle people will see")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,9 +81,9 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(report, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
-	fmt.Fprintf(report, "crop %v (%s)\n", res.Crop, cropReason(crop, res))
+	fmt.Fprintf(report, "crop %v: %s\n", res.Crop, res.CropReason)
 	for _, f := range res.Faces {
-		fmt.Fprintf(report, "face %v\n", f)
+		fmt.Fprintf(report, "face %v %s\n", f.Box, describeFace(f))
 	}
 	fmt.Fprintf(report, "wrote %s: %dx%d JPEG, quality %d, %d bytes\n", out, res.Width, res.Height, res.Quality, len(res.JPEG))
 	if res.Quality < lowQuality {
@@ -102,26 +106,32 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := os.WriteFile(debugPath, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(report, "wrote %s: faces in green, the crop as the circle people will see, the rest dimmed\n", debugPath)
+	fmt.Fprintf(report, "wrote %s: kept faces in green, others in orange, each with its score and estimated head (thin), the crop as the circle people will see, the rest dimmed\n", debugPath)
 	return nil
 }
 
-// cropReason says in words what decided the crop.
-func cropReason(crop imaging.Crop, res *imaging.Result) string {
-	switch {
-	case crop == imaging.CropNone:
-		return "whole image, no crop"
-	case crop == imaging.CropCenter:
-		return "centre"
-	case res.Face:
-		return fmt.Sprintf("around the faces, %d detected", len(res.Faces))
+// describeFace says what the detector found about f and what the crop did
+// with it.
+func describeFace(f imaging.Face) string {
+	d := fmt.Sprintf("score %.0f", f.Score)
+	if f.Mirror > 0 {
+		d += fmt.Sprintf(", mirrored %.0f", f.Mirror)
 	}
-	return "no face found, centre biased upwards for portraits"
+	if f.Angle != 0 {
+		d += fmt.Sprintf(", found turned by %d°", f.Angle)
+	}
+	d += fmt.Sprintf(", head %v", f.Head)
+	if f.Kept {
+		return d + ", kept"
+	}
+	return d + ", left aside"
 }
 
 // drawDebug marks res on pic, the upright source as imaging.Decode returns
-// it: the faces as green boxes, the crop as the circle a contact photo is
-// shown in, with everything outside the circle dimmed.
+// it: the kept faces as green boxes and the others in orange, each with its
+// score and its estimated head in a thin line, the crop as the circle a
+// contact photo is shown in, with everything outside the circle dimmed, and
+// the reason for the crop written at the top.
 func drawDebug(pic *image.RGBA, res *imaging.Result) {
 	b := pic.Bounds()
 	uw := res.SourceWidth
@@ -140,9 +150,28 @@ func drawDebug(pic *image.RGBA, res *imaging.Result) {
 		strokeRect(pic, crop, line, color.RGBA{0xff, 0xff, 0xff, 0xff})
 	}
 	green := color.RGBA{0x20, 0xe0, 0x40, 0xff}
+	orange := color.RGBA{0xff, 0x90, 0x20, 0xff}
 	for _, f := range res.Faces {
-		strokeRect(pic, scale(f), line, green)
+		c := orange
+		if f.Kept {
+			c = green
+		}
+		box := scale(f.Box)
+		strokeRect(pic, box, line, c)
+		strokeRect(pic, scale(f.Head), max(1, line/2), c)
+		label(pic, image.Pt(box.Min.X, box.Max.Y+line), fmt.Sprintf("%.0f", f.Score), c)
 	}
+	label(pic, image.Pt(line, line), res.CropReason, color.RGBA{0xff, 0xff, 0xff, 0xff})
+}
+
+// label writes text on a dark band with its top left corner at p.
+func label(m *image.RGBA, p image.Point, text string, c color.RGBA) {
+	face := basicfont.Face7x13
+	w := font.MeasureString(face, text).Ceil()
+	band := image.Rect(p.X, p.Y, p.X+w+4, p.Y+face.Height+2).Intersect(m.Bounds())
+	draw.Draw(m, band, image.NewUniform(color.RGBA{0, 0, 0, 0xff}), image.Point{}, draw.Src)
+	d := font.Drawer{Dst: m, Src: image.NewUniform(c), Face: face, Dot: fixed.P(p.X+2, p.Y+face.Ascent+1)}
+	d.DrawString(text)
 }
 
 // dimOutsideCircle darkens m outside the circle inscribed in the square

@@ -36,7 +36,7 @@ func TestPreviewWritesThePhotoThatWouldBeSent(t *testing.T) {
 	if !bytes.Equal(got, want.JPEG) {
 		t.Errorf("%s differs from what Process returns (%d vs %d bytes)", out, len(got), len(want.JPEG))
 	}
-	for _, s := range []string{"JPEG 320x400", "around the faces, 1 detected", "128x128 JPEG, quality 90", "contact.debug.jpg"} {
+	for _, s := range []string{"JPEG 320x400", "around the face", "128x128 JPEG, quality 90", "contact.debug.jpg"} {
 		if !strings.Contains(stdout.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, stdout.String())
 		}
@@ -54,7 +54,7 @@ func TestPreviewWritesThePhotoThatWouldBeSent(t *testing.T) {
 		t.Errorf("debug picture is %v, want the 320x400 source", b)
 	}
 	// The face box is drawn in green on the face.
-	face := want.Faces[0]
+	face := want.Faces[0].Box
 	r, g, b, _ := dbg.At(face.Min.X+1, (face.Min.Y+face.Max.Y)/2).RGBA()
 	if g>>8 < 180 || r>>8 > 100 || b>>8 > 120 {
 		t.Errorf("pixel on the face box's left edge = (%d,%d,%d), want green", r>>8, g>>8, b>>8)

@@ -80,7 +80,7 @@ func runSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "Updated the photo of %s, %s, from %s.\n", contact, accountLabel(*account), in)
 	fmt.Fprintf(stdout, "  input   %s %dx%d, orientation %d, %s\n", strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation, humanBytes(int64(len(data))))
-	fmt.Fprintf(stdout, "  crop    %dx%d at (%d,%d): %s\n", res.Crop.Dx(), res.Crop.Dy(), res.Crop.Min.X, res.Crop.Min.Y, cropReason(cfg.Imaging.Crop, res))
+	fmt.Fprintf(stdout, "  crop    %dx%d at (%d,%d): %s\n", res.Crop.Dx(), res.Crop.Dy(), res.Crop.Min.X, res.Crop.Min.Y, res.CropReason)
 	fmt.Fprintf(stdout, "  sent    %dx%d JPEG, quality %d, %s\n", res.Width, res.Height, res.Quality, humanBytes(int64(len(res.JPEG))))
 	if upd.PhotoURL != "" {
 		fmt.Fprintf(stdout, "  photo   %s\n", upd.PhotoURL)

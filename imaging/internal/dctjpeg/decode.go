@@ -13,6 +13,8 @@ const (
 	sof2  = 0xC2 // progressive, Huffman
 	sof3  = 0xC3 // lossless, Huffman
 	dht   = 0xC4
+	sof9  = 0xC9 // extended sequential, arithmetic
+	sof10 = 0xCA // progressive, arithmetic
 	sof15 = 0xCF
 	dac   = 0xCC // arithmetic conditioning
 	rst0  = 0xD0
@@ -93,7 +95,7 @@ type Config struct {
 	// Sampling holds each component's horizontal and vertical sampling
 	// factors, such as {{2, 2}, {1, 1}, {1, 1}} for 4:2:0.
 	Sampling [][2]int
-	// Unsupported names the feature, such as "arithmetic coding", for
+	// Unsupported names the feature, such as "12-bit samples", for
 	// which Decode will return an *UnsupportedError; "" when there is none.
 	Unsupported string
 }
@@ -101,7 +103,6 @@ type Config struct {
 // BufferBytes is the memory Decode allocates for pixels and coefficients at
 // the given scale, the figure checked against Options.MaxBuffer.
 func (c Config) BufferBytes(scale int) int64 {
-	n := int64(8 / scale)
 	hmax, vmax := 1, 1
 	for _, s := range c.Sampling {
 		hmax, vmax = max(hmax, s[0]), max(vmax, s[1])
@@ -110,12 +111,13 @@ func (c Config) BufferBytes(scale int) int64 {
 	mcusY := int64(ceilDiv(c.Height, 8*vmax))
 	var total int64
 	for _, s := range c.Sampling {
+		n := int64(componentN(8/scale, s[0], s[1], hmax, vmax))
 		blocks := mcusX * int64(s[0]) * mcusY * int64(s[1])
 		per := n * n // one byte per output sample
 		if c.Progressive {
 			per += 2*n*n + 8 // kept coefficients, nonzero history
 		}
-		total += blocks * per
+		total += blocks*per + blocks/8 + 8 // and a bit per block: its data arrived
 	}
 	if c.Components == 4 || c.ColorSpace == RGB {
 		// Interleaved output next to the planes.
@@ -142,14 +144,16 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // reports the frames of processes Decode does not handle as well, with
 // Config.Unsupported set, so that a caller can size a fallback decode.
 func DecodeConfig(r io.Reader) (Config, error) {
-	d := decoder{src: newSource(r)}
+	d := newDecoder(r, 1)
 	if err := d.readHeaders(); err != nil {
 		return Config{}, err
 	}
 	return d.config(), nil
 }
 
-// Decode decodes a JPEG at 1/opt.Scale of its size. The result is an
+// Decode decodes a JPEG at 1/opt.Scale of its size. When the data is cut
+// short or corrupt, Decode recovers as libjpeg does and returns the image
+// together with a *DamageError that says how much of it is missing. The result is an
 // *image.Gray for one component, an *image.YCbCr for YCbCr (with the
 // file's chroma subsampling when image.YCbCr can express it, 4:4:4
 // otherwise), an *image.RGBA for RGB, and an *image.CMYK for CMYK and YCCK,
@@ -173,7 +177,7 @@ func Decode(r io.Reader, opt *Options) (image.Image, error) {
 	if o.MaxBuffer <= 0 {
 		o.MaxBuffer = DefaultMaxBuffer
 	}
-	d := decoder{src: newSource(r), scale: o.Scale, n: 8 / o.Scale}
+	d := newDecoder(r, o.Scale)
 	if err := d.readHeaders(); err != nil {
 		return nil, err
 	}
@@ -199,5 +203,16 @@ func Decode(r io.Reader, opt *Options) (image.Image, error) {
 		}
 		d.reconstruct()
 	}
-	return d.image()
+	damage := d.damage()
+	img, err := d.image()
+	if err != nil || damage == nil {
+		return img, err
+	}
+	return img, damage
+}
+
+func newDecoder(r io.Reader, scale int) *decoder {
+	d := &decoder{src: newSource(r), scale: scale, n: 8 / scale}
+	d.ar.setDefaults()
+	return d
 }

@@ -12,8 +12,7 @@ type FormatError struct{ Reason string }
 func (e *FormatError) Error() string { return "invalid JPEG: " + e.Reason }
 
 // An UnsupportedError reports a valid JPEG that this decoder does not
-// handle, such as arithmetic coding, 12-bit samples or the lossless process.
-// Callers fall back to a general decoder when they see it.
+// handle, such as 12-bit samples or the lossless process; Feature names it.
 type UnsupportedError struct{ Feature string }
 
 func (e *UnsupportedError) Error() string { return "unsupported JPEG feature: " + e.Feature }

@@ -7,6 +7,16 @@ type component struct {
 	cw, ch int // size in samples at full scale
 	bw, bh int // blocks per row and column, padded to whole MCUs
 
+	// The component's own reduction: a subsampled component is decoded
+	// with a larger inverse DCT where that brings it to the luma's
+	// resolution, as libjpeg does, instead of being upsampled later.
+	n, scale int
+	eh, ev   int // sampling factors as decoded: h*n and v*n over the frame's n
+	// Window of kept coefficients at this scale.
+	slot   [64]int8 // zigzag index -> n×n position, or -1
+	window uint64   // bit k set when zigzag index k is kept
+	maxK   int      // largest kept zigzag index
+
 	pix    []byte // output plane, bw*n × bh*n
 	stride int
 
@@ -19,11 +29,17 @@ type component struct {
 	pred      int32 // DC predictor
 	dcTable   *huffTable
 	acTable   *huffTable
-	weights   [64]float32 // by zigzag index, for the current scan
-	weights8  [64]float32 // the same at full scale, for edge blocks
-	skipped   uint64      // zigzag indices whose first scan was skipped
-	dcStarted bool
-	covered   bool // a sequential scan decoded it
+	td, ta    uint8 // the scan's DC and AC table (or conditioning) ids
+	dcContext int   // arithmetic DC conditioning (F.1.4.4.1.2)
+	// have has a bit per block set once its data arrived: its sequential
+	// scan, or for progressive files its first DC scan.
+	have     []uint64
+	weights  [64]float32 // by zigzag index, for the current scan
+	weights8 [64]float32 // the same at full scale, for edge blocks
+	skipped  uint64      // zigzag indices whose first scan was skipped
+	// precision is, per zigzag index, the Al of the last scan that coded
+	// it: 0 once exact, -1 while none has (progressive only).
+	precision [64]int8
 }
 
 type decoder struct {
@@ -31,6 +47,16 @@ type decoder struct {
 	br  bitReader
 
 	scale, n int // reduction and output block size (8/scale)
+
+	arith bool // arithmetic coding (SOF9, SOF10)
+	ar    arithDecoder
+
+	// Recovery from damaged data, as libjpeg does it: starved is set from
+	// the point where an interval's data runs out or turns out corrupt
+	// until the next restart marker; its blocks are not decoded.
+	starved   bool
+	truncated bool   // the input ended before the image did
+	corrupted string // the first corruption met, "" when none
 
 	width, height int
 	progressive   bool
@@ -52,11 +78,6 @@ type decoder struct {
 	jfif           bool
 	adobe          bool
 	adobeTransform uint8
-
-	// Window of kept coefficients at this scale.
-	slot   [64]int8 // zigzag index -> n×n position, or -1
-	window uint64   // bit k set when zigzag index k is kept
-	maxK   int      // largest kept zigzag index
 
 	eobrun       int
 	decodedScans int
@@ -88,58 +109,52 @@ func (d *decoder) readHeaders() error {
 	return nil
 }
 
-// readScans reads the rest of the stream after the frame header.
+// readScans reads the rest of the stream after the frame header. Input
+// that ends early ends the image, as in libjpeg: what arrived is kept and
+// the rest is recorded as missing.
 func (d *decoder) readScans() error {
-	d.setWindow()
 	for {
 		m, err := d.src.nextMarker(false)
+		if err == nil {
+			switch m {
+			case eoi:
+				return d.scansRead()
+			case sos:
+				err = d.scan()
+			default:
+				err = d.segment(m)
+			}
+		}
 		if err != nil {
-			if d.complete() {
-				// A missing EOI after complete scans costs nothing; libjpeg
-				// accepts it as well.
-				return nil
+			if d.src.eof && d.src.err == nil && d.src.pos >= d.src.end {
+				d.truncated = true
+				return d.scansRead()
 			}
 			return err
-		}
-		switch m {
-		case eoi:
-			if !d.complete() {
-				return formatErr("image data ends before every component is decoded")
-			}
-			return nil
-		case sos:
-			if err := d.scan(); err != nil {
-				return err
-			}
-		default:
-			if err := d.segment(m); err != nil {
-				return err
-			}
 		}
 	}
 }
 
-func (d *decoder) complete() bool {
+// scansRead checks, at the end of the data, that there is an image at all.
+func (d *decoder) scansRead() error {
 	if d.decodedScans == 0 {
-		return false
-	}
-	for i := range d.comps {
-		c := &d.comps[i]
-		if d.progressive && !c.dcStarted || !d.progressive && !c.covered {
-			return false
+		if d.truncated {
+			return formatErr("the data ends before the first scan")
 		}
+		return formatErr("no image data")
 	}
-	return true
+	return nil
 }
 
 // segment handles one marker segment other than SOS and EOI.
 func (d *decoder) segment(m byte) error {
 	switch {
-	case m == sof0 || m == sof1 || m == sof2:
+	case m == sof0 || m == sof1 || m == sof2 || m == sof9 || m == sof10:
 		if d.frameSeen {
 			return formatErr("more than one frame header")
 		}
-		return d.frame(m == sof2)
+		d.arith = m == sof9 || m == sof10
+		return d.frame(m == sof2 || m == sof10)
 	case m == sof3 || m >= 0xC5 && m <= sof15 && m != 0xC8 && m != dac:
 		// Read the header of frames this decoder does not handle, so that
 		// DecodeConfig reports their size for a fallback decoder.
@@ -147,16 +162,14 @@ func (d *decoder) segment(m byte) error {
 			return formatErr("more than one frame header")
 		}
 		switch {
-		case m == sof3 || m == 0xCB || m == 0xCF:
-			d.unsupported = unsupported("lossless JPEG")
-		case m >= 0xC9:
-			d.unsupported = unsupported("arithmetic coding")
+		case m == sof3 || m == 0xCB:
+			d.unsupported = unsupported("lossless JPEG (T.81 Annex H)")
 		default:
-			d.unsupported = unsupported("hierarchical JPEG")
+			d.unsupported = unsupported("hierarchical JPEG (T.81 Annex J)")
 		}
 		return d.frame(m == 0xC6 || m == 0xCA || m == 0xCE)
 	case m == dac:
-		return nil // arithmetic conditioning: the frame header already said
+		return d.arithConditioning()
 	case m == dht:
 		return d.huffman()
 	case m == dqt:
@@ -164,7 +177,8 @@ func (d *decoder) segment(m byte) error {
 	case m == dri:
 		return d.restartInterval()
 	case m == dnl:
-		return unsupported("DNL marker")
+		// The frame header gave the height; libjpeg ignores a DNL then.
+		return d.skipSegment()
 	case m >= rst0 && m <= rst7:
 		// Some encoders end a scan with a restart marker; it carries no data.
 		return nil
@@ -296,6 +310,11 @@ func (d *decoder) frame(progressive bool) error {
 		c.ch = ceilDiv(d.height*c.v, d.vmax)
 		c.bw = d.mcusX * c.h
 		c.bh = d.mcusY * c.v
+	}
+	for i := range d.comps {
+		for k := range d.comps[i].precision {
+			d.comps[i].precision[k] = -1
+		}
 	}
 	d.frameSeen = true
 	return nil
@@ -453,21 +472,41 @@ func (d *decoder) restartInterval() error {
 	return err
 }
 
-// setWindow computes which coefficients the chosen scale keeps: those of
-// the n×n lowest frequencies.
+// setWindow computes each component's reduction and which coefficients it
+// keeps: those of the n×n lowest frequencies.
 func (d *decoder) setWindow() {
-	d.window, d.maxK = 0, 0
-	for k := range 64 {
-		p := int(unzig[k])
-		u, v := p%8, p/8
-		if u < d.n && v < d.n {
-			d.slot[k] = int8(v*d.n + u)
-			d.window |= 1 << k
-			d.maxK = k
-		} else {
-			d.slot[k] = -1
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.n = componentN(d.n, c.h, c.v, d.hmax, d.vmax)
+		c.scale = 8 / c.n
+		c.eh, c.ev = c.h*c.n/d.n, c.v*c.n/d.n
+		c.window, c.maxK = 0, 0
+		for k := range 64 {
+			p := int(unzig[k])
+			u, v := p%8, p/8
+			if u < c.n && v < c.n {
+				c.slot[k] = int8(v*c.n + u)
+				c.window |= 1 << k
+				c.maxK = k
+			} else {
+				c.slot[k] = -1
+			}
 		}
 	}
+}
+
+// componentN is the output block size of a component with sampling
+// factors h×v when the frame's is n. At 1/8, where blocks are single
+// pixels, a subsampled component gets 2×2 blocks where that brings it to the
+// luma's resolution, as libjpeg would do at every scale. At 1/2 and 1/4 the
+// resampler that follows, which reduces by 2 or more, hides replicated
+// chroma (0.2 dB on a 12 MP photo), and the larger inverse DCTs would cost
+// a sixth more time.
+func componentN(n, h, v, hmax, vmax int) int {
+	if n > 1 || hmax%h != 0 || vmax%v != 0 || min(hmax/h, vmax/v) < 2 {
+		return n
+	}
+	return 2
 }
 
 // bandMask has bits ss..se set.
@@ -478,12 +517,13 @@ func bandMask(ss, se int) uint64 {
 // allocate creates the output planes and, for progressive files, the
 // coefficient store. Sizes were checked against the budget beforehand.
 func (d *decoder) allocate() {
+	d.setWindow()
 	for i := range d.comps {
 		c := &d.comps[i]
-		c.stride = c.bw * d.n
-		c.pix = make([]byte, c.stride*c.bh*d.n)
+		c.stride = c.bw * c.n
+		c.pix = make([]byte, c.stride*c.bh*c.n)
 		if d.progressive {
-			c.coef = make([]int16, c.bw*c.bh*d.n*d.n)
+			c.coef = make([]int16, c.bw*c.bh*c.n*c.n)
 		}
 	}
 }
@@ -496,3 +536,38 @@ var fullSlot = func() (s [64]int8) {
 	}
 	return s
 }()
+
+// arithConditioning reads a DAC segment (B.2.4.3): the conditioning of
+// arithmetic-coded DC (L and U) or AC (Kx) statistics.
+func (d *decoder) arithConditioning() error {
+	n, err := d.segmentLength("DAC")
+	if err != nil {
+		return err
+	}
+	if n%2 != 0 {
+		return formatErr("DAC segment length %d", n+2)
+	}
+	for ; n > 0; n -= 2 {
+		var b [2]byte
+		if err := d.src.readFull(b[:], "DAC"); err != nil {
+			return err
+		}
+		class, id := b[0]>>4, b[0]&15
+		if class > 1 || id > 3 {
+			return formatErr("DAC table class %d id %d", class, id)
+		}
+		if class == 1 {
+			if b[1] < 1 || b[1] > 63 {
+				return formatErr("DAC AC conditioning %d", b[1])
+			}
+			d.ar.acK[id] = b[1]
+			continue
+		}
+		l, u := b[1]&15, b[1]>>4
+		if l > u {
+			return formatErr("DAC DC conditioning L %d above U %d", l, u)
+		}
+		d.ar.dcL[id], d.ar.dcU[id] = l, u
+	}
+	return nil
+}

@@ -9,23 +9,23 @@ import "math"
 //
 //	f(x, y) = Σ_u Σ_v G(u, v) cos((2x+1)uπ/2n) cos((2y+1)vπ/2n)
 //
-// The weights fold in the quantizer, the DCT normalisation C(u)C(v)/4 and,
-// for n < 8, the frequency response of averaging 8/n neighbouring samples.
-// With them a reduced block equals the full-size block box-filtered down,
-// except for the dropped high frequencies, which a box filter would fold
-// back as aliasing.
+// The weights fold in the quantizer and the DCT normalisation C(u)C(v)/4.
+// A reduced block is then what libjpeg's scaled inverse DCT gives: the
+// full-size block with the frequencies the smaller block cannot represent
+// dropped, sampled at the centre of each group of 8/n samples. Unlike a box
+// average it keeps the frequencies below the new Nyquist limit at full
+// strength and folds nothing back as aliasing.
 
 // dequantWeights returns, for each zigzag index, the factor that turns a
 // quantized coefficient into the input of idct(n).
 func dequantWeights(q *[64]uint16, n int) (w [64]float32) {
-	s := 8 / n
 	for k := range 64 {
 		p := int(unzig[k])
 		u, v := p%8, p/8
 		if u >= n || v >= n {
 			continue
 		}
-		w[k] = float32(float64(q[k]) * norm(u) * norm(v) * boxResponse(u, s) * boxResponse(v, s))
+		w[k] = float32(float64(q[k]) * norm(u) * norm(v))
 	}
 	return w
 }
@@ -37,30 +37,12 @@ func norm(u int) float64 {
 	return 0.5
 }
 
-// boxResponse is the gain of a mean over s adjacent samples at frequency u
-// of the 8-point DCT, measured at the centre of the s samples.
-func boxResponse(u, s int) float64 {
-	sum := 0.0
-	for j := range s {
-		sum += math.Cos(float64(2*j+1-s) * float64(u) * math.Pi / 16)
-	}
-	return sum / float64(s)
-}
-
-var (
-	cos8 [8][8]float32 // cos8[x][u] = cos((2x+1)uπ/16)
-	cos4 [4][4]float32 // cos4[x][u] = cos((2x+1)uπ/8)
-)
+var cos8 [8][8]float32 // cos8[x][u] = cos((2x+1)uπ/16)
 
 func init() {
 	for x := range 8 {
 		for u := range 8 {
 			cos8[x][u] = float32(math.Cos(float64((2*x+1)*u) * math.Pi / 16))
-		}
-	}
-	for x := range 4 {
-		for u := range 4 {
-			cos4[x][u] = float32(math.Cos(float64((2*x+1)*u) * math.Pi / 8))
 		}
 	}
 }
@@ -143,22 +125,32 @@ func idct8(blk *[64]float32, dst []byte, stride int) {
 	}
 }
 
-// idct4 writes the 4×4 block for 16 weighted coefficients.
+// idct4 writes the 4×4 block for 16 weighted coefficients, each 1-D pass
+// split into its even part (u = 0, 2) and odd part (u = 1, 3) as idct8 is.
 func idct4(blk *[64]float32, dst []byte, stride int) {
+	const (
+		c1 = 0.9238795325112867 // cos(π/8)
+		c2 = 0.7071067811865476 // cos(π/4)
+		c3 = 0.3826834323650898 // cos(3π/8)
+	)
 	var tmp [16]float32
 	for v := range 4 {
 		r := blk[v*4 : v*4+4 : v*4+4]
-		for x := range 4 {
-			c := &cos4[x]
-			tmp[v*4+x] = r[0] + c[1]*r[1] + c[2]*r[2] + c[3]*r[3]
-		}
+		t := tmp[v*4 : v*4+4 : v*4+4]
+		a, b := r[0]+c2*r[2], r[0]-c2*r[2]
+		o0, o1 := c1*r[1]+c3*r[3], c3*r[1]-c1*r[3]
+		t[0], t[3] = a+o0, a-o0
+		t[1], t[2] = b+o1, b-o1
 	}
 	for x := range 4 {
 		r0, r1, r2, r3 := tmp[x], tmp[4+x], tmp[8+x], tmp[12+x]
-		for y := range 4 {
-			c := &cos4[y]
-			dst[y*stride+x] = clampRound(r0 + c[1]*r1 + c[2]*r2 + c[3]*r3)
-		}
+		a, b := r0+c2*r2, r0-c2*r2
+		o0, o1 := c1*r1+c3*r3, c3*r1-c1*r3
+		d := dst[x:]
+		d[0] = clampRound(a + o0)
+		d[stride] = clampRound(b + o1)
+		d[2*stride] = clampRound(b - o1)
+		d[3*stride] = clampRound(a - o0)
 	}
 }
 

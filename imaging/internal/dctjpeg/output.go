@@ -71,10 +71,10 @@ func (d *decoder) image() (image.Image, error) {
 // sampling factors, if there is one.
 func (d *decoder) ycbcrRatio() (image.YCbCrSubsampleRatio, bool) {
 	y, cb, cr := d.comps[0], d.comps[1], d.comps[2]
-	if cb.h != cr.h || cb.v != cr.v || y.h%cb.h != 0 || y.v%cb.v != 0 {
+	if cb.eh != cr.eh || cb.ev != cr.ev || y.eh%cb.eh != 0 || y.ev%cb.ev != 0 {
 		return 0, false
 	}
-	switch [2]int{y.h / cb.h, y.v / cb.v} {
+	switch [2]int{y.eh / cb.eh, y.ev / cb.ev} {
 	case [2]int{1, 1}:
 		return image.YCbCrSubsampleRatio444, true
 	case [2]int{2, 1}:
@@ -96,17 +96,17 @@ func (d *decoder) ycbcrRatio() (image.YCbCrSubsampleRatio, bool) {
 func (d *decoder) expand(i int, dst []byte, stride, step, w, h int) {
 	c := &d.comps[i]
 	for y := range h {
-		sy := y * c.v / d.vmax
+		sy := y * c.ev / d.vmax
 		src := c.pix[sy*c.stride:]
 		row := dst[y*stride:]
-		if c.h == d.hmax {
+		if c.eh == d.hmax {
 			for x := range w {
 				row[x*step] = src[x]
 			}
 			continue
 		}
 		for x := range w {
-			row[x*step] = src[x*c.h/d.hmax]
+			row[x*step] = src[x*c.eh/d.hmax]
 		}
 	}
 }

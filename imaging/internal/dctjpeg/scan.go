@@ -1,6 +1,9 @@
 package dctjpeg
 
-import "math/bits"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // scanState is what one SOS header selects.
 type scanState struct {
@@ -47,8 +50,9 @@ func (d *decoder) scan() error {
 		c := &d.comps[ci]
 		td, ta := tables>>4, tables&15
 		if td > 3 || ta > 3 {
-			return formatErr("SOS Huffman table ids %d/%d", td, ta)
+			return formatErr("SOS table ids %d/%d", td, ta)
 		}
+		c.td, c.ta = td, ta
 		c.dcTable, c.acTable = &d.dcTables[td], &d.acTables[ta]
 		s.comps[i] = c
 		blocksPerMCU += c.h * c.v
@@ -61,19 +65,20 @@ func (d *decoder) scan() error {
 	s.ah, s.al = uint(p[2]>>4), uint(p[2]&15)
 
 	if !d.progressive {
-		if s.ss != 0 || s.se != 63 || s.ah != 0 || s.al != 0 {
-			return formatErr("sequential scan with spectral selection %d..%d", s.ss, s.se)
-		}
+		// Other spectral parameters in a sequential scan are an encoder's
+		// mistake that libjpeg warns about and ignores: the scan holds
+		// whole blocks all the same.
+		s.ss, s.se, s.ah, s.al = 0, 63, 0, 0
 		for _, c := range s.comps[:s.ns] {
-			if !c.dcTable.defined || !c.acTable.defined {
-				return formatErr("scan uses an undefined Huffman table")
+			if err := d.needTables(c, true, true); err != nil {
+				return err
 			}
 			if !d.quantDefined[c.tq] {
 				return formatErr("scan uses an undefined quantization table")
 			}
-			c.weights = dequantWeights(&d.quant[c.tq], d.n)
+			c.weights = dequantWeights(&d.quant[c.tq], c.n)
 			c.weights8 = dequantWeights(&d.quant[c.tq], 8)
-			c.covered = true
+			d.ensureHave(c)
 		}
 		return d.decodeScan(&s)
 	}
@@ -88,8 +93,13 @@ func (d *decoder) scan() error {
 		return formatErr("progressive AC scan with %d components", s.ns)
 	}
 	for _, c := range s.comps[:s.ns] {
-		if s.ss == 0 && s.ah == 0 && !c.dcTable.defined || s.ss > 0 && !c.acTable.defined {
-			return formatErr("scan uses an undefined Huffman table")
+		if err := d.needTables(c, s.ss == 0 && s.ah == 0, s.ss > 0); err != nil {
+			return err
+		}
+	}
+	for _, c := range s.comps[:s.ns] {
+		for k := s.ss; k <= s.se; k++ {
+			c.precision[k] = int8(s.al)
 		}
 	}
 	if s.ss > 0 {
@@ -99,7 +109,7 @@ func (d *decoder) scan() error {
 		// refinement can follow it (Al = 0), or at 1/8, where no AC band
 		// is ever needed. Otherwise a later refinement scan reaching into
 		// the window depends on which of its coefficients are nonzero.
-		if band&d.window == 0 && (s.al == 0 || d.n == 1) {
+		if band&c.window == 0 && (s.al == 0 || c.n == 1) {
 			if s.ah == 0 {
 				c.skipped |= band
 			}
@@ -114,11 +124,31 @@ func (d *decoder) scan() error {
 	} else {
 		for _, c := range s.comps[:s.ns] {
 			if s.ah == 0 {
-				c.dcStarted = true
+				d.ensureHave(c)
 			}
 		}
 	}
 	return d.decodeScan(&s)
+}
+
+// needTables checks that the entropy tables a scan uses exist. A missing
+// Huffman table 0 or 1 is the typical one of Annex K, as in Motion JPEG.
+func (d *decoder) needTables(c *component, dc, ac bool) error {
+	if d.arith {
+		return nil // conditioning tables always have their defaults
+	}
+	if dc && !c.dcTable.defined && !defaultHuffman(c.dcTable, 0, c.td) ||
+		ac && !c.acTable.defined && !defaultHuffman(c.acTable, 1, c.ta) {
+		return formatErr("scan uses an undefined Huffman table")
+	}
+	return nil
+}
+
+// ensureHave allocates the record of which blocks of c arrived.
+func (d *decoder) ensureHave(c *component) {
+	if c.have == nil {
+		c.have = make([]uint64, (c.bw*c.bh+63)/64)
+	}
 }
 
 // skipEntropyData moves the source to the first marker after the
@@ -132,17 +162,16 @@ func (d *decoder) skipEntropyData() error {
 	return nil
 }
 
-// decodeScan walks the MCUs of a scan, handling restart intervals.
+// decodeScan walks the MCUs of a scan, handling restart intervals. Where
+// data turns out missing or corrupt it recovers as libjpeg does: the blocks
+// of the rest of the restart interval are not decoded (nor marked as
+// arrived), and decoding resumes at the next restart marker.
 func (d *decoder) decodeScan(s *scanState) error {
 	d.decodedScans++
 	if d.decodedScans > maxDecodedScans {
 		return formatErr("more than %d scans", maxDecodedScans)
 	}
-	d.br = bitReader{src: d.src}
-	d.eobrun = 0
-	for _, c := range s.comps[:s.ns] {
-		c.pred = 0
-	}
+	d.startInterval(s)
 	// A single-component scan is not interleaved: its MCU is one block
 	// and it covers only the blocks holding the component's samples.
 	mcusX, mcusY := d.mcusX, d.mcusY
@@ -150,6 +179,9 @@ func (d *decoder) decodeScan(s *scanState) error {
 		c := s.comps[0]
 		mcusX, mcusY = ceilDiv(c.cw, 8), ceilDiv(c.ch, 8)
 	}
+	// Sequential scans and first DC scans bring a block's data; the
+	// record of it decides what is missing.
+	coverage := !d.progressive || s.ss == 0 && s.ah == 0
 	mcu, nextRST := 0, 0
 	for my := range mcusY {
 		for mx := range mcusX {
@@ -160,6 +192,9 @@ func (d *decoder) decodeScan(s *scanState) error {
 				nextRST = (nextRST + 1) & 7
 			}
 			mcu++
+			if d.starved {
+				continue
+			}
 			if s.ns == 1 {
 				d.block(s, s.comps[0], mx, my)
 			} else {
@@ -171,68 +206,206 @@ func (d *decoder) decodeScan(s *scanState) error {
 					}
 				}
 			}
-			if d.br.err != nil {
-				return d.br.err
+			if d.intervalFailed() {
+				d.starve()
+				continue
+			}
+			if coverage {
+				d.markArrived(s, mx, my)
 			}
 		}
 	}
-	if d.br.n < 8*d.br.padded {
-		return formatErr("entropy-coded data ends early (truncated or corrupt)")
+	if !d.starved && d.intervalFailed() {
+		d.starve()
 	}
 	d.br.reset()
 	return nil
 }
 
-func (d *decoder) restartMarker(want int, s *scanState) error {
-	if d.br.n < 8*d.br.padded {
-		return formatErr("entropy-coded data ends early (truncated or corrupt)")
-	}
-	d.br.reset()
-	m, err := d.src.nextMarker(false)
-	if err != nil {
-		return err
-	}
-	if m != rst0+byte(want) {
-		return formatErr("expected RST%d marker, found 0x%02X", want, m)
-	}
+// startInterval readies the entropy decoder for a scan or a restart
+// interval.
+func (d *decoder) startInterval(s *scanState) {
+	d.starved = false
+	d.eobrun = 0
+	d.br = bitReader{src: d.src}
 	for _, c := range s.comps[:s.ns] {
 		c.pred = 0
 	}
-	d.eobrun = 0
+	if d.arith {
+		d.ar.src = d.src
+		d.ar.err = nil
+		d.resetArith(s)
+	}
+}
+
+// intervalFailed reports whether the data of the current restart interval
+// ran out (the Huffman decoder consumed the zeros fed in at a marker, the
+// arithmetic one met the end of the input) or proved corrupt.
+func (d *decoder) intervalFailed() bool {
+	if d.arith {
+		return d.ar.err != nil || d.ar.eof
+	}
+	return d.br.err != nil || d.br.n < 8*d.br.padded
+}
+
+// starve stops decoding until the next restart marker, recording why.
+func (d *decoder) starve() {
+	d.starved = true
+	switch {
+	case d.src.eof && d.src.pos >= d.src.end:
+		d.truncated = true
+	case d.corrupted != "":
+	case d.arith && d.ar.err != nil:
+		d.corrupted = d.ar.err.Error()
+	case d.br.err != nil && d.br.n >= 8*d.br.padded:
+		d.corrupted = d.br.err.(*FormatError).Reason
+	default:
+		d.corrupted = "entropy-coded data ends at a marker before the end of its interval"
+	}
+}
+
+// markArrived records the blocks of one MCU as decoded.
+func (d *decoder) markArrived(s *scanState, mx, my int) {
+	set := func(c *component, bx, by int) {
+		i := by*c.bw + bx
+		c.have[i/64] |= 1 << (i % 64)
+	}
+	if s.ns == 1 {
+		set(s.comps[0], mx, my)
+		return
+	}
+	for _, c := range s.comps[:s.ns] {
+		for v := range c.v {
+			for h := range c.h {
+				set(c, mx*c.h+h, my*c.v+v)
+			}
+		}
+	}
+}
+
+// restartMarker reads the restart marker that ends an interval and
+// restarts the decoder. A different marker is dealt with as libjpeg's
+// jpeg_resync_to_restart does: a restart marker of an interval already
+// passed is skipped, one of the next two intervals and any other valid
+// marker stay unread, so the intervals before them decode as empty, and
+// anything else is taken for the marker wanted.
+func (d *decoder) restartMarker(want int, s *scanState) error {
+	if !d.starved && d.intervalFailed() {
+		d.starve()
+	}
+	d.br.reset()
+	wasStarved := d.starved
+	m, err := d.src.nextMarker(false)
+	if err != nil {
+		// The input ended: the rest of the scan is missing.
+		d.truncated = true
+		d.starved = true
+		return nil
+	}
+	rst := func(k int) byte { return rst0 + byte(k&7) }
+	for {
+		switch {
+		case m == rst(want):
+		case m < sof0:
+			// Not a valid marker at all: look for the next one.
+			if m, err = d.src.nextMarker(false); err != nil {
+				d.truncated, d.starved = true, true
+				return nil
+			}
+			continue
+		case m < rst0 || m > rst7 || m == rst(want+1) || m == rst(want+2):
+			// Leave it for later intervals (or the end of the scan).
+			d.src.pos -= 2
+			if d.corrupted == "" {
+				d.corrupted = fmt.Sprintf("expected RST%d marker, found 0x%02X", want, m)
+			}
+			d.starved = true
+			return nil
+		case m == rst(want-1) || m == rst(want-2):
+			if m, err = d.src.nextMarker(false); err != nil {
+				d.truncated, d.starved = true, true
+				return nil
+			}
+			continue
+		}
+		break
+	}
+	d.startInterval(s)
+	if wasStarved && d.corrupted == "" && !d.truncated {
+		d.corrupted = "entropy-coded data ends before its restart marker"
+	}
 	return nil
 }
 
 // block decodes one block of a scan.
 func (d *decoder) block(s *scanState, c *component, bx, by int) {
 	if !d.progressive {
-		d.sequentialBlock(c, bx, by)
+		if d.arith {
+			d.arithSequentialBlock(c, bx, by)
+		} else {
+			d.sequentialBlock(c, bx, by)
+		}
 		return
 	}
-	nn := d.n * d.n
+	nn := c.n * c.n
 	off := (by*c.bw + bx) * nn
 	coef := c.coef[off : off+nn : off+nn]
+	bi := by*c.bw + bx
 	switch {
+	case s.ss == 0 && s.ah == 0 && d.arith:
+		d.arithDCFirst(c, coef, s.al)
 	case s.ss == 0 && s.ah == 0:
 		d.dcFirst(c, coef, s.al)
+	case s.ss == 0 && d.arith:
+		d.arithDCRefine(coef, s.al)
 	case s.ss == 0:
 		d.dcRefine(coef, s.al)
+	case s.ah == 0 && d.arith:
+		d.arithACFirst(c, coef, bi, s)
 	case s.ah == 0:
-		d.acFirst(c, coef, by*c.bw+bx, s)
+		d.acFirst(c, coef, bi, s)
+	case d.arith:
+		d.arithACRefine(c, coef, bi, s)
 	default:
-		d.acRefine(c, coef, by*c.bw+bx, s)
+		d.acRefine(c, coef, bi, s)
 	}
 }
 
 // sequentialBlock decodes a baseline block and writes its reduced pixels
 // straight into the output plane.
 func (d *decoder) sequentialBlock(c *component, bx, by int) {
-	if d.n < 8 && d.isEdge(c, bx, by) {
+	if c.n < 8 && d.isEdge(c, bx, by) {
 		ac := d.sequentialCoefficients(c, &fullSlot, 63, 8, &c.weights8)
 		d.edgeBlock(c, bx, by, ac)
 		return
 	}
-	ac := d.sequentialCoefficients(c, &d.slot, d.maxK, d.n, &c.weights)
-	d.idct(&d.blk, ac, c.pix[by*d.n*c.stride+bx*d.n:], c.stride)
+	ac := d.sequentialCoefficients(c, &c.slot, c.maxK, c.n, &c.weights)
+	d.idct(&d.blk, ac, c.n, c.pix[by*c.n*c.stride+bx*c.n:], c.stride)
+}
+
+// writeSequential writes the reduced pixels of a block whose coefficients
+// zz (in zigzag order, quantized) were decoded whole.
+func (d *decoder) writeSequential(c *component, bx, by int, zz *[64]int32) {
+	edge := c.n < 8 && d.isEdge(c, bx, by)
+	slot, weights, n := &c.slot, &c.weights, c.n
+	if edge {
+		slot, weights, n = &fullSlot, &c.weights8, 8
+	}
+	blk := &d.blk
+	clear(blk[:n*n])
+	blk[0] = float32(zz[0]) * weights[0]
+	ac := false
+	for k := 1; k < 64; k++ {
+		if v, sl := zz[k], slot[k]; v != 0 && sl >= 0 {
+			blk[sl] = float32(v) * weights[k]
+			ac = true
+		}
+	}
+	if edge {
+		d.edgeBlock(c, bx, by, ac)
+		return
+	}
+	d.idct(blk, ac, c.n, c.pix[by*c.n*c.stride+bx*c.n:], c.stride)
 }
 
 // sequentialCoefficients Huffman-decodes one block, keeping in d.blk the
@@ -354,7 +527,7 @@ func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
 	} else {
 		fill(full[:], 8, 8, d.blk[0])
 	}
-	n, s := d.n, d.scale
+	n, s := c.n, c.scale
 	realW := min(8, c.cw-bx*8)
 	realH := min(8, c.ch-by*8)
 	dst := c.pix[by*n*c.stride+bx*n:]
@@ -376,17 +549,17 @@ func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
 	}
 }
 
-// idct writes one reduced block; dcOnly blocks are flat.
-func (d *decoder) idct(blk *[64]float32, ac bool, dst []byte, stride int) {
-	if d.n == 1 {
+// idct writes one reduced n×n block; blocks without AC energy are flat.
+func (d *decoder) idct(blk *[64]float32, ac bool, n int, dst []byte, stride int) {
+	if n == 1 {
 		dst[0] = clampRound(blk[0])
 		return
 	}
 	if !ac {
-		fill(dst, stride, d.n, blk[0])
+		fill(dst, stride, n, blk[0])
 		return
 	}
-	switch d.n {
+	switch n {
 	case 8:
 		idct8(blk, dst, stride)
 	case 4:
@@ -456,7 +629,7 @@ func (d *decoder) acFirst(c *component, coef []int16, bi int, s *scanState) {
 			d.corrupt("AC coefficient beyond the scan's band")
 			return
 		}
-		if sl := d.slot[k]; sl >= 0 {
+		if sl := c.slot[k]; sl >= 0 {
 			coef[sl] = int16(v << s.al)
 		}
 		nz |= 1 << k
@@ -478,7 +651,7 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 	// history.
 	refine := func(k int) {
 		bit := br.bits(1)
-		sl := d.slot[k]
+		sl := c.slot[k]
 		if bit == 0 || sl < 0 {
 			return
 		}
@@ -526,7 +699,7 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 				} else {
 					if r == 0 {
 						if val != 0 {
-							if sl := d.slot[k]; sl >= 0 {
+							if sl := c.slot[k]; sl >= 0 {
 								coef[sl] = val
 							}
 							nz |= 1 << k
@@ -560,15 +733,16 @@ func (d *decoder) acRefine(c *component, coef []int16, bi int, s *scanState) {
 // reconstruct turns the kept coefficients of a progressive image into
 // reduced pixels once all scans are in.
 func (d *decoder) reconstruct() {
-	n := d.n
-	nn := n * n
 	for i := range d.comps {
 		c := &d.comps[i]
+		d.smooth(c)
+		n := c.n
+		nn := n * n
 		w := dequantWeights(&d.quant[c.tq], n)
 		w8 := dequantWeights(&d.quant[c.tq], 8)
 		var ws [64]float32
 		for k := range 64 {
-			if sl := d.slot[k]; sl >= 0 {
+			if sl := c.slot[k]; sl >= 0 {
 				ws[sl] = w[k]
 			}
 		}
@@ -586,7 +760,7 @@ func (d *decoder) reconstruct() {
 				if n < 8 && d.isEdge(c, bx, by) {
 					clear(blk[:])
 					for k := range 64 {
-						if sl := d.slot[k]; sl >= 0 {
+						if sl := c.slot[k]; sl >= 0 {
 							blk[unzig[k]] = float32(coef[sl]) * w8[k]
 						}
 					}
@@ -596,7 +770,7 @@ func (d *decoder) reconstruct() {
 				for j, v := range coef {
 					blk[j] = float32(v) * ws[j]
 				}
-				d.idct(blk, ac, c.pix[by*n*c.stride+bx*n:], c.stride)
+				d.idct(blk, ac, n, c.pix[by*n*c.stride+bx*n:], c.stride)
 			}
 		}
 	}
