@@ -123,3 +123,52 @@ func TestRecordedFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipRecorded: which recorded outcomes each way in runs again.
+func TestSkipRecorded(t *testing.T) {
+	cfg, err := LoadToolConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := func(status, inputs string) map[string]string {
+		m := map[string]string{"resourceName": "people/c1", StatusGenerationKey: "7"}
+		if status != "" {
+			m[StatusKey] = status
+		}
+		if inputs != "" {
+			m[StatusInputsKey] = inputs
+		}
+		return m
+	}
+	same := digest(map[string]string{"resourceName": "people/c1"})
+	other := digest(map[string]string{"resourceName": "people/c2"})
+	tests := []struct {
+		name      string
+		md        map[string]string
+		writeback bool
+		runs      map[runMode]bool
+	}{
+		{"nothing recorded", md("", ""), true,
+			map[runMode]bool{runUpload: true, runChanged: false, runBackfill: true, runRetryFailed: true, runForced: true}},
+		{"updated", md(StatusUpdated, same), true,
+			map[runMode]bool{runUpload: false, runChanged: false, runBackfill: false, runRetryFailed: false, runForced: true}},
+		{"failed, unchanged", md("failed: no contact", same), true,
+			map[runMode]bool{runUpload: false, runChanged: false, runBackfill: false, runRetryFailed: true, runForced: true}},
+		{"failed, changed", md("failed: no contact", other), true,
+			map[runMode]bool{runUpload: false, runChanged: true, runBackfill: true, runRetryFailed: true, runForced: true}},
+		{"failed, no digest", md("failed: no contact", ""), true,
+			map[runMode]bool{runUpload: false, runChanged: true, runBackfill: false, runRetryFailed: true, runForced: true}},
+		{"write-back off", md("failed: no contact", other), false,
+			map[runMode]bool{runUpload: true, runChanged: false, runBackfill: true, runRetryFailed: true, runForced: true}},
+	}
+	for _, tt := range tests {
+		c := *cfg
+		c.StatusWriteback = tt.writeback
+		obj := &gcs.Object{Bucket: "b", Name: "a.jpg", Generation: 7, Metadata: tt.md}
+		for mode, want := range tt.runs {
+			if got := c.skipRecorded(obj, mode) == ""; got != want {
+				t.Errorf("%s, mode %d: runs=%t, want %t (%q)", tt.name, mode, got, want, c.skipRecorded(obj, mode))
+			}
+		}
+	}
+}
