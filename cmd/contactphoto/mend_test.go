@@ -198,6 +198,29 @@ func TestBackfillDryRunChecks(t *testing.T) {
 		t.Errorf("the dry run left a journal (%v)", err)
 	}
 
+	// A bucket: the objects are read and their contacts looked up too.
+	for name, md := range map[string]map[string]string{
+		"dry/text.jpg":    {"resourceName": "people/c1"},
+		"dry/unknown.jpg": {"resourceName": "people/c557"},
+		"dry/ok.jpg":      {"resourceName": "people/c1"},
+	} {
+		data := testPhoto(t, len(name))
+		if name == "dry/text.jpg" {
+			data = []byte("hello, I am text")
+		}
+		if _, err := stack.Storage.Put(localstack.Bucket, name, "image/jpeg", data, md); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bucketTarget := "gs://" + localstack.Bucket + "/dry/"
+	got, _ = outcomesOf(t, 1, "--dry-run", bucketTarget)
+	wantOutcome(t, got, bucketTarget+"text.jpg", "would fail: unsupported image format")
+	wantOutcome(t, got, bucketTarget+"unknown.jpg", "would fail: contact not found")
+	wantOutcome(t, got, bucketTarget+"ok.jpg", "would update")
+	if attrs, err := stack.Storage.Attrs(localstack.Bucket, "dry/unknown.jpg"); err != nil || attrs.Metadata["contactphoto-status"] != "" {
+		t.Errorf("the dry run recorded a status on an object (%v)", err)
+	}
+
 	// Without credentials, the photos are still checked.
 	t.Setenv("TOKEN_SECRET", "")
 	r = runBinary(t, nil, "backfill", "--dry-run", dir)
