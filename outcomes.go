@@ -93,14 +93,18 @@ var outcomes = []Outcome{
 
 	// The photo.
 	{kind: imageKind("corrupt"), Reason: "corrupt image", Code: "unusable_image", HTTPStatus: http.StatusUnprocessableEntity, Actor: Sender,
-		Cause: "The file claims to be a JPEG, PNG, GIF, WebP, BMP or TIFF, but its data is corrupt or truncated (often an upload cut short).",
+		Cause: "The file claims to be a JPEG, HEIC, PNG, GIF, WebP, BMP or TIFF, but its data is corrupt or truncated (often an upload cut short).",
 		Fix:   "Upload the photo again, or export it again from the photo app."},
 	{kind: imageKind("unsupported"), Reason: "unsupported image format", Code: "unusable_image", HTTPStatus: http.StatusUnprocessableEntity, Actor: Sender,
-		Cause: "The file is not an image in a format the function reads (JPEG, PNG, GIF, WebP, BMP, TIFF): for example HEIC, AVIF, JPEG XL, PDF or text. The log names what it is.",
-		Fix:   "Export the photo as JPEG and upload it again (on an iPhone: Settings > Camera > Formats > Most Compatible)."},
+		Cause: "The file is not an image in a format the function reads (JPEG, HEIC, PNG, GIF, WebP, BMP, TIFF): for example AVIF, JPEG XL, PSD, PDF or text. The log names what it is.",
+		Fix:   "Export the photo as JPEG and upload it again."},
 	{kind: imageKind("too large"), Reason: "image too large", Code: "unusable_image", HTTPStatus: http.StatusUnprocessableEntity, Actor: Sender,
 		Cause: "The image has more pixels than MAX_PIXELS allows, an oversized Exif block, too many progressive scans, or cannot be made to fit MAX_PHOTO_BYTES.",
 		Fix:   "Scale the photo down and upload it again."},
+
+	{kind: ownKind("too large for memory"), Reason: "too large for memory", Code: "too_large", HTTPStatus: http.StatusRequestEntityTooLarge, Actor: Sender,
+		Cause: "Decoding the photo would need more memory than the instance has, even with no other photo in flight.",
+		Fix:   "Scale the photo down and upload it again, or give the function more memory."},
 
 	// The contact and the People API.
 	{kind: people.InvalidContact, Reason: "invalid contact", Code: "invalid_contact", HTTPStatus: http.StatusBadRequest, Actor: Sender,
@@ -267,6 +271,7 @@ var (
 	ErrConflictingMetadata = &permanentError{kind: "conflicting metadata"}
 	ErrObjectTooLarge      = &permanentError{kind: "object too large"}
 	ErrBadEvent            = &permanentError{kind: "bad event"}
+	ErrTooLargeForMemory   = &permanentError{kind: "too large for memory"}
 )
 
 // permanentError is a failure of the input itself, found by this package:

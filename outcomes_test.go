@@ -47,6 +47,7 @@ func TestOutcomeForEveryKind(t *testing.T) {
 		permanentf(ErrConflictingMetadata, "two keys"),
 		permanentf(ErrObjectTooLarge, "too big"),
 		permanentf(ErrBadEvent, "no bucket"),
+		permanentf(ErrTooLargeForMemory, "needs 2 GiB"),
 	)
 	used := map[*Outcome]error{}
 	for _, err := range errs {

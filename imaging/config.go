@@ -29,9 +29,28 @@ func DecodeConfig(r io.Reader, opt *Options) (*Config, error) {
 	} else if data, err = io.ReadAll(r); err != nil {
 		return nil, fmt.Errorf("imaging: read image: %w", err)
 	}
-	format, cfg, err := readHeader(data, s)
+	format, err := sniff(data)
 	if err != nil {
 		return nil, err
 	}
+	if format == formatHEIC {
+		return heicConfig(data, s)
+	}
+	h, err := checkHeader(format, data, s)
+	if err != nil {
+		return nil, err
+	}
+	cfg := h.Config
 	return &Config{Format: format, Width: cfg.Width, Height: cfg.Height}, nil
+}
+
+// heicConfig reads a HEIC file's container and checks its budgets as
+// loadHEIC does, without decoding a tile.
+func heicConfig(data []byte, s settings) (_ *Config, err error) {
+	defer recoverDecoder(formatHEIC, &err)
+	h, err := openHEICWithin(data, s)
+	if err != nil {
+		return nil, err
+	}
+	return &Config{Format: formatHEIC, Width: h.crop.Dx(), Height: h.crop.Dy()}, nil
 }

@@ -6,10 +6,15 @@
 // any chroma subsampling, grayscale, CMYK and YCCK; damaged files as libjpeg
 // recovers them, sent when under a tenth of the crop is missing), PNG (8 and 16 bit, palette, gray, alpha), GIF
 // (the first frame), WebP (lossy, lossless, alpha, the first frame of an
-// animation), BMP and TIFF. It checks the pixel budget from the header before
-// any pixel buffer is allocated and applies the Exif orientation, read from
-// JPEG APP1, PNG eXIf, WebP EXIF or the TIFF's own tags; a broken or
-// out-of-range orientation is ignored rather than guessed.
+// animation), BMP, TIFF and HEIC (the primary image, a grid of tiles or one
+// coded image, 8 or 10 bits, 4:2:0 or 4:0:0). It checks the pixel budget from
+// the header before any pixel buffer is allocated and applies the Exif
+// orientation, read from JPEG APP1, PNG eXIf, WebP EXIF or the TIFF's own
+// tags; a broken or out-of-range orientation is ignored rather than guessed.
+// HEIC carries its orientation in the container's irot and imir properties,
+// which are applied with its clean aperture (clap) instead; the Exif item
+// repeats it and is not applied again. HEIC tiles are decoded one at a time
+// and reduced at once, so only the reduced image is ever whole.
 //
 // The crop modes are CropFace, CropCenter and CropNone, which keeps the whole
 // image. CropFace detects faces with pigo on a grayscale intermediate of at
@@ -40,6 +45,26 @@
 // until it fits Options.MaxBytes, and carries no Exif, GPS, XMP, ICC or
 // comment.
 //
+// # Memory
+//
+// Before any pixel buffer exists, Process computes from the header the
+// peak memory the decoder of the format really allocates, with what the
+// photo is then made in: JPEG's scaled planes and coefficients; a large
+// non-interlaced PNG's reduced image, into which it is decoded row by row
+// (its peak grows with its width and the output, not its height); the
+// image image/png, x/image/bmp or x/image/webp allocates, 1.75 times it for
+// an interlaced PNG; a GIF's or animated WebP's first frame, placed on its
+// canvas without allocating the canvas; a TIFF's image and the strip or
+// tile buffer x/image/tiff grows; an embedded profile to inflate. A peak
+// over Options.MaxDecodeBytes is refused for good (ErrTooLarge).
+//
+// Options.Memory, a MemoryBudget, lets several images decoded at once share
+// one process's memory: Process acquires the peak from it before decoding
+// and releases it when it returns, and waits while the budget is in use.
+// A decode path added to the package computes its peak in decodePeak from
+// what its header says, for the buffers its decoder allocates, and load
+// acquires it with the rest; nothing else is needed.
+//
 // The package is pure: it does no I/O beyond reading the given reader.
 // Process and Decode are safe for concurrent use.
 //
@@ -52,12 +77,18 @@
 //
 //   - errors.Is(err, ErrUnsupportedFormat): the data is not in a format
 //     Process reads, or uses a variant the decoder lacks. The message names
-//     what was seen, e.g. "HEIC is not supported yet; export as JPEG".
+//     what was seen, e.g. "AVIF is not supported yet; export as JPEG".
 //   - *FormatError (errors.As): the data is corrupt or truncated; it wraps
 //     the decoder's error.
 //   - errors.Is(err, ErrTooLarge): the image is over the pixel budget, its
 //     Exif block is over MaxExifBytes, a progressive JPEG has more than 100
-//     scans, or the photo cannot be made to fit Options.MaxBytes.
+//     scans, decoding it needs more memory than Options.MaxDecodeBytes or
+//     than Options.Memory can ever lend, or the photo cannot be made to fit
+//     Options.MaxBytes.
+//
+// An error of Options.Memory that is not permanent (the wait for memory
+// ended at a deadline) is returned wrapped, as it is: it is not about the
+// image, and the same image may be decoded later.
 //
 // Invalid Options are reported with an error of none of these kinds.
 package imaging

@@ -3,7 +3,6 @@ package imaging
 import (
 	"bytes"
 	"errors"
-	"fmt"
 )
 
 // Format names as reported in Result.Format.
@@ -14,6 +13,7 @@ const (
 	formatWebP = "webp"
 	formatBMP  = "bmp"
 	formatTIFF = "tiff"
+	formatHEIC = "heic"
 )
 
 // sniff identifies the format from the first bytes of data. File names and
@@ -35,6 +35,8 @@ func sniff(data []byte) (string, error) {
 		return formatBMP, nil
 	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
 		return formatTIFF, nil
+	case len(data) >= 12 && string(data[4:8]) == "ftyp" && isoBrand(data) == "HEIC":
+		return formatHEIC, nil
 	}
 	return "", unsupportedf("%s", describeUnknown(data))
 }
@@ -73,7 +75,9 @@ func describeUnknown(data []byte) string {
 	case bytes.HasPrefix(head, []byte("<!doctype html")), bytes.HasPrefix(head, []byte("<html")):
 		return "this is an HTML page, not an image"
 	}
-	return fmt.Sprintf("not a JPEG, PNG, GIF, WebP, BMP or TIFF image (starts with % x)", data[:min(len(data), 8)])
+	// The file's own bytes stay out of the message: it goes to logs,
+	// object metadata and terminals, and the bytes may be anything.
+	return "not a JPEG, PNG, GIF, WebP, BMP, TIFF or HEIC image"
 }
 
 // isoBrand names HEIF-family files (ISO base media), which phones produce

@@ -6,6 +6,7 @@ import (
 	"image"
 	"log/slog"
 	"math"
+	"strings"
 
 	"github.com/contactphoto/contactphoto/imaging/internal/dctjpeg"
 )
@@ -24,6 +25,7 @@ type source struct {
 	conv   *colorMatrix // from the embedded ICC profile's primaries to sRGB's; nil for sRGB
 	curves *toneCurves  // the embedded ICC profile's tone curves; nil for sRGB's
 	cmyk   *cmykProfile // the embedded CMYK profile; nil to convert naively
+	info   string       // how the container stores the image, when there is more to say than the format
 	// damage describes a JPEG decoded from damaged data; nil when whole.
 	damage *dctjpeg.DamageError
 }
@@ -34,20 +36,36 @@ type source struct {
 // more does not.
 const maxMissingShare = 0.10
 
-// load sniffs, checks the limits and decodes data for output as s says.
-func load(data []byte, s settings) (*source, error) {
-	format, cfg, err := readHeader(data, s)
+// load sniffs, checks the limits, acquires the memory the image needs and
+// decodes data for output as s says. release gives the memory back.
+func load(data []byte, s settings) (_ *source, release func(), err error) {
+	format, err := sniff(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	if format == formatHEIC {
+		return loadHEIC(data, s)
+	}
+	h, err := checkHeader(format, data, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := h.Config
 	exif, err := findExif(format, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m, err := decode(format, data, cfg, minDecodedShort(s, cfg.Width, cfg.Height), s)
+	minShort := minDecodedShort(s, cfg.Width, cfg.Height)
+	peak := decodePeak(format, data, h, minShort) + renderBytes(s)
+	release, err = s.acquire(peak, fmt.Sprintf("this %dx%d %s", cfg.Width, cfg.Height, strings.ToUpper(format)))
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := decode(format, data, h, minShort, s)
 	var damage *dctjpeg.DamageError
 	if err != nil && !errors.As(err, &damage) {
-		return nil, err
+		release()
+		return nil, nil, err
 	}
 	if damage != nil {
 		s.logger.Warn("the JPEG's data is damaged; decoded what arrived",
@@ -68,41 +86,33 @@ func load(data []byte, s settings) (*source, error) {
 	} else {
 		src.curves, src.conv = profileConversion(profile)
 	}
-	return src, nil
+	return src, release, nil
 }
 
-// readHeader sniffs the format and reads the header, refusing what the
-// settings' budgets do not allow before any pixel is decoded.
-func readHeader(data []byte, s settings) (string, image.Config, error) {
-	format, err := sniff(data)
+// checkHeader reads the header of data, in a format other than HEIC, and
+// refuses, before any pixel is decoded, an image whose decoding would cost
+// more than the settings allow.
+func checkHeader(format string, data []byte, s settings) (*header, error) {
+	h, err := decodeConfig(format, data)
 	if err != nil {
-		return "", image.Config{}, err
+		return nil, err
 	}
-	cfg, err := decodeConfig(format, data)
-	if err != nil {
-		return "", cfg, err
-	}
-	return format, cfg, checkBudget(format, data, cfg.Width, cfg.Height, s)
-}
-
-// checkBudget refuses, from the header alone, an image whose decoding would
-// cost more than the settings allow.
-func checkBudget(format string, data []byte, width, height int, s settings) error {
+	cfg := h.Config
 	limit := s.maxFull
-	if format == formatJPEG {
-		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
+	if format == formatJPEG || format == formatPNG && !h.png.interlaced {
+		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG and decodePNG
 	}
-	if px := int64(width) * int64(height); px > limit {
-		return tooLargef("%dx%d is %d pixels, over the limit of %d", width, height, px, limit)
+	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
+		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
 	}
 	if format == formatJPEG {
 		// Each progressive scan is a pass over the whole image; a small
 		// crafted file can hold thousands. Encoders write about ten.
 		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
-			return tooLargef("the JPEG has more than %d scans", maxJPEGScans)
+			return nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
 		}
 	}
-	return nil
+	return h, nil
 }
 
 // minDecodedShort is the shortest the decoded image's shorter side may be

@@ -210,6 +210,8 @@ type item struct {
 	account string
 	failing bool   // fails before any account is used; the pipeline records why
 	recheck string // a recorded failure of the contact: tried only if the contact now exists
+
+	skip string // why the listing already knows to skip it
 }
 
 // A source is where a backfill's photos come from.
@@ -652,6 +654,13 @@ func (s *dirSource) list(ctx context.Context) ([]*item, error) {
 			return nil
 		}
 		fi, err := os.Stat(p) // follows a symbolic link to a photo
+		if err != nil && d.Type()&fs.ModeSymlink != 0 {
+			// A link to a photo that is gone: one photo to skip, not a
+			// reason to stop the run.
+			rel, _ := filepath.Rel(s.dir, p)
+			items = append(items, &item{name: filepath.ToSlash(rel), skip: "broken symbolic link"})
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -670,8 +679,12 @@ func (s *dirSource) list(ctx context.Context) ([]*item, error) {
 }
 
 func (s *dirSource) plan(it *item, dryRun bool) *result {
-	f := it.file
 	r := result{Name: it.name, Account: s.account}
+	if it.skip != "" {
+		r.Outcome, r.Reason = outSkipped, it.skip
+		return &r
+	}
+	f := it.file
 	// A recorded outcome holds while the file is unchanged: a misnamed file
 	// is reported once, not recorded again on every run.
 	if rec, ok := s.state.lookup(f.rel); ok && rec.Account == s.account && rec.Size == f.size && rec.ModTime.Equal(f.modTime) {
