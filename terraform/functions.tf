@@ -32,6 +32,14 @@ locals {
   build = {
     service_account   = "projects/${var.project_id}/serviceAccounts/${time_sleep.iam.triggers["build"]}"
     docker_repository = google_artifact_registry_repository.functions.id
+    # The storage library's gRPC DirectPath code (Envoy, xDS, CEL, SPIFFE) is
+    # left out by this tag; the function talks to Cloud Storage over HTTP
+    # only, so the build is faster and the instance starts leaner. Build
+    # environment variables reach the go command of the Go buildpack:
+    # https://cloud.google.com/functions/docs/configuring/env-var#build_environment_variables
+    environment = {
+      GOFLAGS = "-tags=disable_grpc_modules"
+    }
   }
 }
 
@@ -41,10 +49,11 @@ resource "google_cloudfunctions2_function" "event" {
   description = "Sets a Google Contacts photo from each photo uploaded to gs://${local.upload_bucket}."
 
   build_config {
-    runtime           = "go126"
-    entry_point       = "UpdateContactPhoto"
-    service_account   = local.build.service_account
-    docker_repository = local.build.docker_repository
+    runtime               = "go126"
+    entry_point           = "UpdateContactPhoto"
+    service_account       = local.build.service_account
+    docker_repository     = local.build.docker_repository
+    environment_variables = local.build.environment
 
     source {
       storage_source {
@@ -95,10 +104,11 @@ resource "google_cloudfunctions2_function" "webhook" {
   description = "Sets, deletes or re-runs contact photos on signed HTTP requests."
 
   build_config {
-    runtime           = "go126"
-    entry_point       = "UpdateContactPhotoWebhook"
-    service_account   = local.build.service_account
-    docker_repository = local.build.docker_repository
+    runtime               = "go126"
+    entry_point           = "UpdateContactPhotoWebhook"
+    service_account       = local.build.service_account
+    docker_repository     = local.build.docker_repository
+    environment_variables = local.build.environment
 
     source {
       storage_source {

@@ -109,18 +109,18 @@ func TestMutations(t *testing.T) {
 	tests := []mutation{
 		// entry_point
 		{"event entry point renamed", "functions.tf",
-			`entry_point       = "UpdateContactPhoto"`, `entry_point       = "UpdateContactPhotos"`,
+			`entry_point           = "UpdateContactPhoto"`, `entry_point           = "UpdateContactPhotos"`,
 			"entry_point", `"UpdateContactPhotos" is not registered`},
 		{"webhook entry point misspelt", "functions.tf",
-			`entry_point       = "UpdateContactPhotoWebhook"`, `entry_point       = "UpdateContactPhotoHook"`,
+			`entry_point           = "UpdateContactPhotoWebhook"`, `entry_point           = "UpdateContactPhotoHook"`,
 			"entry_point", `"UpdateContactPhotoHook" is not registered`},
 		{"event function built as HTTP", "functions.tf",
-			`entry_point       = "UpdateContactPhotoWebhook"`, `entry_point       = "UpdateContactPhoto"`,
+			`entry_point           = "UpdateContactPhotoWebhook"`, `entry_point           = "UpdateContactPhoto"`,
 			"entry_point", "registered with functions.CloudEvent, but the function is triggered as HTTP"},
 		{"old runtime", "functions.tf",
-			`runtime           = "go126"
-    entry_point       = "UpdateContactPhoto"`, `runtime           = "go125"
-    entry_point       = "UpdateContactPhoto"`,
+			`runtime               = "go126"
+    entry_point           = "UpdateContactPhoto"`, `runtime           = "go125"
+    entry_point           = "UpdateContactPhoto"`,
 			"entry_point", `runtime is "go125"`},
 
 		// event

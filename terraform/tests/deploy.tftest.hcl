@@ -64,8 +64,8 @@ run "defaults_plan" {
   command = plan
 
   assert {
-    condition     = google_cloudfunctions2_function.event.build_config[0].runtime == "go126" && google_cloudfunctions2_function.event.build_config[0].entry_point == "UpdateContactPhoto"
-    error_message = "the event function must run UpdateContactPhoto on go126"
+    condition     = google_cloudfunctions2_function.event.build_config[0].runtime == "go126" && google_cloudfunctions2_function.event.build_config[0].entry_point == "UpdateContactPhoto" && google_cloudfunctions2_function.event.build_config[0].environment_variables == tomap({ GOFLAGS = "-tags=disable_grpc_modules" })
+    error_message = "the event function must run UpdateContactPhoto on go126, built with the disable_grpc_modules tag"
   }
   assert {
     condition     = google_cloudfunctions2_function.event.event_trigger[0].event_type == "google.cloud.storage.object.v1.finalized"
@@ -237,7 +237,7 @@ run "webhook_private" {
   }
 
   assert {
-    condition     = google_cloudfunctions2_function.webhook[0].build_config[0].entry_point == "UpdateContactPhotoWebhook" && google_cloudfunctions2_function.webhook[0].build_config[0].runtime == "go126" && length(google_cloudfunctions2_function.webhook[0].event_trigger) == 0
+    condition     = google_cloudfunctions2_function.webhook[0].build_config[0].entry_point == "UpdateContactPhotoWebhook" && google_cloudfunctions2_function.webhook[0].build_config[0].runtime == "go126" && google_cloudfunctions2_function.webhook[0].build_config[0].environment_variables == google_cloudfunctions2_function.event.build_config[0].environment_variables && length(google_cloudfunctions2_function.webhook[0].event_trigger) == 0
     error_message = "the webhook must run UpdateContactPhotoWebhook on go126, over HTTP"
   }
   assert {
