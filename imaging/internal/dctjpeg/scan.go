@@ -525,7 +525,7 @@ func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
 	if ac {
 		idct8(&d.blk, full[:], 8)
 	} else {
-		fill(full[:], 8, 8, d.blk[0])
+		fill(full[:], 8, 8, flatDC(d.blk[0], 8))
 	}
 	n, s := c.n, c.scale
 	realW := min(8, c.cw-bx*8)
@@ -556,7 +556,7 @@ func (d *decoder) idct(blk *[64]float32, ac bool, n int, dst []byte, stride int)
 		return
 	}
 	if !ac {
-		fill(dst, stride, n, blk[0])
+		fill(dst, stride, n, flatDC(blk[0], n))
 		return
 	}
 	switch n {
