@@ -47,10 +47,34 @@ var linear16 = sync.OnceValue(func() []float32 {
 // the darkest 8-bit levels, 0.0003 apart in linear light, stay distinct.
 const encodeSteps = 1 << 16
 
+// encode8 is the table toSRGB8 reads: entry i is the 8-bit sRGB level of
+// linear light i/encodeSteps, rounded. The table is a staircase of 256
+// steps, so it is built from where each step starts (the inverse function,
+// settled exactly by the forward one) rather than from 65537 powers, which
+// would cost a one-shot conversion a third of its time.
 var encode8 = sync.OnceValue(func() []uint8 {
+	level := func(i int) int {
+		return int(math.Round(255 * linearToSRGB(float64(i)/encodeSteps)))
+	}
 	t := make([]uint8, encodeSteps+1)
-	for i := range t {
-		t[i] = uint8(math.Round(255 * linearToSRGB(float64(i)/encodeSteps)))
+	start := 0 // where level k-1 starts
+	for k := 1; k <= 255; k++ {
+		// The first i with level(i) >= k.
+		i := int(math.Ceil(srgbToLinear((float64(k)-0.5)/255) * encodeSteps))
+		i = min(max(i, start), encodeSteps+1)
+		for i > start && level(i-1) >= k {
+			i--
+		}
+		for i <= encodeSteps && level(i) < k {
+			i++
+		}
+		for j := start; j < i; j++ {
+			t[j] = uint8(k - 1)
+		}
+		start = i
+	}
+	for j := start; j <= encodeSteps; j++ {
+		t[j] = 255
 	}
 	return t
 })
