@@ -159,17 +159,35 @@ func resampleRows(read rowReader, hw, vw *axisWeights, y0, y1 int, dst *image.RG
 				acc[i] += w * v
 			}
 		}
-		// Clip each sample to the range of the rows the output row covers.
-		f0 := vw.fstart[oy]
-		copy(lo, ring[(f0%ringN)*rowLen:][:rowLen])
-		copy(hi, lo)
-		for k := f0 + 1; k < f0+vw.fn[oy]; k++ {
-			for i, v := range ring[(k%ringN)*rowLen:][:rowLen] {
-				lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+		// Clip each sample to the range of the rows the output row covers:
+		// two or three of them for the usual reductions, clipped in one
+		// pass.
+		f0, fn := vw.fstart[oy], vw.fn[oy]
+		rowAt := func(k int) []float32 { return ring[(k%ringN)*rowLen:][:rowLen] }
+		switch fn {
+		case 2:
+			a, b := rowAt(f0), rowAt(f0+1)
+			for i, v := range acc {
+				x, y := a[i], b[i]
+				acc[i] = min(max(v, min(x, y)), max(x, y))
 			}
-		}
-		for i := range acc {
-			acc[i] = min(max(acc[i], lo[i]), hi[i])
+		case 3:
+			a, b, c := rowAt(f0), rowAt(f0+1), rowAt(f0+2)
+			for i, v := range acc {
+				x, y, z := a[i], b[i], c[i]
+				acc[i] = min(max(v, min(x, y, z)), max(x, y, z))
+			}
+		default:
+			copy(lo, rowAt(f0))
+			copy(hi, lo)
+			for k := f0 + 1; k < f0+fn; k++ {
+				for i, v := range rowAt(k) {
+					lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+				}
+			}
+			for i := range acc {
+				acc[i] = min(max(acc[i], lo[i]), hi[i])
+			}
 		}
 		out := dst.Pix[oy*dst.Stride:][:4*outW]
 		for ox := range outW {
