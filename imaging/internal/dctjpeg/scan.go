@@ -392,7 +392,7 @@ func (d *decoder) writeSequential(c *component, bx, by int, zz *[64]int32) {
 		slot, weights, n = &fullSlot, &c.weights8, 8
 	}
 	blk := &d.blk
-	clear(blk[:n*n])
+	clearBlock(blk, n)
 	blk[0] = float32(zz[0]) * weights[0]
 	ac := false
 	for k := 1; k < 64; k++ {
@@ -414,7 +414,7 @@ func (d *decoder) writeSequential(c *component, bx, by int, zz *[64]int32) {
 func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n int, weights *[64]float32) bool {
 	br := &d.br
 	blk := &d.blk
-	clear(blk[:n*n])
+	clearBlock(blk, n)
 	if br.n < 32 {
 		br.refill()
 	}
@@ -508,6 +508,22 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 	}
 	br.acc, br.n = acc, nb
 	return ac
+}
+
+// clearBlock zeroes the n×n coefficients of blk that idct(n) reads. The
+// sizes are spelled out because clearing a slice of variable length calls
+// the runtime, which costs more than the few stores of a reduced block.
+func clearBlock(blk *[64]float32, n int) {
+	switch n {
+	case 1:
+		blk[0] = 0
+	case 2:
+		*(*[4]float32)(blk[:4]) = [4]float32{}
+	case 4:
+		*(*[16]float32)(blk[:16]) = [16]float32{}
+	default:
+		*blk = [64]float32{}
+	}
 }
 
 // isEdge reports whether a block holds some of the component's samples
