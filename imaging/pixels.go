@@ -112,7 +112,9 @@ func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 			rowC := m.COffset(org.X, org.Y+y) - org.X>>hs
 			lastC := -1
 			var rc, gc, bc int32
-			for i := range x1 - x0 {
+			ys := m.Y[yi : yi+x1-x0]
+			dst = dst[:3*len(ys)]
+			for i, yv := range ys {
 				// color.YCbCrToRGB, with the chroma terms computed once
 				// for the pixels that share a chroma sample.
 				if ci := rowC + (org.X+x0+i)>>hs; ci != lastC {
@@ -120,7 +122,7 @@ func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 					cb1, cr1 := int32(m.Cb[ci])-128, int32(m.Cr[ci])-128
 					rc, gc, bc = 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
 				}
-				yy := int32(m.Y[yi+i]) * 0x10101
+				yy := int32(yv) * 0x10101
 				q := dst[3*i : 3*i+3 : 3*i+3]
 				q[0], q[1], q[2] = l8[clip16(yy+rc)], l8[clip16(yy+gc)], l8[clip16(yy+bc)]
 			}
