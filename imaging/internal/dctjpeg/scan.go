@@ -267,7 +267,7 @@ func (d *decoder) starve() {
 // markArrived records the blocks of one MCU as decoded.
 func (d *decoder) markArrived(s *scanState, mx, my int) {
 	set := func(c *component, bx, by int) {
-		i := by*c.bw + bx
+		i := uint(by*c.bw + bx) // unsigned: a shift and a mask, no sign fix-up
 		c.have[i/64] |= 1 << (i % 64)
 	}
 	if s.ns == 1 {
