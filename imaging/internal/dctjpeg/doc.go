@@ -27,9 +27,10 @@
 // tables of Annex K for Motion-JPEG frames that leave them out, DNL
 // segments after a frame that gives its height, and gray, YCbCr, RGB, CMYK
 // and YCCK images (Adobe APP14). At full scale it uses image/jpeg's
-// integer inverse DCT, so its samples are image/jpeg's (YCCK's conversion
-// to CMYK would magnify any chroma difference almost threefold), and it
-// matches libjpeg's djpeg at 40 dB or more.
+// integer inverse DCT, so on the files image/jpeg decodes whole its samples
+// are image/jpeg's (YCCK's conversion to CMYK would magnify any chroma
+// difference almost threefold), and it matches libjpeg's djpeg at 40 dB or
+// more.
 //
 // Where a progressive file leaves the lowest AC coefficients unknown or
 // approximate (cut short, or a scan script that leaves scans out), they are
