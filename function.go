@@ -41,6 +41,7 @@ import (
 	"github.com/contactphoto/contactphoto/gcs"
 	"github.com/contactphoto/contactphoto/imaging"
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
+	"github.com/contactphoto/contactphoto/internal/membudget"
 	"github.com/contactphoto/contactphoto/people"
 	"github.com/contactphoto/contactphoto/tokens"
 )
@@ -156,7 +157,9 @@ func (p *Pipeline) UpdateObject(ctx context.Context, bucket, name string, genera
 // UpdatePhoto sets a contact's photo from image bytes, through the same
 // imaging, token and People API steps as an upload.
 func (p *Pipeline) UpdatePhoto(ctx context.Context, account string, ref people.ContactRef, data []byte) (*Updated, error) {
-	return p.updatePhoto(ctx, p.log.With("contact", ref.String(), "account", account), account, ref, "", data)
+	mem := p.memory.Lease(ctx)
+	defer mem.Close()
+	return p.updatePhotoWithin(ctx, p.log.With("contact", ref.String(), "account", account), mem, account, ref, "", data)
 }
 
 // runObject is the pipeline for one stored object generation (0 means the
@@ -250,11 +253,26 @@ func (p *Pipeline) processObject(ctx context.Context, log *slog.Logger, attrs *g
 	}
 	log = log.With("contact", t.ref.String(), "account", t.account)
 
-	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, p.cfg.MaxObjectBytes)
+	mem := p.memory.Lease(ctx)
+	defer mem.Close()
+	// The reader's buffer is sized from the object's stored size, plus
+	// the few bytes it reads past the end to see it. A gzip-encoded object
+	// is served decompressed: its stored size says nothing of what is
+	// read, into a buffer that doubles as it grows, so it may take half of
+	// what it acquires.
+	need, maxRead := attrs.Size+bytes.MinRead, p.cfg.MaxObjectBytes
+	if strings.Contains(strings.ToLower(attrs.ContentEncoding), "gzip") {
+		maxRead = min(maxRead, p.memory.InputCapacity()/2)
+		need = 2 * maxRead
+	}
+	if err := mem.AcquireInput(need, "the object's bytes"); err != nil {
+		return nil, memoryError(err)
+	}
+	data, err := p.objects.Read(ctx, attrs.Bucket, attrs.Name, attrs.Generation, maxRead)
 	if err != nil {
 		return nil, err
 	}
-	updated, err := p.updatePhoto(ctx, log, t.account, t.ref, t.email, data)
+	updated, err := p.updatePhotoWithin(ctx, log, mem, t.account, t.ref, t.email, data)
 	if err != nil {
 		return nil, err
 	}
@@ -324,14 +342,18 @@ type Updated struct {
 	PhotoURL     string          // the new photo's URL, when PEOPLE_PERSON_FIELDS asks for it
 }
 
-// updatePhoto is the part of the pipeline shared by every way in: pixels,
-// token, contact resolution and the People API call.
-func (p *Pipeline) updatePhoto(ctx context.Context, log *slog.Logger, account string, ref people.ContactRef, fallbackEmail string, data []byte) (*Updated, error) {
+// updatePhotoWithin is the part of the pipeline shared by every way in:
+// pixels, token, contact resolution and the People API call. The image is
+// decoded within the request's share of the memory budget.
+func (p *Pipeline) updatePhotoWithin(ctx context.Context, log *slog.Logger, mem *membudget.Lease, account string, ref people.ContactRef, fallbackEmail string, data []byte) (*Updated, error) {
 	// Pixels.
 	opts := p.cfg.Imaging
 	opts.Logger = log
+	opts.Memory = mem
 	img, err := imaging.Process(bytes.NewBuffer(data), &opts)
-	if err != nil {
+	if _, ok := errors.AsType[*membudget.Error](err); ok {
+		return nil, memoryError(err) // the instance was too busy: retry
+	} else if err != nil {
 		return nil, permanentf("not a usable image", "%w", err)
 	}
 	log = log.With("photo", photoAttrs(len(data), img))
@@ -383,6 +405,16 @@ func photoAttrs(inputBytes int, r *imaging.Result) slog.Value {
 		slog.Int("outputBytes", len(r.JPEG)),
 		slog.Int("quality", r.Quality),
 	)
+}
+
+// memoryError is a step's refusal by the memory budget: for good when the
+// step can never fit, otherwise transient, for a retry when the instance is
+// less busy.
+func memoryError(err error) error {
+	if IsPermanent(err) {
+		return permanentf("too large for memory", "%w", err)
+	}
+	return err
 }
 
 // finish turns the pipeline's error into the event's outcome. It is the one

@@ -48,3 +48,25 @@ func TestSetMemoryLimit(t *testing.T) {
 		})
 	}
 }
+
+func TestNewMemoryBudget(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	instance := int64(256 << 20)
+	limit := int64(float64(instance) * memoryLimitShare)
+	debug.SetMemoryLimit(limit)
+	b := newMemoryBudget()
+	if got, want := b.Capacity(), int64(float64(limit)*budgetShare); got < want-1 || got > want {
+		t.Errorf("budget %d for a memory limit of %d, want %d", got, limit, want)
+	}
+	if in := b.InputCapacity(); in != int64(float64(b.Capacity())*inputShare) {
+		t.Errorf("inputs pool %d of %d", in, b.Capacity())
+	}
+	// The budget and what it does not count fit the instance.
+	if b.Capacity() > instance/2 {
+		t.Errorf("budget %d MiB on a %d MiB instance", b.Capacity()>>20, instance>>20)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	if got := newMemoryBudget().Capacity(); got != defaultBudget {
+		t.Errorf("budget %d without a memory limit, want %d", got, defaultBudget)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/contactphoto/contactphoto/gcs"
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
+	"github.com/contactphoto/contactphoto/internal/membudget"
 	"github.com/contactphoto/contactphoto/people"
 	"github.com/contactphoto/contactphoto/tokens"
 )
@@ -30,6 +31,10 @@ type Pipeline struct {
 
 	inflight keyedMutex     // one delivery per object at a time
 	recent   recentOutcomes // generations this instance finished
+
+	// memory is the instance's memory budget, shared by every request
+	// in flight: object bytes, webhook bodies and image decodes.
+	memory *membudget.Budget
 }
 
 // PipelineOptions adjust NewPipeline for the command-line tools.
@@ -40,6 +45,9 @@ type PipelineOptions struct {
 	// Tokens gives each account's token source; nil means reading the
 	// refresh tokens from Secret Manager as the Config says.
 	Tokens people.TokenSources
+	// Memory is the budget the pipeline's requests share; nil means one
+	// derived from the process's memory limit.
+	Memory *membudget.Budget
 	// Clock is what email lookups wait with for the People API's search
 	// cache; nil means real time. Tests pass the stand-in's fake clock.
 	Clock people.Clock
@@ -91,7 +99,10 @@ func NewPipeline(ctx context.Context, cfg *Config, opt *PipelineOptions) (*Pipel
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{cfg: cfg, log: log, objects: gcs.New(), tokens: ts, people: pc, now: time.Now}
+	p := &Pipeline{cfg: cfg, log: log, objects: gcs.New(), tokens: ts, people: pc, now: time.Now, memory: opt.Memory}
+	if p.memory == nil {
+		p.memory = newMemoryBudget()
+	}
 	if cfg.WebhookSecret != "" {
 		sm, err := secrets()
 		if err != nil {

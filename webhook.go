@@ -13,9 +13,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -26,6 +28,7 @@ import (
 	"github.com/contactphoto/contactphoto/gcs"
 	"github.com/contactphoto/contactphoto/imaging"
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
+	"github.com/contactphoto/contactphoto/internal/membudget"
 	"github.com/contactphoto/contactphoto/people"
 	"github.com/contactphoto/contactphoto/tokens"
 )
@@ -80,6 +83,8 @@ type webhookRequest struct {
 	contact people.ContactRef
 	account string
 	photo   []byte
+
+	mem *membudget.Lease // holds the body, and so the photo
 }
 
 // webhookResponse is the body of a successful answer.
@@ -112,6 +117,7 @@ func (p *Pipeline) HandleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		we := classifyWebhookError(err)
+		we.message = truncate(we.message, maxEchoBytes)
 		writeWebhookError(w, we)
 		p.logWebhookError(log, we, err, start)
 		return
@@ -157,12 +163,13 @@ func (p *Pipeline) webhook(ctx context.Context, w http.ResponseWriter, r *http.R
 		return nil, nil, refuse(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"Content-Type must be application/json or multipart/form-data")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return nil, nil, refuse(http.StatusRequestEntityTooLarge, "too_large",
-			"the request body is over the limit of %d bytes (MAX_OBJECT_BYTES)", limit)
-	} else if err != nil {
-		return nil, nil, refuse(http.StatusBadRequest, "invalid_request", "could not read the request body: %v", err)
+	// The body and what is parsed out of it are held within the instance's
+	// memory budget, beside the other requests in flight.
+	mem := p.memory.Lease(ctx)
+	defer mem.Close()
+	body, err := readBody(w, r, limit, mem)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := p.verifyWebhookSignature(ctx, signature, body); err != nil {
 		return nil, nil, err
@@ -170,13 +177,14 @@ func (p *Pipeline) webhook(ctx context.Context, w http.ResponseWriter, r *http.R
 
 	var req *webhookRequest
 	if mediaType == "application/json" {
-		req, err = parseJSONRequest(body)
+		req, err = parseJSONRequest(body, mem)
 	} else {
 		req, err = parseMultipartRequest(body, params["boundary"])
 	}
 	if err != nil {
 		return nil, nil, err
 	}
+	req.mem = mem // holds the body, in which the photo was decoded
 	var resp *webhookResponse
 	switch req.form {
 	case formRerun:
@@ -222,7 +230,7 @@ func (p *Pipeline) webhookRerun(ctx context.Context, req *webhookRequest) (*webh
 // webhookSet sets a contact's photo from the request.
 func (p *Pipeline) webhookSet(ctx context.Context, req *webhookRequest) (*webhookResponse, error) {
 	log := p.log.With("contact", req.contact.String(), "account", req.account)
-	updated, err := p.updatePhoto(ctx, log, req.account, req.contact, "", req.photo)
+	updated, err := p.updatePhotoWithin(ctx, log, req.mem, req.account, req.contact, "", req.photo)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +275,7 @@ type jsonRequest struct {
 	Name         string     `json:"name"`
 	Generation   generation `json:"generation"`
 	ResourceName *string    `json:"resourceName"`
-	PhotoBytes   *string    `json:"photoBytes"`
+	PhotoBytes   *rawString `json:"photoBytes"`
 	Account      string     `json:"account"`
 	Action       string     `json:"action"`
 }
@@ -289,21 +297,76 @@ func (g *generation) UnmarshalJSON(b []byte) error {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return fmt.Errorf("generation %s is not a generation number", b)
+		return fmt.Errorf("generation %s is not a generation number", truncate(string(b), 64))
 	}
 	g.value, g.set = n, true
 	return nil
 }
 
-func parseJSONRequest(body []byte) (*webhookRequest, error) {
-	var j jsonRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
-		return nil, invalidRequest("invalid JSON body: %v", err)
+// rawString is a JSON string kept as the bytes of the body it came from,
+// without a copy: the photo's base64 is most of a request, and each copy
+// of it costs as much again. json.Unmarshal hands UnmarshalJSON a slice of
+// its input, which parseJSONRequest owns. A string with escapes (such as
+// "\/" for "/") is left for the caller to unquote, with escaped set.
+type rawString struct {
+	raw     []byte
+	escaped bool
+}
+
+func (s *rawString) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' {
+		return errors.New("not a string")
 	}
-	if dec.More() {
-		return nil, invalidRequest("invalid JSON body: more than one value")
+	s.raw = b[1 : len(b)-1]
+	s.escaped = bytes.IndexByte(s.raw, '\\') >= 0
+	return nil
+}
+
+// skipValue is a JSON value that is checked but not kept.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
+
+// unmarshalStrict reads a JSON object into j, refusing fields j does not
+// have, as json.Decoder.DisallowUnknownFields does. json.Unmarshal reads
+// body where it is, where a json.Decoder would first copy all of it into a
+// buffer of its own; it refuses trailing values too.
+func unmarshalStrict(body []byte, j *jsonRequest) error {
+	if err := json.Unmarshal(body, j); err != nil {
+		return err
+	}
+	var fields map[string]skipValue
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return err
+	}
+	known := jsonRequestFields()
+	for name := range fields {
+		// Field names match without regard to case, as json.Unmarshal
+		// matches them.
+		if !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, name) }) {
+			return fmt.Errorf("json: unknown field %q", truncate(name, 64))
+		}
+	}
+	return nil
+}
+
+// jsonRequestFields are the JSON names of jsonRequest's fields.
+var jsonRequestFields = sync.OnceValue(func() []string {
+	t := reflect.TypeFor[jsonRequest]()
+	var names []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	return names
+})
+
+// parseJSONRequest parses the body in place; the photo's bytes are decoded
+// within mem.
+func parseJSONRequest(body []byte, mem *membudget.Lease) (*webhookRequest, error) {
+	var j jsonRequest
+	if err := unmarshalStrict(body, &j); err != nil {
+		return nil, invalidRequest("invalid JSON body: %v", err)
 	}
 	switch {
 	case j.Bucket != "" || j.Name != "" || j.Generation.set:
@@ -320,9 +383,17 @@ func parseJSONRequest(body []byte) (*webhookRequest, error) {
 		if j.PhotoBytes == nil {
 			return nil, invalidRequest(`"photoBytes" is missing: give the photo, base64-encoded, or "action":"delete"`)
 		}
-		photo, err := decodeBase64(*j.PhotoBytes)
+		raw := j.PhotoBytes.raw
+		if j.PhotoBytes.escaped {
+			// Rare: an encoder that escapes "/" as "\/".
+			var err error
+			if raw, err = unescapeASCII(raw); err != nil {
+				return nil, invalidRequest(`"photoBytes": %v`, err)
+			}
+		}
+		photo, err := decodeBase64(raw)
 		if err != nil {
-			return nil, invalidRequest(`"photoBytes" is not base64: %v`, err)
+			return nil, err
 		}
 		req.form, req.photo = formSet, photo
 	case "delete":
@@ -336,20 +407,80 @@ func parseJSONRequest(body []byte) (*webhookRequest, error) {
 	return req.withContact(*j.ResourceName)
 }
 
-// decodeBase64 accepts what the People API accepts for bytes: standard or
-// URL-safe base64, padded or not.
-func decodeBase64(s string) ([]byte, error) {
-	var firstErr error
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		b, err := enc.DecodeString(s)
-		if err == nil {
-			return b, nil
+// unescapeASCII resolves the escapes of a JSON string's contents in place,
+// each written behind what is read, for text that can only be ASCII, as
+// base64 is; json.Unmarshal would make a copy of the whole photo.
+func unescapeASCII(s []byte) ([]byte, error) {
+	w := 0
+	for r := 0; r < len(s); r++ {
+		c := s[r]
+		if c != '\\' {
+			s[w] = c
+			w++
+			continue
 		}
-		if firstErr == nil {
-			firstErr = err
+		if r+1 >= len(s) {
+			return nil, errors.New("a string ends in the middle of an escape")
 		}
+		r++
+		switch s[r] {
+		case '"', '\\', '/':
+			c = s[r]
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		case 'u':
+			if r+4 >= len(s) {
+				return nil, errors.New("a string ends in the middle of an escape")
+			}
+			v, err := strconv.ParseUint(string(s[r+1:r+5]), 16, 16)
+			if err != nil || v >= 0x80 {
+				return nil, errors.New("an escape that is not of an ASCII character")
+			}
+			c = byte(v)
+			r += 4
+		default:
+			return nil, fmt.Errorf("invalid escape \\%c", s[r])
+		}
+		s[w] = c
+		w++
 	}
-	return nil, firstErr
+	return s[:w], nil
+}
+
+// decodeBase64 accepts what the People API accepts for bytes: standard or
+// URL-safe base64, padded or not. It decodes s in place, overwriting it:
+// the photo then takes no memory beyond the body's. encoding/base64 reads
+// each quantum before it writes the shorter decoded bytes, behind what it
+// reads, so the overlap is safe (TestDecodeBase64InPlace holds it to
+// that). The alphabet and padding are chosen from the text, because a
+// failed attempt would leave it overwritten.
+func decodeBase64(s []byte) ([]byte, error) {
+	url := bytes.ContainsAny(s, "-_")
+	padded := bytes.HasSuffix(bytes.TrimRight(s, "\r\n"), []byte("="))
+	var enc *base64.Encoding
+	switch {
+	case url && padded:
+		enc = base64.URLEncoding
+	case url:
+		enc = base64.RawURLEncoding
+	case padded:
+		enc = base64.StdEncoding
+	default:
+		enc = base64.RawStdEncoding
+	}
+	n, err := enc.Decode(s, s)
+	if err != nil {
+		return nil, invalidRequest(`"photoBytes" is not base64: %v`, err)
+	}
+	return s[:n], nil
 }
 
 func rerunRequest(bucket, name string, generation int64) (*webhookRequest, error) {
@@ -376,6 +507,89 @@ func (req *webhookRequest) withContact(resourceName string) (*webhookRequest, er
 		return nil, invalidRequest(`"account" is not an account name`)
 	}
 	return req, nil
+}
+
+// readBody reads the request body within limit and the memory budget: its
+// declared length up front, into a buffer of exactly that size; a body
+// sent in chunks, of unknown length, in pieces each acquired as it arrives
+// and joined at the end.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, mem *membudget.Lease) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	fail := func(err error) error {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return refuse(http.StatusRequestEntityTooLarge, "too_large",
+				"the request body is over the limit of %d bytes (MAX_OBJECT_BYTES)", limit)
+		}
+		if _, ok := errors.AsType[*membudget.Error](err); ok {
+			return err
+		}
+		return refuse(http.StatusBadRequest, "invalid_request", "could not read the request body: %v", err)
+	}
+	if n := r.ContentLength; n >= 0 {
+		if err := mem.AcquireInput(n, "the request body"); err != nil {
+			return nil, fail(err)
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return nil, fail(err)
+		}
+		return body, nil
+	}
+	// Holding its first piece, the request does not wait for more: a
+	// piece the budget cannot grant at once is answered 503.
+	var pieces [][]byte
+	var total int64
+	for {
+		if err := mem.AcquireInput(bodyPiece, "the request body"); err != nil {
+			return nil, fail(err)
+		}
+		piece := make([]byte, bodyPiece)
+		n, err := io.ReadFull(rd, piece)
+		pieces, total = append(pieces, piece[:n]), total+int64(n)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, fail(err)
+		}
+	}
+	if len(pieces) == 1 {
+		return pieces[0], nil
+	}
+	if err := mem.AcquireInput(total, "joining a body sent without a Content-Length"); err != nil {
+		if me, ok := errors.AsType[*membudget.Error](err); ok && me.Permanent() {
+			return nil, refuse(http.StatusRequestEntityTooLarge, "too_large",
+				"a body of %d bytes sent without a Content-Length takes twice its size to read, more than the instance can hold; send it with a Content-Length", total)
+		}
+		return nil, fail(err)
+	}
+	body := make([]byte, 0, total)
+	for _, p := range pieces {
+		body = append(body, p...)
+	}
+	mem.ReleaseInput(int64(len(pieces)) * bodyPiece)
+	return body, nil
+}
+
+// bodyPiece is the step by which a chunked body's share of the budget
+// grows.
+const bodyPiece = 1 << 20
+
+// readInto appends what r reads to dst, within dst's capacity.
+func readInto(dst []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(dst) == cap(dst) {
+			return nil, errors.New("a part is larger than the body")
+		}
+		n, err := r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // parseMultipartRequest reads a form with the fields resourceName, photo
@@ -405,11 +619,16 @@ func parseMultipartRequest(body []byte, boundary string) (*webhookRequest, error
 		if _, dup := fields[name]; dup {
 			return nil, invalidRequest("form field %q appears twice", name)
 		}
-		r := io.Reader(part)
-		if name != "photo" {
-			r = io.LimitReader(part, maxFieldBytes+1)
+		var data []byte
+		if name == "photo" {
+			// The photo is copied to the start of the body, over bytes
+			// the multipart reader has already read: it reads the body
+			// strictly forwards, and a part's bytes come after its
+			// headers. So the photo takes no memory beyond the body's.
+			data, err = readInto(body[:0:len(body)], part)
+		} else {
+			data, err = io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 		}
-		data, err := io.ReadAll(r)
 		if err != nil {
 			return nil, invalidRequest("invalid multipart body: %v", err)
 		}
@@ -430,12 +649,21 @@ func parseMultipartRequest(body []byte, boundary string) (*webhookRequest, error
 	return req.withContact(string(rn))
 }
 
+// truncate shortens s to at most n bytes, on a character boundary, marking
+// the cut.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
 	return s[:n] + "…"
 }
+
+// maxEchoBytes bounds what an answer or a log line repeats of a request:
+// a field's value can be megabytes long.
+const maxEchoBytes = 512
 
 // requestError is a refusal decided by the webhook itself, with its status.
 type requestError struct {
@@ -489,9 +717,15 @@ func classifyWebhookError(err error) *webhookError {
 		return &webhookError{status: http.StatusServiceUnavailable, reason: reason, retryAfter: after,
 			message: "a service behind the function is unavailable or busy; try again later"}
 	}
+	var me *membudget.Error
 	switch {
 	case errors.As(err, &re):
 		return e(re.status, re.reason, re.message)
+	case errors.As(err, &me):
+		if me.Permanent() {
+			return e(http.StatusRequestEntityTooLarge, "too_large", err.Error())
+		}
+		return unavailable("busy", retryAfterUnavailable)
 	case errors.Is(err, errBadSignature):
 		return e(http.StatusUnauthorized, "bad_signature", errBadSignature.Error())
 	case errors.As(err, &ke):
@@ -576,7 +810,7 @@ func (p *Pipeline) logWebhookError(log *slog.Logger, we *webhookError, err error
 	if we.status >= 500 {
 		verb = "failed"
 	}
-	msg := fmt.Sprintf("webhook request %s (%d %s): %v", verb, we.status, http.StatusText(we.status), err)
+	msg := fmt.Sprintf("webhook request %s (%d %s): %s", verb, we.status, http.StatusText(we.status), truncate(err.Error(), maxEchoBytes))
 	if we.status == http.StatusInternalServerError || we.status == http.StatusBadGateway {
 		log.Error(msg, append(attrs, cloudlog.ErrorReport(p.cfg.Service, p.cfg.Version, 1))...)
 		return

@@ -103,7 +103,7 @@ func BenchmarkDetectFacesPhotos(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			src, err := load(data, s)
+			src, _, err := load(data, s)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -144,7 +144,7 @@ func BenchmarkDetectFacesDir(b *testing.B) {
 		if _, err := sniff(data); err != nil {
 			continue // not a photo
 		}
-		src, err := load(data, s)
+		src, _, err := load(data, s)
 		if err != nil {
 			b.Fatalf("%s: %v", e.Name(), err)
 		}

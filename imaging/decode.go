@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"image/gif"
 	"image/png"
 	"strings"
@@ -18,42 +17,50 @@ import (
 	"golang.org/x/image/webp"
 )
 
-// decodeConfig reads the dimensions from the header of data, before any pixel
-// buffer exists.
-func decodeConfig(format string, data []byte) (cfg image.Config, err error) {
+// decodeConfig reads the dimensions, and what else sizes the decoder's
+// buffers, from the header of data, before any pixel buffer exists.
+func decodeConfig(format string, data []byte) (h *header, err error) {
 	defer recoverDecoder(format, &err)
+	h = &header{}
+	cfg := &h.Config
 	r := bytes.NewReader(data)
 	switch format {
 	case formatJPEG:
-		var c dctjpeg.Config
-		c, err = dctjpeg.DecodeConfig(r)
-		cfg = image.Config{Width: c.Width, Height: c.Height}
+		// Its header also sizes the decoder's buffers (decodePeak).
+		h.jpeg, err = dctjpeg.DecodeConfig(r)
+		*cfg = image.Config{Width: h.jpeg.Width, Height: h.jpeg.Height}
 	case formatPNG:
-		cfg, err = png.DecodeConfig(r)
+		// The streaming decoder's own header reader, as strict as
+		// image/png's.
+		h.png, err = readPNGInfo(data)
+		if err == nil {
+			*cfg = image.Config{Width: h.png.width, Height: h.png.height}
+		}
 	case formatGIF:
-		cfg, err = gif.DecodeConfig(r)
+		*cfg, err = gif.DecodeConfig(r)
 	case formatWebP:
-		cfg, err = webp.DecodeConfig(r)
+		*cfg, err = webp.DecodeConfig(r)
 	case formatBMP:
-		cfg, err = bmp.DecodeConfig(r)
+		*cfg, err = bmp.DecodeConfig(r)
 	case formatTIFF:
-		cfg, err = tiff.DecodeConfig(r)
+		*cfg, err = tiff.DecodeConfig(r)
 	}
 	if err != nil {
-		return cfg, decodeError(format, err)
+		return nil, decodeError(format, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return cfg, &FormatError{Format: format, Err: errors.New("the image has no pixels")}
+		return nil, &FormatError{Format: format, Err: errors.New("the image has no pixels")}
 	}
-	return cfg, nil
+	return h, nil
 }
 
-// decode decodes the pixels of data. cfg is what decodeConfig returned. The
-// result may be smaller than cfg says, by the same factor on both axes, but
+// decode decodes the pixels of data. h is what decodeConfig returned. The
+// result may be smaller than h says, by the same factor on both axes, but
 // its shorter side is at least minShort.
-func decode(format string, data []byte, cfg image.Config, minShort int, s settings) (m image.Image, err error) {
+func decode(format string, data []byte, h *header, minShort int, s settings) (m image.Image, err error) {
 	defer recoverDecoder(format, &err)
 	r := bytes.NewReader(data)
+	cfg := h.Config
 	switch format {
 	case formatJPEG:
 		m, err = decodeJPEG(data, cfg, minShort, s)
@@ -64,7 +71,7 @@ func decode(format string, data []byte, cfg image.Config, minShort int, s settin
 			return m, err
 		}
 	case formatPNG:
-		m, err = png.Decode(r)
+		m, err = decodePNG(data, h.png, minShort)
 	case formatGIF:
 		m, err = decodeGIF(data, cfg)
 	case formatWebP:
@@ -107,9 +114,43 @@ func decodeJPEG(data []byte, cfg image.Config, minShort int, s settings) (image.
 	return m, err
 }
 
+// decodePNG decodes a PNG. A non-interlaced one too large to hold whole
+// (see pngReduces) is decoded row by row and reduced on the fly by
+// pngFactor, in linear light, into 8-bit sRGB at 3 bytes a pixel, so that
+// only the reduced image is ever held. Others are decoded whole, exactly
+// as image/png does; interlaced ones by image/png itself.
+func decodePNG(data []byte, p *pngInfo, minShort int) (image.Image, error) {
+	if p.interlaced {
+		return png.Decode(bytes.NewReader(data))
+	}
+	if !pngReduces(p) {
+		return pngFull(data, p)
+	}
+	red := newReducer(p.width, p.height, pngFactor(p, minShort))
+	var read rowReader
+	err := pngRows(data, p, func(y int, m image.Image) {
+		if read == nil {
+			read = newRowReader(m, nil) // m is the same image for every row
+		}
+		red.add(y, read)
+	})
+	return red.dst, err
+}
+
+// pngFull decodes a non-interlaced PNG into the image image/png returns.
+func pngFull(data []byte, p *pngInfo) (image.Image, error) {
+	full := p.newRowImage(p.width, p.height)
+	pix := pixOf(full)
+	err := pngRows(data, p, func(y int, m image.Image) {
+		row := pixOf(m)
+		copy(pix[y*len(row):], row)
+	})
+	return full, err
+}
+
 // decodeGIF decodes the first frame only, so the number of frames in an
 // animation costs nothing, and places it on the logical screen as a viewer
-// shows it.
+// shows it, without allocating the screen.
 func decodeGIF(data []byte, cfg image.Config) (image.Image, error) {
 	m, err := gif.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -119,9 +160,10 @@ func decodeGIF(data []byte, cfg image.Config) (image.Image, error) {
 	if m.Bounds() == screen {
 		return m, nil
 	}
-	canvas := image.NewNRGBA(screen) // transparent, later flattened on white
-	draw.Draw(canvas, m.Bounds(), m, m.Bounds().Min, draw.Src)
-	return canvas, nil
+	if !m.Bounds().In(screen) {
+		return nil, errors.New("gif: frame outside the logical screen")
+	}
+	return &onCanvas{frame: m, at: m.Bounds().Min, canvas: screen}, nil
 }
 
 // webpAnimation is the animation flag of the VP8X chunk's first byte.
@@ -159,9 +201,7 @@ func decodeWebP(data []byte, cfg image.Config) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	canvas := image.NewNRGBA(image.Rect(0, 0, cfg.Width, cfg.Height)) // transparent, later flattened on white
-	draw.Draw(canvas, image.Rect(x, y, x+w, y+h), m, m.Bounds().Min, draw.Src)
-	return canvas, nil
+	return &onCanvas{frame: m, at: image.Pt(x, y), canvas: image.Rect(0, 0, cfg.Width, cfg.Height)}, nil
 }
 
 // recoverDecoder turns a panic in a third-party decoder into a FormatError:

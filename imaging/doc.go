@@ -40,6 +40,26 @@
 // until it fits Options.MaxBytes, and carries no Exif, GPS, XMP, ICC or
 // comment.
 //
+// # Memory
+//
+// Before any pixel buffer exists, Process computes from the header the
+// peak memory the decoder of the format really allocates, with what the
+// photo is then made in: JPEG's scaled planes and coefficients; a large
+// non-interlaced PNG's reduced image, into which it is decoded row by row
+// (its peak grows with its width and the output, not its height); the
+// image image/png, x/image/bmp or x/image/webp allocates, 1.75 times it for
+// an interlaced PNG; a GIF's or animated WebP's first frame, placed on its
+// canvas without allocating the canvas; a TIFF's image and the strip or
+// tile buffer x/image/tiff grows; an embedded profile to inflate. A peak
+// over Options.MaxDecodeBytes is refused for good (ErrTooLarge).
+//
+// Options.Memory, a MemoryBudget, lets several images decoded at once share
+// one process's memory: Process acquires the peak from it before decoding
+// and releases it when it returns, and waits while the budget is in use.
+// A decode path added to the package computes its peak in decodePeak from
+// what its header says, for the buffers its decoder allocates, and load
+// acquires it with the rest; nothing else is needed.
+//
 // The package is pure: it does no I/O beyond reading the given reader.
 // Process and Decode are safe for concurrent use.
 //
@@ -57,7 +77,13 @@
 //     the decoder's error.
 //   - errors.Is(err, ErrTooLarge): the image is over the pixel budget, its
 //     Exif block is over MaxExifBytes, a progressive JPEG has more than 100
-//     scans, or the photo cannot be made to fit Options.MaxBytes.
+//     scans, decoding it needs more memory than Options.MaxDecodeBytes or
+//     than Options.Memory can ever lend, or the photo cannot be made to fit
+//     Options.MaxBytes.
+//
+// An error of Options.Memory that is not permanent (the wait for memory
+// ended at a deadline) is returned wrapped, as it is: it is not about the
+// image, and the same image may be decoded later.
 //
 // Invalid Options are reported with an error of none of these kinds.
 package imaging

@@ -232,7 +232,7 @@ func TestProcessNoFalseFace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := load(readTestdata(t, "dragonfly-crop.jpg"), s)
+	src, _, err := load(readTestdata(t, "dragonfly-crop.jpg"), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestDetectFacesWhereverPlaced(t *testing.T) {
 	}
 	for x := 20; x < 1500; x += 97 {
 		at := image.Rect(x, 150+x%60, x+56, 220+x%60)
-		src, err := load(encodeJPEG(t, scene(t, 1600, 600, at), 90), s)
+		src, _, err := load(encodeJPEG(t, scene(t, 1600, 600, at), 90), s)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -172,4 +173,19 @@ func TestProcessTruncated(t *testing.T) {
 func typed(err error) bool {
 	var fe *FormatError
 	return errors.Is(err, ErrUnsupportedFormat) || errors.Is(err, ErrTooLarge) || errors.As(err, &fe)
+}
+
+// TestUnknownFormatKeepsTheBytesOut: the error for a file that is not an
+// image goes to logs and terminals, so it never repeats the file's bytes.
+func TestUnknownFormatKeepsTheBytesOut(t *testing.T) {
+	data := []byte("refresh_token=1//0secret-value")
+	_, err := Process(bytes.NewReader(data), nil)
+	if !errors.Is(err, ErrUnsupportedFormat) {
+		t.Fatalf("error %v, want ErrUnsupportedFormat", err)
+	}
+	for _, leak := range []string{"refresh", "72 65 66", "secret"} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("error %q repeats the file's bytes (%q)", err, leak)
+		}
+	}
 }

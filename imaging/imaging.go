@@ -32,8 +32,11 @@ const (
 	// size: a 200 MP phone photo fits, in about 10 MiB of pixels.
 	DefaultMaxPixels = 250_000_000
 	// DefaultMaxFullDecodePixels is the budget for images decoded at full
-	// size (PNG, GIF, WebP, BMP, TIFF): 40 million 8-bit RGBA pixels are 160 MB, which with
-	// the rest of the pipeline stays under 256 MiB.
+	// size (interlaced PNG, GIF, WebP, BMP, TIFF; a non-interlaced PNG
+	// streams into a reduced image, as JPEG does, within MaxPixels): 40
+	// million 8-bit RGBA pixels are 160 MB. The memory the decode needs is
+	// checked from the header too, against MaxDecodeBytes and
+	// Options.Memory.
 	DefaultMaxFullDecodePixels = 40_000_000
 	DefaultMaxBytes            = 300 << 10
 )
@@ -56,6 +59,14 @@ type Options struct {
 	// or corrupt) and what arrived was decoded; nil means slog.Default().
 	Logger   *slog.Logger
 	MaxBytes int // output byte budget; quality steps down until the JPEG fits; 0 means DefaultMaxBytes
+	// MaxDecodeBytes bounds the memory, computed from the header, that
+	// one image may need while it is decoded and made into the photo; 0
+	// means DefaultMaxDecodeBytes.
+	MaxDecodeBytes int64
+	// Memory, when not nil, lends that memory: Process acquires it before
+	// the decoder allocates and releases it when it returns. See
+	// MemoryBudget.
+	Memory MemoryBudget
 }
 
 // Result describes the photo Process made and how it was made.
@@ -93,17 +104,20 @@ type settings struct {
 	maxFull   int64 // budget for full-size decodes, at most maxPixels
 	maxBytes  int
 	logger    *slog.Logger
+	maxDecode int64
+	memory    MemoryBudget
 }
 
 func (o *Options) settings() (settings, error) {
 	s := settings{
 		size: DefaultSize, crop: CropFace, quality: DefaultQuality, maxBytes: DefaultMaxBytes,
 		maxPixels: DefaultMaxPixels, maxFull: DefaultMaxFullDecodePixels, logger: slog.Default(),
+		maxDecode: DefaultMaxDecodeBytes,
 	}
 	if o == nil {
 		return s, nil
 	}
-	if o.Size < 0 || o.Quality < 0 || o.Quality > 100 || o.MaxPixels < 0 || o.MaxFullDecodePixels < 0 || o.MaxBytes < 0 {
+	if o.Size < 0 || o.Quality < 0 || o.Quality > 100 || o.MaxPixels < 0 || o.MaxFullDecodePixels < 0 || o.MaxBytes < 0 || o.MaxDecodeBytes < 0 {
 		return s, fmt.Errorf("imaging: invalid options %+v", *o)
 	}
 	if o.Size > 0 {
@@ -132,6 +146,10 @@ func (o *Options) settings() (settings, error) {
 	if o.MaxBytes > 0 {
 		s.maxBytes = o.MaxBytes
 	}
+	if o.MaxDecodeBytes > 0 {
+		s.maxDecode = o.MaxDecodeBytes
+	}
+	s.memory = o.Memory
 	return s, nil
 }
 
@@ -148,10 +166,11 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := readSource(r, s)
+	src, release, err := readSource(r, s)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	res := &Result{
 		Format:       src.format,
 		SourceWidth:  src.width,
@@ -207,10 +226,11 @@ func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
 		return nil, err
 	}
 	s.crop = CropNone
-	src, err := readSource(r, s)
+	src, release, err := readSource(r, s)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	uw, uh := src.orientation.uprightSize(src.width, src.height)
 	if err := src.checkDamage(image.Rect(0, 0, uw, uh)); err != nil {
 		return nil, err
@@ -222,14 +242,15 @@ func Decode(r io.Reader, opt *Options) (*image.RGBA, error) {
 // readSource reads r to the end and loads the image in it. A reader that
 // already holds the bytes in memory, such as a *bytes.Buffer, lends them
 // instead of being copied: the copy would double the memory a large photo
-// takes while it is decoded.
-func readSource(r io.Reader, s settings) (*source, error) {
+// takes while it is decoded. release gives back the memory the image
+// holds, once it is no longer used.
+func readSource(r io.Reader, s settings) (src *source, release func(), err error) {
 	if b, ok := r.(interface{ Bytes() []byte }); ok {
 		return load(b.Bytes(), s)
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("imaging: read image: %w", err)
+		return nil, nil, fmt.Errorf("imaging: read image: %w", err)
 	}
 	return load(data, s)
 }

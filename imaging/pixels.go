@@ -104,6 +104,15 @@ func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 	l8 := linear8()
 	org := m.Bounds().Min
 	switch m := m.(type) {
+	case *rgb24:
+		return func(y, x0, x1 int, dst []float32) {
+			p := m.Pix[y*m.Stride+3*x0:][:3*(x1-x0)]
+			for i, v := range p {
+				dst[i] = l8[v]
+			}
+		}
+	case *onCanvas:
+		return canvasRowReader(m, cmyk)
 	case *image.YCbCr:
 		hs := chromaShift(m.SubsampleRatio)
 		return func(y, x0, x1 int, dst []float32) {

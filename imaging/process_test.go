@@ -149,7 +149,7 @@ func TestProcessErrors(t *testing.T) {
 		{"avif", []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"), nil, ErrUnsupportedFormat, "AVIF is not supported yet; export as JPEG"},
 		{"pdf", []byte("%PDF-1.7\n"), nil, ErrUnsupportedFormat, "PDF"},
 		{"html", []byte("<!DOCTYPE html><html>"), nil, ErrUnsupportedFormat, "HTML"},
-		{"unknown", []byte("hello world"), nil, ErrUnsupportedFormat, "68 65 6c 6c 6f"},
+		{"unknown", []byte("hello world"), nil, ErrUnsupportedFormat, "not a JPEG, PNG, GIF, WebP, BMP or TIFF image"},
 		{"truncated png", png1[:len(png1)/2], nil, nil, "corrupt PNG image"},
 		{"truncated jpeg header", []byte{0xff, 0xd8, 0xff, 0xe0, 0x00}, nil, nil, "corrupt JPEG image"},
 		{"over pixel budget", png1, &Options{MaxPixels: 1000}, ErrTooLarge, "40x30 is 1200 pixels, over the limit of 1000"},

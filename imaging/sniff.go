@@ -3,7 +3,6 @@ package imaging
 import (
 	"bytes"
 	"errors"
-	"fmt"
 )
 
 // Format names as reported in Result.Format.
@@ -73,7 +72,9 @@ func describeUnknown(data []byte) string {
 	case bytes.HasPrefix(head, []byte("<!doctype html")), bytes.HasPrefix(head, []byte("<html")):
 		return "this is an HTML page, not an image"
 	}
-	return fmt.Sprintf("not a JPEG, PNG, GIF, WebP, BMP or TIFF image (starts with % x)", data[:min(len(data), 8)])
+	// The file's own bytes stay out of the message: it goes to logs,
+	// object metadata and terminals, and the bytes may be anything.
+	return "not a JPEG, PNG, GIF, WebP, BMP or TIFF image"
 }
 
 // isoBrand names HEIF-family files (ISO base media), which phones produce

@@ -6,6 +6,7 @@ import (
 	"image"
 	"log/slog"
 	"math"
+	"strings"
 
 	"github.com/contactphoto/contactphoto/imaging/internal/dctjpeg"
 )
@@ -34,38 +35,47 @@ type source struct {
 // more does not.
 const maxMissingShare = 0.10
 
-// load sniffs, checks the limits and decodes data for output as s says.
-func load(data []byte, s settings) (*source, error) {
+// load sniffs, checks the limits, acquires the memory the image needs and
+// decodes data for output as s says. release gives the memory back.
+func load(data []byte, s settings) (_ *source, release func(), err error) {
 	format, err := sniff(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	cfg, err := decodeConfig(format, data)
+	h, err := decodeConfig(format, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	cfg := h.Config
 	limit := s.maxFull
-	if format == formatJPEG {
-		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG
+	if format == formatJPEG || format == formatPNG && !h.png.interlaced {
+		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG and decodePNG
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
-		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
+		return nil, nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
 	}
 	if format == formatJPEG {
 		// Each progressive scan is a pass over the whole image; a small
 		// crafted file can hold thousands. Encoders write about ten.
 		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
-			return nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
+			return nil, nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
 		}
 	}
 	exif, err := findExif(format, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m, err := decode(format, data, cfg, minDecodedShort(s, cfg.Width, cfg.Height), s)
+	minShort := minDecodedShort(s, cfg.Width, cfg.Height)
+	peak := decodePeak(format, data, h, minShort) + renderBytes(s)
+	release, err = s.acquire(peak, fmt.Sprintf("this %dx%d %s", cfg.Width, cfg.Height, strings.ToUpper(format)))
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := decode(format, data, h, minShort, s)
 	var damage *dctjpeg.DamageError
 	if err != nil && !errors.As(err, &damage) {
-		return nil, err
+		release()
+		return nil, nil, err
 	}
 	if damage != nil {
 		s.logger.Warn("the JPEG's data is damaged; decoded what arrived",
@@ -86,7 +96,7 @@ func load(data []byte, s settings) (*source, error) {
 	} else {
 		src.curves, src.conv = profileConversion(profile)
 	}
-	return src, nil
+	return src, release, nil
 }
 
 // minDecodedShort is the shortest the decoded image's shorter side may be

@@ -13,8 +13,8 @@ locals {
   # The Go tests in this directory fail when the root links a package
   # outside them, or when a package under them imports one outside them.
   # internal/ holds the local Eventarc, server and stand-ins too, so only
-  # its logging package is taken.
-  source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/redact", "people", "tokens"]
+  # its logging, memory budget and redaction packages are taken.
+  source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/membudget", "internal/redact", "people", "tokens"]
 
   # Files that //go:embed directives of those packages read.
   source_assets = ["imaging/cascade/facefinder"]

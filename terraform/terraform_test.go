@@ -208,10 +208,10 @@ func TestMutations(t *testing.T) {
 
 		// zip
 		{"a linked package's tree left out", "source.tf",
-			`source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/redact", "people", "tokens"]`, `source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/redact", "tokens"]`,
+			`source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/membudget", "internal/redact", "people", "tokens"]`, `source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/membudget", "internal/redact", "tokens"]`,
 			"zip", "the zip lacks people/, which the root package links"},
 		{"a tree whose packages import what the zip lacks", "source.tf",
-			`source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/redact", "people", "tokens"]`, `source_trees = ["gcs", "imaging", "internal", "people", "tokens"]`,
+			`source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/membudget", "internal/redact", "people", "tokens"]`, `source_trees = ["gcs", "imaging", "internal", "people", "tokens"]`,
 			"zip", "the zip holds internal/localstack/, which imports"},
 		{"embedded cascade left out", "source.tf",
 			`source_assets = ["imaging/cascade/facefinder"]`, `source_assets = []`,

@@ -193,6 +193,8 @@ type item struct {
 	contact people.ContactRef
 	account string
 	failing bool // fails before any account is used; the pipeline records why
+
+	skip string // why the listing already knows to skip it
 }
 
 // A source is where a backfill's photos come from.
@@ -542,6 +544,13 @@ func (s *dirSource) list(ctx context.Context) ([]*item, error) {
 			return nil
 		}
 		fi, err := os.Stat(p) // follows a symbolic link to a photo
+		if err != nil && d.Type()&fs.ModeSymlink != 0 {
+			// A link to a photo that is gone: one photo to skip, not a
+			// reason to stop the run.
+			rel, _ := filepath.Rel(s.dir, p)
+			items = append(items, &item{name: filepath.ToSlash(rel), skip: "broken symbolic link"})
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -560,8 +569,12 @@ func (s *dirSource) list(ctx context.Context) ([]*item, error) {
 }
 
 func (s *dirSource) plan(it *item, dryRun bool) *result {
-	f := it.file
 	r := result{Name: it.name, Account: s.account}
+	if it.skip != "" {
+		r.Outcome, r.Reason = outSkipped, it.skip
+		return &r
+	}
+	f := it.file
 	ref, err := people.ContactRefFromFilename(f.rel)
 	if err != nil {
 		return s.planned(r, f, "", err, dryRun)

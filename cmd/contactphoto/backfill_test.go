@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -455,5 +456,78 @@ func TestBackfillWithoutDefaultAccount(t *testing.T) {
 	_, _, sum := parseLines(t, out)
 	if code != 1 || sum.Updated != 1 || sum.Failed != 1 || len(sum.Failures) != 1 || sum.Failures[0].Reason != "no contact" {
 		t.Errorf("exit %d, %+v; want the work photo updated and the other failed for want of a contact\n%s", code, sum, errOut)
+	}
+}
+
+// A journal that is not a regular file, or is too large, stops the run at
+// once with a clear error, instead of reading /dev/zero forever or hanging
+// on a FIFO.
+func TestBackfillRefusesAJournalThatIsNotAFile(t *testing.T) {
+	startStack(t, nil)
+	tests := map[string]func(path string) error{
+		"symlink to /dev/zero": func(p string) error { return os.Symlink("/dev/zero", p) },
+		"FIFO":                 func(p string) error { return syscall.Mkfifo(p, 0o644) },
+		"too large": func(p string) error {
+			f, err := os.Create(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return f.Truncate(maxJournalBytes + 1)
+		},
+	}
+	for name, mk := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "c1.jpg"), testPhoto(t, 1))
+			if err := mk(filepath.Join(dir, stateFileName)); err != nil {
+				t.Skipf("cannot make the journal: %v", err)
+			}
+			for _, args := range [][]string{{"backfill", dir}, {"backfill", "--dry-run", dir}} {
+				done := make(chan struct{})
+				var code int
+				var errOut string
+				go func() {
+					defer close(done)
+					code, _, errOut = runCLI(context.Background(), args...)
+				}()
+				select {
+				case <-done:
+				case <-time.After(20 * time.Second):
+					t.Fatalf("%v still running: the journal was read as if it were a file", args)
+				}
+				if code == 0 || !strings.Contains(errOut, "journal") || !strings.Contains(errOut, "move it away") {
+					t.Errorf("%v exited %d, want an error about the journal\n%s", args, code, errOut)
+				}
+			}
+		})
+	}
+}
+
+// A symbolic link to a photo that is gone is reported and skipped; the
+// other photos are set.
+func TestBackfillSkipsADanglingSymlink(t *testing.T) {
+	stack := startStack(t, nil)
+	stack.People.AddContact("", "people/c1")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "c1.jpg"), testPhoto(t, 1))
+	if err := os.Symlink(filepath.Join(dir, "gone.jpg"), filepath.Join(dir, "c2.jpg")); err != nil {
+		t.Skipf("cannot make a symbolic link: %v", err)
+	}
+	code, out, errOut := runCLI(context.Background(), "backfill", dir)
+	if code != 0 {
+		t.Fatalf("exited %d\n%s", code, errOut)
+	}
+	_, items, sum := parseLines(t, out)
+	got := map[string]string{}
+	for _, l := range items {
+		got[l.Name] = l.Outcome + ": " + l.Reason
+	}
+	want := map[string]string{"c1.jpg": "updated: ", "c2.jpg": "skipped: broken symbolic link"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	if sum.Updated != 1 || sum.Skipped != 1 {
+		t.Errorf("summary %+v, want 1 updated and 1 skipped", sum)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -51,11 +52,15 @@ type stateHeader struct {
 	Format string `json:"format"`
 }
 
+// maxJournalBytes bounds the journal a run reads: some 200 bytes a photo,
+// for hundreds of thousands of photos.
+const maxJournalBytes = 64 << 20
+
 // openDirState reads dir's journal, if any. Unless readOnly, it rewrites
 // the journal compacted and keeps it open for appending.
 func openDirState(dir string, readOnly bool) (*dirState, error) {
 	s := &dirState{path: filepath.Join(dir, stateFileName), records: map[string]fileRecord{}}
-	data, err := os.ReadFile(s.path)
+	data, err := readJournal(s.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
@@ -75,6 +80,44 @@ func openDirState(dir string, readOnly bool) (*dirState, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// readJournal reads the journal only when it is a regular file of at most
+// maxJournalBytes: a symbolic link (to /dev/zero, say) or a FIFO would
+// make the run read forever or hang before it starts. It checks the file
+// it opened is the one it looked at.
+func readJournal(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	notJournal := func(why string) error {
+		return fmt.Errorf("the journal %s %s; move it away to start over (photos already set will be set again)", path, why)
+	}
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, notJournal(fmt.Sprintf("is not a regular file (%s)", fi.Mode().Type()))
+	case fi.Size() > maxJournalBytes:
+		return nil, notJournal(fmt.Sprintf("is %d bytes, over the limit of %d", fi.Size(), maxJournalBytes))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if ofi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !os.SameFile(fi, ofi) {
+		return nil, notJournal("changed while it was being opened")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxJournalBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxJournalBytes {
+		return nil, notJournal(fmt.Sprintf("grew over the limit of %d bytes while it was read", maxJournalBytes))
+	}
+	return data, nil
 }
 
 // load reads the journal's lines. A torn last line, from a process killed

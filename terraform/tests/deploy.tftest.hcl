@@ -121,7 +121,7 @@ run "defaults_plan" {
     error_message = "the waits for API and IAM propagation are gone or shorter"
   }
   assert {
-    condition     = alltrue([for f in ["go.mod", "go.sum", "function.go", "config.go", "imaging/cascade/facefinder", "imaging/internal/dctjpeg/decode.go", "internal/cloudlog/cloudlog.go", "internal/redact/redact.go", "people/client.go", "tokens/secret.go", "gcs/gcs.go"] : contains(local.source_files, f)])
+    condition     = alltrue([for f in ["go.mod", "go.sum", "function.go", "config.go", "imaging/cascade/facefinder", "imaging/internal/dctjpeg/decode.go", "internal/cloudlog/cloudlog.go", "internal/membudget/membudget.go", "internal/redact/redact.go", "people/client.go", "tokens/secret.go", "gcs/gcs.go"] : contains(local.source_files, f)])
     error_message = "the source zip lacks a build input"
   }
   assert {
