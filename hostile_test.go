@@ -179,7 +179,10 @@ func hostileCases() []hostileCase {
 		{name: "PDF", file: "document.pdf", contentType: "application/pdf", want: unsupported},
 		{name: "ZIP", file: "archive.zip", contentType: "application/zip", want: unsupported},
 		{name: "AVIF", file: "photo.avif", contentType: "image/avif", want: unsupported},
-		{name: "HEIC", file: "photo.heic", contentType: "image/heic", want: unsupported},
+		{name: "HEIC of an ftyp box only", file: "photo.heic", contentType: "image/heic", want: corrupt},
+		{name: "valid HEIC", file: "valid.heic", contentType: "image/heic", want: updated},
+		{name: "truncated HEIC", file: "heic-truncated.heic", contentType: "image/heic", want: corrupt},
+		{name: "HEIC whose ispe says 60000x60000", file: "heic-ispe-60000.heic", contentType: "image/heic", want: tooLarge},
 
 		// Broken or lying images.
 		{name: "truncated JPEG", file: "truncated.jpg", want: corrupt},

@@ -175,3 +175,24 @@ func BenchmarkDetectFacesDir(b *testing.B) {
 	b.ReportMetric(float64(best[len(best)/2])/1e6, "ms/photo-median")
 	b.ReportMetric(float64(best[len(best)*9/10])/1e6, "ms/photo-p90")
 }
+
+// BenchmarkProcessHEIC makes photos of the iPhone-shaped corpus file (a
+// grid of 2x2 tiles of 512x512) with each crop; bench/heic.sh measures a
+// 12 MP one against libheif.
+func BenchmarkProcessHEIC(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(heicCorpus, "iphone-1000x700-irot3.heic"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, crop := range []Crop{CropFace, CropCenter} {
+		b.Run(string(crop), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := Process(bytes.NewReader(data), &Options{Crop: crop}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

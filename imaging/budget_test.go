@@ -103,6 +103,8 @@ func hostileInputs(t *testing.T) map[string][]byte {
 		}
 		in[name] = data
 	}
+	in["heic-iphone-1000x700"] = readCorpus(t, "iphone-1000x700-irot3.heic")
+	in["heic-grid-99x70-gray10"] = readCorpus(t, "grid-99x70-tile48-gray10.heic")
 	return in
 }
 
@@ -163,6 +165,8 @@ func TestBudgetHoldsHostileInputs(t *testing.T) {
 		{"quadrants-lossless.webp", false, 16 << 20},
 		{"quadrants-alpha-lossy.webp", false, 16 << 20},
 		{"quadrants-animated.webp", false, 16 << 20},
+		{"heic-iphone-1000x700", false, 24 << 20},
+		{"heic-grid-99x70-gray10", false, 16 << 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

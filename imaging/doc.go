@@ -6,10 +6,15 @@
 // any chroma subsampling, grayscale, CMYK and YCCK; damaged files as libjpeg
 // recovers them, sent when under a tenth of the crop is missing), PNG (8 and 16 bit, palette, gray, alpha), GIF
 // (the first frame), WebP (lossy, lossless, alpha, the first frame of an
-// animation), BMP and TIFF. It checks the pixel budget from the header before
-// any pixel buffer is allocated and applies the Exif orientation, read from
-// JPEG APP1, PNG eXIf, WebP EXIF or the TIFF's own tags; a broken or
-// out-of-range orientation is ignored rather than guessed.
+// animation), BMP, TIFF and HEIC (the primary image, a grid of tiles or one
+// coded image, 8 or 10 bits, 4:2:0 or 4:0:0). It checks the pixel budget from
+// the header before any pixel buffer is allocated and applies the Exif
+// orientation, read from JPEG APP1, PNG eXIf, WebP EXIF or the TIFF's own
+// tags; a broken or out-of-range orientation is ignored rather than guessed.
+// HEIC carries its orientation in the container's irot and imir properties,
+// which are applied with its clean aperture (clap) instead; the Exif item
+// repeats it and is not applied again. HEIC tiles are decoded one at a time
+// and reduced at once, so only the reduced image is ever whole.
 //
 // The crop modes are CropFace, CropCenter and CropNone, which keeps the whole
 // image. CropFace detects faces with pigo on a grayscale intermediate of at
@@ -72,7 +77,7 @@
 //
 //   - errors.Is(err, ErrUnsupportedFormat): the data is not in a format
 //     Process reads, or uses a variant the decoder lacks. The message names
-//     what was seen, e.g. "HEIC is not supported yet; export as JPEG".
+//     what was seen, e.g. "AVIF is not supported yet; export as JPEG".
 //   - *FormatError (errors.As): the data is corrupt or truncated; it wraps
 //     the decoder's error.
 //   - errors.Is(err, ErrTooLarge): the image is over the pixel budget, its

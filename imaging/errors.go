@@ -8,7 +8,7 @@ import (
 
 // ErrUnsupportedFormat is matched (with errors.Is) by errors for input that
 // is not an image in a format Process reads. The error message names what was
-// seen, such as "HEIC is not supported yet; export as JPEG".
+// seen, such as "AVIF is not supported yet; export as JPEG".
 var ErrUnsupportedFormat = errors.New("unsupported image format")
 
 // ErrTooLarge is matched (with errors.Is) by errors for input over one of the
@@ -21,7 +21,7 @@ var ErrTooLarge = errors.New("image too large")
 // A FormatError reports that the input claims to be in a supported format but
 // its data is corrupt or truncated.
 type FormatError struct {
-	Format string // "jpeg", "png", "gif", "webp", "bmp", "tiff"; "" when not known
+	Format string // "jpeg", "png", "gif", "webp", "bmp", "tiff", "heic"; "" when not known
 	Err    error  // the decoder's own error
 }
 

@@ -26,13 +26,13 @@ func ExampleProcess() {
 }
 
 func ExampleProcess_errors() {
-	heic := []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
-	_, err := imaging.Process(bytes.NewReader(heic), nil)
+	avif := []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf")
+	_, err := imaging.Process(bytes.NewReader(avif), nil)
 	fmt.Println(errors.Is(err, imaging.ErrUnsupportedFormat))
 	fmt.Println(err)
 	// Output:
 	// true
-	// unsupported image format: HEIC is not supported yet; export as JPEG
+	// unsupported image format: AVIF is not supported yet; export as JPEG
 }
 
 func ExampleDecode() {

@@ -26,6 +26,16 @@ func FuzzProcess(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// Small HEICs: grids, clap, rotations, 4:0:0, 10-bit, iloc version 2.
+	heics, err := filepath.Glob(filepath.Join(heicCorpus, "*.heic"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range heics {
+		if data, err := os.ReadFile(name); err == nil && len(data) <= 8<<10 {
+			f.Add(data)
+		}
+	}
 	f.Add(pngHeader(5000, 5000))
 	f.Add(jpegHeader(100, 100))
 	f.Add(withAPP1(encodeJPEG(f, quadrants(16, 8), 90), append([]byte("Exif\x00\x00"), tiffOrientation(6)...)))

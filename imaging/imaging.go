@@ -72,15 +72,20 @@ type Options struct {
 // Result describes the photo Process made and how it was made.
 type Result struct {
 	JPEG                      []byte
-	Format                    string          // "jpeg", "png", "gif", "webp", "bmp", "tiff"
+	Format                    string          // "jpeg", "png", "gif", "webp", "bmp", "tiff", "heic"
 	SourceWidth, SourceHeight int             // as stored, before orientation
-	Orientation               int             // EXIF orientation applied, 1 when none
+	Orientation               int             // EXIF orientation applied (for HEIC, that of its irot and imir), 1 when none
 	Crop                      image.Rectangle // the square (or, for CropNone, the whole image) in oriented source pixels
 	Face                      bool            // a face decided the crop
 	Faces                     []Face          // detected faces in oriented source pixels, largest first (CropFace only)
 	CropReason                string          // why the crop went where it did, in words
 	Width, Height             int             // of the output
 	Quality                   int             // JPEG quality used
+	// Storage says how the container stores the image where there is more
+	// to it than the format: for HEIC the grid of tiles, the clean
+	// aperture, rotation and mirroring, the colour description and the
+	// reduction while decoding. It is "" otherwise.
+	Storage string
 }
 
 // ParseCrop parses a crop mode as written in configuration: "face", "center"
@@ -176,6 +181,7 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 		SourceWidth:  src.width,
 		SourceHeight: src.height,
 		Orientation:  int(src.orientation),
+		Storage:      src.info,
 	}
 	uw, uh := src.orientation.uprightSize(src.width, src.height)
 	var outW, outH int

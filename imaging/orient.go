@@ -86,3 +86,30 @@ func (o orientation) uprightGray(m *image.Gray) *image.Gray {
 	pix, w, h := o.uprightPix(m.Pix, b.Dx(), b.Dy(), m.Stride, 1)
 	return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
 }
+
+// then returns the orientation that applies o and then t, t acting on the
+// image o made upright: HEIF states its rotations and mirrors as a sequence.
+func (o orientation) then(t orientation) orientation {
+	// An asymmetric image is enough to tell the eight apart.
+	const w, h = 3, 2
+	uw, uh := o.uprightSize(w, h)
+	tw, th := t.uprightSize(uw, uh)
+	for n := orientation(1); n <= 8; n++ {
+		if nw, nh := n.uprightSize(w, h); nw != tw || nh != th {
+			continue
+		}
+		same := true
+		for y := 0; y < th && same; y++ {
+			for x := 0; x < tw && same; x++ {
+				mx, my := t.storedPoint(x, y, uw, uh)
+				ox, oy := o.storedPoint(mx, my, w, h)
+				nx, ny := n.storedPoint(x, y, w, h)
+				same = ox == nx && oy == ny
+			}
+		}
+		if same {
+			return n
+		}
+	}
+	return o // not reached: the orientations form a group
+}

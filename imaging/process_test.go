@@ -145,11 +145,11 @@ func TestProcessErrors(t *testing.T) {
 		wantInText string
 	}{
 		{"empty", nil, nil, nil, "empty"},
-		{"heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), nil, ErrUnsupportedFormat, "HEIC is not supported yet; export as JPEG"},
+		{"heic without meta", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), nil, nil, "corrupt HEIC image: invalid HEIF: no meta box"},
 		{"avif", []byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"), nil, ErrUnsupportedFormat, "AVIF is not supported yet; export as JPEG"},
 		{"pdf", []byte("%PDF-1.7\n"), nil, ErrUnsupportedFormat, "PDF"},
 		{"html", []byte("<!DOCTYPE html><html>"), nil, ErrUnsupportedFormat, "HTML"},
-		{"unknown", []byte("hello world"), nil, ErrUnsupportedFormat, "not a JPEG, PNG, GIF, WebP, BMP or TIFF image"},
+		{"unknown", []byte("hello world"), nil, ErrUnsupportedFormat, "not a JPEG, PNG, GIF, WebP, BMP, TIFF or HEIC image"},
 		{"truncated png", png1[:len(png1)/2], nil, nil, "corrupt PNG image"},
 		{"truncated jpeg header", []byte{0xff, 0xd8, 0xff, 0xe0, 0x00}, nil, nil, "corrupt JPEG image"},
 		{"over pixel budget", png1, &Options{MaxPixels: 1000}, ErrTooLarge, "40x30 is 1200 pixels, over the limit of 1000"},

@@ -13,6 +13,7 @@ const (
 	formatWebP = "webp"
 	formatBMP  = "bmp"
 	formatTIFF = "tiff"
+	formatHEIC = "heic"
 )
 
 // sniff identifies the format from the first bytes of data. File names and
@@ -34,6 +35,8 @@ func sniff(data []byte) (string, error) {
 		return formatBMP, nil
 	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
 		return formatTIFF, nil
+	case len(data) >= 12 && string(data[4:8]) == "ftyp" && isoBrand(data) == "HEIC":
+		return formatHEIC, nil
 	}
 	return "", unsupportedf("%s", describeUnknown(data))
 }
@@ -74,7 +77,7 @@ func describeUnknown(data []byte) string {
 	}
 	// The file's own bytes stay out of the message: it goes to logs,
 	// object metadata and terminals, and the bytes may be anything.
-	return "not a JPEG, PNG, GIF, WebP, BMP or TIFF image"
+	return "not a JPEG, PNG, GIF, WebP, BMP, TIFF or HEIC image"
 }
 
 // isoBrand names HEIF-family files (ISO base media), which phones produce

@@ -25,6 +25,7 @@ type source struct {
 	conv   *colorMatrix // from the embedded ICC profile's primaries to sRGB's; nil for sRGB
 	curves *toneCurves  // the embedded ICC profile's tone curves; nil for sRGB's
 	cmyk   *cmykProfile // the embedded CMYK profile; nil to convert naively
+	info   string       // how the container stores the image, when there is more to say than the format
 	// damage describes a JPEG decoded from damaged data; nil when whole.
 	damage *dctjpeg.DamageError
 }
@@ -41,6 +42,9 @@ func load(data []byte, s settings) (_ *source, release func(), err error) {
 	format, err := sniff(data)
 	if err != nil {
 		return nil, nil, err
+	}
+	if format == formatHEIC {
+		return loadHEIC(data, s)
 	}
 	h, err := decodeConfig(format, data)
 	if err != nil {

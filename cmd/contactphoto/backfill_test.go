@@ -459,6 +459,31 @@ func TestBackfillWithoutDefaultAccount(t *testing.T) {
 	}
 }
 
+// iPhones export photos as IMG_0042.HEIC; a folder of them is backfilled
+// like one of JPEGs, whatever the case of the extension.
+func TestBackfillDirHEIC(t *testing.T) {
+	stack := startStack(t, nil)
+	dir := t.TempDir()
+	heic, err := os.ReadFile("../../imaging/internal/heif/testdata/iphone-1000x700-irot3.heic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"c8000.HEIC", "c8001.heif"} {
+		stack.People.AddContact("", "people/"+strings.TrimSuffix(name, filepath.Ext(name)))
+		writeFile(t, filepath.Join(dir, name), heic)
+	}
+	code, out, errOut := runCLI(context.Background(), "backfill", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if _, _, sum := parseLines(t, out); sum.Updated != 2 {
+		t.Errorf("summary %+v, want both HEICs updated", sum)
+	}
+	if diff := cmp.Diff(map[string]int{"/people/c8000": 1, "/people/c8001": 1}, updatesPerContact(stack.People)); diff != "" {
+		t.Errorf("photos set per contact (-want +got):\n%s", diff)
+	}
+}
+
 // A journal that is not a regular file, or is too large, stops the run at
 // once with a clear error, instead of reading /dev/zero forever or hanging
 // on a FIFO.

@@ -55,6 +55,9 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
+	if *debug && res.Storage != "" {
+		fmt.Fprintf(stdout, "stored as %s\n", res.Storage)
+	}
 	fmt.Fprintf(stdout, "crop %v: %s\n", res.Crop, res.CropReason)
 	for _, f := range res.Faces {
 		fmt.Fprintf(stdout, "face %v %s\n", f.Box, describeFace(f))

@@ -112,3 +112,19 @@ func TestPreviewErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviewDebugHEIC checks that -debug says how a HEIC is stored: the
+// grid, the rotation and the colour.
+func TestPreviewDebugHEIC(t *testing.T) {
+	const iphone = "../../imaging/internal/heif/testdata/iphone-1000x700-irot3.heic"
+	out := filepath.Join(t.TempDir(), "contact.jpg")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"preview", "-size", "128", "-debug", iphone, out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr: %s", code, stderr.String())
+	}
+	for _, s := range []string{"HEIC 1000x700, orientation 6", "stored as grid of 2x2 tiles of 512x512, 4:2:0 8-bit, irot 3, colr nclx primaries 12", "contact.debug.jpg"} {
+		if !strings.Contains(stdout.String(), s) {
+			t.Errorf("stdout lacks %q:\n%s", s, stdout.String())
+		}
+	}
+}

@@ -33,6 +33,10 @@ func main() {
 	}
 	valid := gradientJPEG(80, 60)
 	validPNG := encodePNG(gradient(40, 30))
+	validHEIC, err := os.ReadFile("imaging/internal/heif/testdata/single-64x64-q30.heic")
+	if err != nil {
+		log.Fatal(err)
+	}
 	files := map[string][]byte{
 		"valid.jpg":            valid,
 		"valid.png":            validPNG,
@@ -44,6 +48,9 @@ func main() {
 		"archive.zip":          append([]byte("PK\x03\x04\x14\x00\x00\x00\x00\x00"), make([]byte, 40)...),
 		"photo.avif":           isoBMFF("avif"),
 		"photo.heic":           isoBMFF("heic"),
+		"valid.heic":           validHEIC,
+		"heic-truncated.heic":  validHEIC[:len(validHEIC)/2],
+		"heic-ispe-60000.heic": lyingISPE(validHEIC, 60000),
 		"truncated.jpg":        valid[:len(valid)/2],
 		"soi-only.jpg":         {0xff, 0xd8},
 		"bad-huffman.jpg":      corruptHuffman(valid),
@@ -122,6 +129,15 @@ func encodePNG(img image.Image) []byte {
 		log.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// lyingISPE makes the ispe property of a HEIC claim side×side pixels.
+func lyingISPE(heic []byte, side uint32) []byte {
+	out := append([]byte{}, heic...)
+	i := bytes.Index(out, []byte("ispe"))
+	binary.BigEndian.PutUint32(out[i+8:], side)
+	binary.BigEndian.PutUint32(out[i+12:], side)
+	return out
 }
 
 // isoBMFF is the start of an ISO base media file of the given brand, as
