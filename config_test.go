@@ -160,17 +160,3 @@ func TestLoadToolConfigNeedsNoTokenSecret(t *testing.T) {
 		t.Error("LoadToolConfig accepted an invalid PHOTO_SIZE")
 	}
 }
-
-func TestWords(t *testing.T) {
-	for in, want := range map[string]string{
-		"ContactNotFound": "contact not found",
-		"APIDisabled":     "api disabled",
-		"AuthRevoked":     "auth revoked",
-		"InvalidSecret":   "invalid secret",
-		"Unavailable":     "unavailable",
-	} {
-		if got := words(in); got != want {
-			t.Errorf("words(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -10,7 +10,9 @@
 // UpdateContactPhoto is the CloudEvent entry point for
 // google.cloud.storage.object.v1.finalized (legacy
 // google.storage.object.finalize events are converted by the functions
-// framework). UpdateContactPhotoWebhook is the HTTP entry point to the same
+// framework) and google.cloud.storage.object.v1.metadataUpdated: a failed
+// object whose contact or account metadata changes is run again, so that
+// fixing a typo in the metadata mends the failure. UpdateContactPhotoWebhook is the HTTP entry point to the same
 // pipeline, for signed requests that set or delete a photo or re-run an
 // object. Configuration comes from environment variables; see Config.
 //
@@ -31,7 +33,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -43,11 +44,14 @@ import (
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
 	"github.com/contactphoto/contactphoto/internal/membudget"
 	"github.com/contactphoto/contactphoto/people"
-	"github.com/contactphoto/contactphoto/tokens"
 )
 
-// FinalizedEventType is the CloudEvent type the function handles.
-const FinalizedEventType = "google.cloud.storage.object.v1.finalized"
+// The CloudEvent types the function handles: a new object generation, and
+// a change of a generation's metadata.
+const (
+	FinalizedEventType       = "google.cloud.storage.object.v1.finalized"
+	MetadataUpdatedEventType = "google.cloud.storage.object.v1.metadataUpdated"
+)
 
 // The names the functions are registered under: the entry points of a
 // deployment.
@@ -72,7 +76,7 @@ var defaultPipeline = sync.OnceValues(func() (*Pipeline, error) {
 	return NewPipeline(context.Background(), cfg, nil)
 })
 
-// UpdateContactPhoto handles a Cloud Storage object finalized event.
+// UpdateContactPhoto handles a Cloud Storage object event.
 func UpdateContactPhoto(ctx context.Context, e event.Event) error {
 	p, err := defaultPipeline()
 	if err != nil {
@@ -99,13 +103,18 @@ func (p *Pipeline) HandleEvent(ctx context.Context, e event.Event) error {
 	log := p.log.With("eventId", e.ID(), "eventType", e.Type())
 
 	// Event.
-	if e.Type() != FinalizedEventType {
-		log.Info("ignoring event of another type; the trigger should only send " + FinalizedEventType)
+	mode := runUpload
+	switch e.Type() {
+	case FinalizedEventType:
+	case MetadataUpdatedEventType:
+		mode = runChanged
+	default:
+		log.Info("ignoring event of another type; the triggers should only send " + FinalizedEventType + " and " + MetadataUpdatedEventType)
 		return nil
 	}
 	obj, err := decodeObjectEvent(e.Data())
 	if err != nil {
-		return p.finish(log, permanentf("bad event", "%w", err))
+		return p.finish(log, permanentf(ErrBadEvent, "%w", err))
 	}
 	log = log.With("bucket", obj.GetBucket(), "object", obj.GetName(), "generation", obj.GetGeneration())
 	if age := p.now().Sub(e.Time()); !e.Time().IsZero() && age > p.cfg.MaxEventAge {
@@ -113,7 +122,7 @@ func (p *Pipeline) HandleEvent(ctx context.Context, e event.Event) error {
 			"age", age.Round(time.Second).String(), "maxEventAge", p.cfg.MaxEventAge.String())
 		return nil
 	}
-	run, err := p.runObject(ctx, log, obj.GetBucket(), obj.GetName(), obj.GetGeneration(), obj.GetSize(), false)
+	run, err := p.runObject(ctx, log, obj.GetBucket(), obj.GetName(), obj.GetGeneration(), obj.GetSize(), mode)
 	if err == nil && run.Skipped != "" {
 		log.Info("skipped: " + run.Skipped)
 	}
@@ -147,12 +156,37 @@ type ObjectResult struct {
 // UpdateObject runs the pipeline on one stored object generation (0 means
 // the latest) as an upload event does, for tools that process objects that
 // were not just uploaded. A generation whose outcome is already recorded is
-// skipped. Permanent failures are recorded on the object and returned; see
-// IsPermanent.
-func (p *Pipeline) UpdateObject(ctx context.Context, bucket, name string, generation int64) (*ObjectResult, error) {
+// skipped, unless it failed and its contact or account metadata changed
+// since, or retryFailed is set and it failed. Permanent failures are
+// recorded on the object and returned; see IsPermanent.
+func (p *Pipeline) UpdateObject(ctx context.Context, bucket, name string, generation int64, retryFailed bool) (*ObjectResult, error) {
 	log := p.log.With("bucket", bucket, "object", name, "generation", generation)
-	return p.runObject(ctx, log, bucket, name, generation, 0, false)
+	mode := runBackfill
+	if retryFailed {
+		mode = runRetryFailed
+	}
+	return p.runObject(ctx, log, bucket, name, generation, 0, mode)
 }
+
+// runMode says which recorded outcomes make runObject skip a generation.
+type runMode int
+
+const (
+	// runUpload, for a new generation's event, skips any recorded outcome,
+	// so that a redelivered event does no work twice.
+	runUpload runMode = iota
+	// runChanged, for a metadata change, runs only a recorded failure
+	// whose inputs changed since. The function's own status writes change
+	// no input, so they never start a run.
+	runChanged
+	// runBackfill runs what has no outcome yet, and failures whose inputs
+	// changed.
+	runBackfill
+	// runRetryFailed runs everything but a recorded success.
+	runRetryFailed
+	// runForced runs whatever is recorded: an operator asked for it.
+	runForced
+)
 
 // UpdatePhoto sets a contact's photo from image bytes, through the same
 // imaging, token and People API steps as an upload.
@@ -163,10 +197,9 @@ func (p *Pipeline) UpdatePhoto(ctx context.Context, account string, ref people.C
 }
 
 // runObject is the pipeline for one stored object generation (0 means the
-// latest). Unless force is set, a generation whose outcome is already
-// recorded is skipped, so that a redelivered event does no work twice. The
-// outcome of the work is recorded on the object.
-func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name string, generation, sizeHint int64, force bool) (*ObjectResult, error) {
+// latest). mode says which recorded outcomes skip it. The outcome of the
+// work is recorded on the object.
+func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name string, generation, sizeHint int64, mode runMode) (*ObjectResult, error) {
 	// Object.
 	attrs, skip, err := p.currentGeneration(ctx, bucket, name, generation)
 	if err != nil || skip != "" {
@@ -186,10 +219,10 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 	if attrs, skip, err = p.currentGeneration(ctx, bucket, name, generation); err != nil || skip != "" {
 		return &ObjectResult{Skipped: skip}, err
 	}
-	if !force {
-		if done := p.cfg.alreadyDone(attrs); done != "" {
-			return &ObjectResult{Skipped: done}, nil
-		}
+	if skip := p.cfg.skipRecorded(attrs, mode); skip != "" {
+		return &ObjectResult{Skipped: skip}, nil
+	}
+	if mode == runUpload {
 		if prev, ok := p.recent.get(objectKey(bucket, name, generation)); ok {
 			// This instance did the work, but recording it failed; record
 			// it now instead of sending the photo again.
@@ -206,9 +239,9 @@ func (p *Pipeline) runObject(ctx context.Context, log *slog.Logger, bucket, name
 	var st status
 	switch {
 	case err == nil:
-		st = status{status: StatusUpdated, contact: run.Updated.ResourceName}
+		st = status{status: StatusUpdated, contact: run.Updated.ResourceName, inputs: p.cfg.inputsOf(attrs)}
 	case IsPermanent(err):
-		st = status{status: StatusFailedPrefix + FailureReason(err)}
+		st = status{status: StatusFailedPrefix + FailureReason(err), inputs: p.cfg.inputsOf(attrs)}
 	default:
 		return nil, err
 	}
@@ -294,7 +327,7 @@ type target struct {
 // size or the event's), and missing or malformed contact metadata.
 func (c *Config) targetOf(attrs *gcs.Object, sizeHint int64) (*target, error) {
 	if size := max(attrs.Size, sizeHint); size > c.MaxObjectBytes {
-		return nil, permanentf("object too large", "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, c.MaxObjectBytes)
+		return nil, permanentf(ErrObjectTooLarge, "object is %d bytes, over MAX_OBJECT_BYTES (%d)", size, c.MaxObjectBytes)
 	}
 	ref, err := c.contactOf(attrs.Name, attrs.Metadata)
 	if err != nil {
@@ -330,7 +363,7 @@ func (c *Config) contactOf(name string, metadata map[string]string) (people.Cont
 	if c.ContactFromFilename {
 		return people.ContactRefFromFilename(path.Base(name))
 	}
-	return people.ContactRef{}, permanentf("no contact",
+	return people.ContactRef{}, permanentf(ErrNoContact,
 		"object has no %q metadata naming the contact; upload it with --custom-metadata=%s=people/c1234567890",
 		c.ContactMetadataKey, c.ContactMetadataKey)
 }
@@ -354,7 +387,7 @@ func (p *Pipeline) updatePhotoWithin(ctx context.Context, log *slog.Logger, mem 
 	if _, ok := errors.AsType[*membudget.Error](err); ok {
 		return nil, memoryError(err) // the instance was too busy: retry
 	} else if err != nil {
-		return nil, permanentf("not a usable image", "%w", err)
+		return nil, err
 	}
 	log = log.With("photo", photoAttrs(len(data), img))
 
@@ -412,7 +445,7 @@ func photoAttrs(inputBytes int, r *imaging.Result) slog.Value {
 // less busy.
 func memoryError(err error) error {
 	if IsPermanent(err) {
-		return permanentf("too large for memory", "%w", err)
+		return permanentf(ErrTooLargeForMemory, "%w", err)
 	}
 	return err
 }
@@ -438,68 +471,6 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &pe) && pe.Permanent()
 }
 
-// permanentError is a failure of the input itself, found by this package.
-type permanentError struct {
-	reason string
-	err    error
-}
-
-func permanentf(reason, format string, args ...any) error {
-	return &permanentError{reason: reason, err: fmt.Errorf(format, args...)}
-}
-
-func (e *permanentError) Error() string   { return e.err.Error() }
-func (e *permanentError) Unwrap() error   { return e.err }
-func (e *permanentError) Permanent() bool { return true }
-
-// FailureReason gives a short reason for a failure, for the log and the
-// object's status: "invalid contact", "corrupt image", "auth revoked".
-func FailureReason(err error) string {
-	var (
-		fe  *imaging.FormatError
-		pe  *people.Error
-		te  *tokens.Error
-		ge  *gcs.Error
-		own *permanentError
-	)
-	switch {
-	case errors.As(err, &fe):
-		return "corrupt image"
-	case errors.Is(err, imaging.ErrUnsupportedFormat):
-		return "unsupported image format"
-	case errors.Is(err, imaging.ErrTooLarge):
-		return "image too large"
-	case errors.As(err, &pe) && pe.Kind == people.Rejected:
-		// A refusal this function does not know: the API's own words are
-		// the only useful reason.
-		return "rejected by the People API: " + truncate(strings.TrimSpace(pe.Message), 120)
-	case errors.As(err, &pe):
-		return words(pe.Kind.String())
-	case errors.As(err, &te):
-		return strings.ToLower(te.Kind.String())
-	case errors.As(err, &ge):
-		return "object " + ge.Kind.String()
-	case errors.As(err, &own):
-		return own.reason
-	}
-	return "failed"
-}
-
-// words turns a kind's CamelCase name into lower-case words, keeping
-// acronyms whole: "APIDisabled" becomes "api disabled".
-func words(camel string) string {
-	r := []rune(camel)
-	var b strings.Builder
-	for i, c := range r {
-		if i > 0 && unicode.IsUpper(c) &&
-			(unicode.IsLower(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1])) {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(unicode.ToLower(c))
-	}
-	return b.String()
-}
-
 // lookupMetadata finds a metadata value by key, ignoring case, as users type
 // metadata keys by hand. Two spellings of the key with different values are
 // refused rather than picked at random.
@@ -510,7 +481,7 @@ func lookupMetadata(m map[string]string, key string) (value string, found bool, 
 		}
 		v = strings.TrimSpace(v)
 		if found && v != value {
-			return "", false, permanentf("conflicting metadata",
+			return "", false, permanentf(ErrConflictingMetadata,
 				"object metadata has the key %q more than once, in different cases, with different values", key)
 		}
 		value, found = v, true

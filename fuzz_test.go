@@ -47,6 +47,7 @@ func FuzzEvent(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(FinalizedEventType, valid)
+	f.Add(MetadataUpdatedEventType, valid)
 	f.Add("google.cloud.storage.object.v1.deleted", valid)
 	f.Add("google.storage.object.finalize", valid)
 	for _, data := range []string{
@@ -67,6 +68,7 @@ func FuzzEvent(f *testing.F) {
 		`{"kind":"storage#object","bucket":"contact-photos","name":"` + string(make([]byte, 2000)) + `","generation":"1"}`,
 	} {
 		f.Add(FinalizedEventType, []byte(data))
+		f.Add(MetadataUpdatedEventType, []byte(data))
 	}
 	f.Fuzz(func(t *testing.T, typ string, data []byte) {
 		logs.reset()
@@ -88,7 +90,7 @@ func FuzzEvent(f *testing.F) {
 		if len(logged) > 1 {
 			t.Fatalf("event %q with data %q: logged %d errors, want at most 1", typ, data, len(logged))
 		}
-		if _, err := decodeObjectEvent(data); typ == FinalizedEventType && err != nil && len(logged) != 1 {
+		if _, err := decodeObjectEvent(data); (typ == FinalizedEventType || typ == MetadataUpdatedEventType) && err != nil && len(logged) != 1 {
 			t.Fatalf("event data %q is not a storage object (%v) but logged %d errors, want 1", data, err, len(logged))
 		}
 		if n := stack.People.Stats().Requests - before; n != 0 {

@@ -2,9 +2,13 @@ package contactphoto
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,13 +16,17 @@ import (
 )
 
 // The object metadata keys in which the function records what it did with
-// each generation. Writing metadata fires metadataUpdated, not finalized, so
-// it does not trigger the function again.
+// each generation. Writing them fires a metadataUpdated event, which starts
+// no run: StatusInputsKey shows that the inputs did not change.
 const (
 	StatusKey           = "contactphoto-status"     // "updated" or "failed: <reason>"
 	StatusGenerationKey = "contactphoto-generation" // the generation the status is about
 	StatusUpdatedKey    = "contactphoto-updated"    // RFC 3339 time of the outcome
 	StatusContactKey    = "contactphoto-contact"    // the contact's resource name
+	// StatusInputsKey holds a digest of the metadata the attempt used (the
+	// contact, account and email keys), so that a change of them can be
+	// told from any other metadata change.
+	StatusInputsKey = "contactphoto-inputs"
 )
 
 // StatusUpdated is the status recorded on an object whose photo was set;
@@ -32,18 +40,86 @@ const (
 type status struct {
 	status  string
 	contact string
+	inputs  string // inputsOf the attributes the attempt used
 }
 
-// alreadyDone reports the recorded outcome when attrs' generation has one.
-func (c *Config) alreadyDone(attrs *gcs.Object) string {
+// Recorded is what an object's metadata says about its live generation.
+type Recorded struct {
+	// Status is StatusUpdated, StatusFailedPrefix and a reason, or "" when
+	// no outcome is recorded for this generation.
+	Status string
+	// Contact is the contact whose photo was set.
+	Contact string
+	// InputsChanged reports that the contact, account or email metadata
+	// changed since the outcome was recorded. Outcomes recorded before the
+	// digest was kept report false.
+	InputsChanged bool
+	// Time is when the outcome was recorded.
+	Time time.Time
+}
+
+// RecordedStatus reads the outcome recorded for attrs' generation.
+func (c *Config) RecordedStatus(attrs *gcs.Object) Recorded {
+	md := attrs.Metadata
+	if md[StatusKey] == "" || md[StatusGenerationKey] != strconv.FormatInt(attrs.Generation, 10) {
+		return Recorded{}
+	}
+	r := Recorded{Status: md[StatusKey], Contact: md[StatusContactKey]}
+	r.Time, _ = time.Parse(time.RFC3339, md[StatusUpdatedKey])
+	if was := md[StatusInputsKey]; was != "" {
+		r.InputsChanged = was != c.inputsOf(attrs)
+	}
+	return r
+}
+
+// inputsOf digests the metadata that decides an attempt's target: the
+// contact, account and email keys in any case. Other metadata, such as
+// the status keys, does not change it.
+func (c *Config) inputsOf(attrs *gcs.Object) string {
+	var kv []string
+	for k, v := range attrs.Metadata {
+		for _, key := range []string{c.ContactMetadataKey, AccountMetadataKey, EmailMetadataKey} {
+			if strings.EqualFold(k, key) {
+				kv = append(kv, k+"\x00"+v)
+			}
+		}
+	}
+	slices.Sort(kv)
+	sum := sha256.Sum256([]byte(strings.Join(kv, "\x00\x00")))
+	return hex.EncodeToString(sum[:8])
+}
+
+// skipRecorded says why mode skips attrs' generation, given its recorded
+// outcome, or "" to run it.
+func (c *Config) skipRecorded(attrs *gcs.Object, mode runMode) string {
+	if mode == runForced {
+		return ""
+	}
 	if !c.StatusWriteback {
+		if mode == runChanged {
+			return "STATUS_WRITEBACK is off, so a change of the contact metadata cannot be told from other changes"
+		}
 		return ""
 	}
-	st := attrs.Metadata[StatusKey]
-	if st == "" || attrs.Metadata[StatusGenerationKey] != strconv.FormatInt(attrs.Generation, 10) {
+	rec := c.RecordedStatus(attrs)
+	_, failed := RecordedFailure(rec.Status)
+	switch {
+	case rec.Status == "" && mode == runChanged:
+		return "no outcome is recorded yet; the upload's own event sets the photo"
+	case rec.Status == "":
+		return ""
+	case mode == runUpload || !failed:
+		return "generation already processed (" + StatusKey + ": " + rec.Status + ")"
+	case mode == runRetryFailed:
+		return ""
+	case rec.InputsChanged:
+		return ""
+	case mode == runChanged && attrs.Metadata[StatusInputsKey] == "":
+		// Recorded by an earlier version, which kept no digest: run once
+		// more, and this time record one.
 		return ""
 	}
-	return "generation already processed (" + StatusKey + ": " + st + ")"
+	return "failed before (" + rec.Status + ") and its contact and account metadata have not changed since"
 }
 
 // maxStatusAttempts bounds the rounds of re-reading the object when someone
@@ -63,6 +139,9 @@ func (p *Pipeline) recordStatus(ctx context.Context, log *slog.Logger, attrs *gc
 	}
 	if st.contact != "" {
 		md[StatusContactKey] = st.contact
+	}
+	if st.inputs != "" {
+		md[StatusInputsKey] = st.inputs
 	}
 	obj := attrs
 	for attempt := 1; ; attempt++ {

@@ -25,8 +25,6 @@ import (
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
-	"github.com/contactphoto/contactphoto/gcs"
-	"github.com/contactphoto/contactphoto/imaging"
 	"github.com/contactphoto/contactphoto/internal/cloudlog"
 	"github.com/contactphoto/contactphoto/internal/membudget"
 	"github.com/contactphoto/contactphoto/people"
@@ -56,13 +54,6 @@ func UpdateContactPhotoWebhook(w http.ResponseWriter, r *http.Request) {
 // platform sets. A sender waits for the answer, so a request that cannot get
 // a People API slot soon is better answered 503 with Retry-After than held.
 const webhookDeadline = 60 * time.Second
-
-// Retry-After values: the People API's write quota is per minute; other
-// outages are usually brief.
-const (
-	retryAfterQuota       = 60 * time.Second
-	retryAfterUnavailable = 10 * time.Second
-)
 
 // The forms of webhook request.
 const (
@@ -208,7 +199,7 @@ func (p *Pipeline) webhookRerun(ctx context.Context, req *webhookRequest) (*webh
 		return nil, refuse(http.StatusForbidden, "bucket_not_allowed", "bucket %q is not in WEBHOOK_BUCKETS", req.bucket)
 	}
 	log := p.log.With("bucket", req.bucket, "object", req.name, "generation", req.generation)
-	run, err := p.runObject(ctx, log, req.bucket, req.name, req.generation, 0, true)
+	run, err := p.runObject(ctx, log, req.bucket, req.name, req.generation, 0, runForced)
 	if run != nil && run.Updated != nil {
 		if err != nil {
 			// The photo is set; only its record on the object is missing,
@@ -239,17 +230,10 @@ func (p *Pipeline) webhookSet(ctx context.Context, req *webhookRequest) (*webhoo
 
 // webhookDelete removes a contact's photo.
 func (p *Pipeline) webhookDelete(ctx context.Context, req *webhookRequest) (*webhookResponse, error) {
-	if err := p.checkToken(ctx, req.account); err != nil {
-		return nil, err
-	}
-	name, err := p.people.Resolve(ctx, req.account, req.contact)
+	name, err := p.DeletePhoto(ctx, req.account, req.contact)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.people.DeletePhoto(ctx, req.account, name); err != nil {
-		return nil, err
-	}
-	p.log.Info("contact photo deleted", "contact", name, "account", req.account)
 	return &webhookResponse{ResourceName: name, Status: "deleted"}, nil
 }
 
@@ -690,94 +674,54 @@ type webhookError struct {
 	retryAfter time.Duration
 }
 
-// classifyWebhookError is the one place that turns a failure into an HTTP
-// status. Failures of the request or of the photo it names are the
-// sender's to fix (4xx, with the adapter's own message); refusals by the
-// services behind the function are the operator's (502, with details only
-// in the log); transient failures are 503 with Retry-After.
+// classifyWebhookError turns a failure into the webhook's answer: the
+// request's own refusals here, everything else from the table of outcomes.
+// Failures of the request or of the photo it names are the sender's to fix
+// (4xx, with the adapter's own message); refusals by the services behind the
+// function are the operator's (502, with details only in the log);
+// transient failures are 503 with Retry-After.
 func classifyWebhookError(err error) *webhookError {
 	var (
-		re  *requestError
-		te  *tokens.Error
-		pe  *people.Error
-		ge  *gcs.Error
-		ke  *webhookKeyError
-		fe  *imaging.FormatError
-		own *permanentError
+		re *requestError
+		ke *webhookKeyError
 	)
-	e := func(status int, reason, message string) *webhookError {
-		return &webhookError{status: status, reason: reason, message: message}
-	}
-	upstream := func(service string) *webhookError {
-		return e(http.StatusBadGateway, "upstream_refused", fmt.Sprintf(
-			"%s refused the function (%s); the operator must fix the deployment, and the function's log says how",
-			service, FailureReason(err)))
-	}
-	unavailable := func(reason string, after time.Duration) *webhookError {
-		return &webhookError{status: http.StatusServiceUnavailable, reason: reason, retryAfter: after,
-			message: "a service behind the function is unavailable or busy; try again later"}
-	}
 	var me *membudget.Error
 	switch {
 	case errors.As(err, &re):
-		return e(re.status, re.reason, re.message)
-	case errors.As(err, &me):
-		if me.Permanent() {
-			return e(http.StatusRequestEntityTooLarge, "too_large", err.Error())
-		}
-		return unavailable("busy", retryAfterUnavailable)
+		return &webhookError{status: re.status, reason: re.reason, message: re.message}
+	case errors.As(err, &me) && me.Permanent():
+		return &webhookError{status: http.StatusRequestEntityTooLarge, reason: "too_large", message: err.Error()}
+	case me != nil:
+		return &webhookError{status: http.StatusServiceUnavailable, reason: "busy", retryAfter: retryAfterUnavailable,
+			message: "a service behind the function is unavailable or busy; try again later"}
 	case errors.Is(err, errBadSignature):
-		return e(http.StatusUnauthorized, "bad_signature", errBadSignature.Error())
-	case errors.As(err, &ke):
-		if ke.Permanent() {
-			return e(http.StatusInternalServerError, "misconfigured", "the webhook key cannot be used; the function's log says why")
-		}
-		return unavailable("unavailable", retryAfterUnavailable)
-	case errors.As(err, &fe), errors.Is(err, imaging.ErrUnsupportedFormat), errors.Is(err, imaging.ErrTooLarge):
-		return e(http.StatusUnprocessableEntity, "unusable_image", err.Error())
-	// The token store's verdict comes first: the People client passes
-	// credential failures through, wrapped.
-	case errors.As(err, &te):
-		switch te.Kind {
-		case tokens.UnknownAccount:
-			return e(http.StatusBadRequest, "unknown_account", err.Error())
-		case tokens.Unavailable:
-			return unavailable("unavailable", retryAfterUnavailable)
-		}
-		return upstream("Google's OAuth or Secret Manager")
-	case errors.As(err, &pe):
-		switch pe.Kind {
-		case people.InvalidContact:
-			return e(http.StatusBadRequest, "invalid_contact", err.Error())
-		case people.ContactNotFound:
-			return e(http.StatusNotFound, "contact_not_found", err.Error())
-		case people.AmbiguousContact:
-			return e(http.StatusConflict, "ambiguous_contact", err.Error())
-		case people.InvalidPhoto:
-			return e(http.StatusUnprocessableEntity, "unusable_image", err.Error())
-		case people.QuotaExhausted:
-			return unavailable("quota_exhausted", retryAfterQuota)
-		case people.Unavailable:
-			return unavailable("unavailable", retryAfterUnavailable)
-		}
-		return upstream("the People API")
-	case errors.As(err, &ge):
-		switch ge.Kind {
-		case gcs.NotFound:
-			return e(http.StatusNotFound, "object_not_found", err.Error())
-		case gcs.TooLarge:
-			return e(http.StatusUnprocessableEntity, "unusable_object", err.Error())
-		case gcs.PermissionDenied:
-			return upstream("Cloud Storage")
-		}
-		return unavailable("unavailable", retryAfterUnavailable)
-	case errors.As(err, &own):
-		// The object's metadata or size, found by the pipeline.
-		return e(http.StatusUnprocessableEntity, "unusable_object", err.Error())
-	case IsPermanent(err):
-		return e(http.StatusInternalServerError, "internal", "the request failed; the function's log says why")
+		return &webhookError{status: http.StatusUnauthorized, reason: "bad_signature", message: errBadSignature.Error()}
+	case errors.As(err, &ke) && ke.Permanent():
+		return &webhookError{status: http.StatusInternalServerError, reason: "misconfigured", message: "the webhook key cannot be used; the function's log says why"}
 	}
-	return unavailable("unavailable", retryAfterUnavailable)
+	o := OutcomeOf(err)
+	we := &webhookError{status: o.HTTPStatus, reason: o.Code, message: err.Error(), retryAfter: o.RetryAfter}
+	switch {
+	case o.Retry:
+		we.message = "a service behind the function is unavailable or busy; try again later"
+	case o.Code == "upstream_refused":
+		we.message = fmt.Sprintf("%s refused the function (%s); the operator must fix the deployment, and the function's log says how",
+			upstreamService(err), o.Reason)
+	case o.HTTPStatus >= 500:
+		we.message = "the request failed; the function's log says why"
+	}
+	return we
+}
+
+// upstreamService names the service behind an operator's failure.
+func upstreamService(err error) string {
+	switch {
+	case errors.As(err, new(*tokens.Error)):
+		return "Google's OAuth or Secret Manager"
+	case errors.As(err, new(*people.Error)):
+		return "the People API"
+	}
+	return "Cloud Storage"
 }
 
 func writeWebhookError(w http.ResponseWriter, e *webhookError) {

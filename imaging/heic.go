@@ -135,6 +135,25 @@ func (h *heicImage) describe(f int) string {
 // loadHEIC is load for HEIC: the container is read once for the geometry,
 // the colour and the tiles, and the decode acquires its peak (heicPeak)
 // from the memory budget first. release gives it back.
+// openHEICWithin reads a HEIC file's container and refuses, before any tile
+// is decoded, an image over the settings' budgets. Tiles are decoded one at a
+// time and reduced at once, so only the reduced image is held whole: the
+// budget is that of JPEG. A single coded image is held whole while it is
+// decoded.
+func openHEICWithin(data []byte, s settings) (*heicImage, error) {
+	h, err := openHEIC(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPixels(h.crop.Dx(), h.crop.Dy(), h.img.Width, h.img.Height, s.maxPixels); err != nil {
+		return nil, err
+	}
+	if err := checkPixels(h.tileW, h.tileH, h.tileW, h.tileH, s.maxFull); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
 func loadHEIC(data []byte, s settings) (src *source, release func(), err error) {
 	defer func() { // after recoverDecoder, which may turn a panic into err
 		if err != nil && release != nil {
@@ -143,20 +162,11 @@ func loadHEIC(data []byte, s settings) (src *source, release func(), err error) 
 		}
 	}()
 	defer recoverDecoder(formatHEIC, &err)
-	h, err := openHEIC(data)
+	h, err := openHEICWithin(data, s)
 	if err != nil {
 		return nil, nil, err
 	}
 	w, ht := h.crop.Dx(), h.crop.Dy()
-	// Tiles are decoded one at a time and reduced at once, so only the
-	// reduced image is held whole: the budget is that of JPEG. A single
-	// coded image is held whole while it is decoded.
-	if err := checkPixels(w, ht, h.img.Width, h.img.Height, s.maxPixels); err != nil {
-		return nil, nil, err
-	}
-	if err := checkPixels(h.tileW, h.tileH, h.tileW, h.tileH, s.maxFull); err != nil {
-		return nil, nil, err
-	}
 	f := max(1, min(w, ht)/minDecodedShort(s, w, ht))
 	release, err = s.acquire(h.peak(f)+renderBytes(s), fmt.Sprintf("this %dx%d HEIC", w, ht))
 	if err != nil {

@@ -46,25 +46,11 @@ func load(data []byte, s settings) (_ *source, release func(), err error) {
 	if format == formatHEIC {
 		return loadHEIC(data, s)
 	}
-	h, err := decodeConfig(format, data)
+	h, err := checkHeader(format, data, s)
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg := h.Config
-	limit := s.maxFull
-	if format == formatJPEG || format == formatPNG && !h.png.interlaced {
-		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG and decodePNG
-	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
-		return nil, nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
-	}
-	if format == formatJPEG {
-		// Each progressive scan is a pass over the whole image; a small
-		// crafted file can hold thousands. Encoders write about ten.
-		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
-			return nil, nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
-		}
-	}
 	exif, err := findExif(format, data)
 	if err != nil {
 		return nil, nil, err
@@ -101,6 +87,32 @@ func load(data []byte, s settings) (_ *source, release func(), err error) {
 		src.curves, src.conv = profileConversion(profile)
 	}
 	return src, release, nil
+}
+
+// checkHeader reads the header of data, in a format other than HEIC, and
+// refuses, before any pixel is decoded, an image whose decoding would cost
+// more than the settings allow.
+func checkHeader(format string, data []byte, s settings) (*header, error) {
+	h, err := decodeConfig(format, data)
+	if err != nil {
+		return nil, err
+	}
+	cfg := h.Config
+	limit := s.maxFull
+	if format == formatJPEG || format == formatPNG && !h.png.interlaced {
+		limit = s.maxPixels // decoded at the reduced size; see decodeJPEG and decodePNG
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > limit {
+		return nil, tooLargef("%dx%d is %d pixels, over the limit of %d", cfg.Width, cfg.Height, px, limit)
+	}
+	if format == formatJPEG {
+		// Each progressive scan is a pass over the whole image; a small
+		// crafted file can hold thousands. Encoders write about ten.
+		if n := countJPEGScans(data, maxJPEGScans); n > maxJPEGScans {
+			return nil, tooLargef("the JPEG has more than %d scans", maxJPEGScans)
+		}
+	}
+	return h, nil
 }
 
 // minDecodedShort is the shortest the decoded image's shorter side may be

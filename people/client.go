@@ -629,8 +629,11 @@ func (c *Client) search(ctx context.Context, a *accountState, svc *peopleapi.Ser
 			return matches, nil
 		}
 		// A contact added or changed since the cache last refreshed is not
-		// in it yet: refresh it and look again while the budget allows.
-		if c.clock.Now().Add(c.searchDelay).After(deadline) {
+		// in it yet: refresh it and look again while the budget allows. The
+		// first miss always earns one refresh, however long the first round
+		// took (pacing, retries): only a search made after a warm-up sent
+		// since the first miss can tell that the contact is missing.
+		if round > 1 && c.clock.Now().Add(c.searchDelay).After(deadline) {
 			return nil, &Error{Kind: ContactNotFound, Op: opResolve, Account: a.name, Contact: email,
 				detail: fmt.Sprintf("no contact has the email address %s (searched %d times over %s, refreshing the search cache each time); add it to the contact or name the contact by resource name",
 					email, round, c.clock.Now().Sub(start).Round(time.Second))}

@@ -32,7 +32,7 @@ const authorizeUsage = "--client-secret client_secret.json (--secret projects/P/
 // version of a Secret Manager secret, or a file.
 func runAuthorize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("authorize", authorizeUsage,
-		"contactphoto authorize --client-secret client_secret.json --secret projects/my-project/secrets/contacts-token", stderr)
+		"contactphoto authorize --client-secret client_secret.json --secret projects/my-project/secrets/contacts-token", stdout)
 	clientSecret := fs.String("client-secret", "", "the OAuth client's `file`, downloaded from the console (a Desktop app client)")
 	secret := fs.String("secret", "", "store the credentials as a new version of this `secret`, projects/P/secrets/S, creating it if missing")
 	out := fs.String("out", "", "write the credentials to this `file` (mode 0600) instead")

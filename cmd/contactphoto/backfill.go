@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,11 +22,11 @@ import (
 
 	"github.com/contactphoto/contactphoto"
 	"github.com/contactphoto/contactphoto/gcs"
+	"github.com/contactphoto/contactphoto/imaging"
 	"github.com/contactphoto/contactphoto/people"
-	"github.com/contactphoto/contactphoto/tokens"
 )
 
-const backfillUsage = "[--dry-run] [--workers N] [--writes-per-minute N] [--token-file FILE | --secret SECRET] [--account NAME] gs://BUCKET[/PREFIX] | DIR"
+const backfillUsage = "[--dry-run] [--retry-failed] [--backup DIR] [--json] [--workers N] [--writes-per-minute N] [--token-file FILE | --secret SECRET] [--account NAME] gs://BUCKET[/PREFIX] | DIR"
 
 const backfillExample = "contactphoto backfill --dry-run gs://my-contact-photos/team/\n" +
 	"  contactphoto backfill gs://my-contact-photos/team/\n" +
@@ -50,9 +52,12 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // backfillCommand is runBackfill with the source of the second interrupt,
 // which abandons the photos in flight, as a parameter.
 func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Writer, again func(done <-chan struct{}) <-chan struct{}) (err error) {
-	fs := newFlagSet("backfill", backfillUsage, backfillExample, stderr)
+	fs := newFlagSet("backfill", backfillUsage, backfillExample, stdout)
 	tf := addToolFlags(fs)
-	dryRun := fs.Bool("dry-run", false, "show what would be done, without setting photos or recording anything")
+	dryRun := fs.Bool("dry-run", false, "check every photo and contact without setting photos or recording anything (reads the photos, and looks the contacts up when there are credentials)")
+	retryFailed := fs.Bool("retry-failed", false, "also try again the photos whose failure is recorded, as after fixing the credentials (a failure whose file, contact or metadata changed is tried again anyway)")
+	backup := fs.String("backup", "", "save each contact's current photo in this `folder` before replacing it, so that 'contactphoto backfill FOLDER' undoes the run")
+	jsonOut := fs.Bool("json", false, "print JSON lines even on a terminal")
 	workers := fs.Int("workers", defaultWorkers, "photos prepared at once; each account's writes stay one at a time, paced")
 	wpm := fs.Int("writes-per-minute", 0, "photo writes per account per minute; 0 means $PEOPLE_WRITES_PER_MINUTE, else 50")
 	account := fs.String("account", "", "for a DIR: the account `name` in ACCOUNTS whose contacts to update (objects name theirs in metadata)")
@@ -70,6 +75,9 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	target := fs.Arg(0)
 	isBucket := strings.HasPrefix(target, "gs://")
+	if *backup != "" && *dryRun {
+		return usagef("--backup saves the photos a run replaces; a dry run replaces none")
+	}
 	if isBucket && *account != "" {
 		return usagef("--account is for a DIR; objects name their account in their %q metadata", contactphoto.AccountMetadataKey)
 	}
@@ -97,7 +105,7 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		if !cfg.StatusWriteback {
 			fmt.Fprintf(stderr, "warning: STATUS_WRITEBACK is off, so outcomes are not recorded and a second run sets every photo again\n")
 		}
-		src = &bucketSource{bucket: bucket, prefix: prefix, cfg: cfg, creds: creds}
+		src = &bucketSource{bucket: bucket, prefix: prefix, cfg: cfg, creds: creds, retryFailed: *retryFailed}
 	} else {
 		fi, err := os.Stat(target)
 		if err != nil || !fi.IsDir() {
@@ -115,23 +123,31 @@ func backfillCommand(ctx context.Context, args []string, stdout, stderr io.Write
 				err = fmt.Errorf("close the journal: %w", cerr)
 			}
 		}()
-		src = &dirSource{dir: target, account: *account, cfg: cfg, state: state}
+		src = &dirSource{dir: target, account: *account, cfg: cfg, state: state, retryFailed: *retryFailed}
 	}
 
-	rep := newReporter(stdout, stderr)
+	rep := newReporter(stdout, stderr, *jsonOut)
 	log := tf.logger(rep.logWriter())
 	b := &backfill{src: src, workers: *workers, dryRun: *dryRun, rep: rep, creds: creds,
 		itemTimeout: 5*time.Minute + time.Duration(*workers)*time.Minute/time.Duration(cfg.WritesPerMinute)}
-	if !*dryRun {
+	if *backup != "" {
+		if b.backup, err = newBackup(*backup); err != nil {
+			return err
+		}
+	}
+	// A dry run reads the photos and, with credentials, looks the contacts
+	// up; without credentials it checks the photos only.
+	if !*dryRun || creds.any() {
 		if err := creds.open(ctx, log); err != nil {
 			return err
 		}
-		p, err := newPipeline(ctx, cfg, creds, log)
-		if err != nil {
-			return err
-		}
-		src.use(p)
 	}
+	p, err := newPipeline(ctx, cfg, creds, log)
+	if err != nil {
+		return err
+	}
+	src.use(p)
+	b.p, b.imaging = p, &cfg.Imaging
 
 	// A first interrupt (ctx) stops taking new photos and lets those in
 	// flight finish; a second abandons them.
@@ -192,7 +208,8 @@ type item struct {
 	// From planning.
 	contact people.ContactRef
 	account string
-	failing bool // fails before any account is used; the pipeline records why
+	failing bool   // fails before any account is used; the pipeline records why
+	recheck string // a recorded failure of the contact: tried only if the contact now exists
 
 	skip string // why the listing already knows to skip it
 }
@@ -205,8 +222,10 @@ type source interface {
 	// outcome (a skip, a failure, or in a dry run what would happen), or
 	// nil when the photo must be processed.
 	plan(it *item, dryRun bool) *result
+	// read returns the photo's bytes.
+	read(ctx context.Context, it *item) ([]byte, error)
 	// process sets the photo, or finds it needs nothing.
-	process(ctx context.Context, it *item) result
+	process(ctx context.Context, it *item, backup *backup) result
 	// use gives the source the pipeline; dry runs have none.
 	use(p *contactphoto.Pipeline)
 }
@@ -219,15 +238,23 @@ type backfill struct {
 	rep         reporter
 	creds       *credentials
 	itemTimeout time.Duration
+	backup      *backup
 
-	mu sync.Mutex // keeps the reported counts in the order of the lines
-	t  *tally
+	p       *contactphoto.Pipeline
+	imaging *imaging.Options
+
+	mu          sync.Mutex // keeps the reported counts in the order of the lines
+	t           *tally
+	wouldUpdate []result // a dry run's, to find photos for one contact
 }
 
 // finish counts a photo's outcome and reports it.
 func (b *backfill) finish(r result, worked bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if r.Outcome == outWouldUpdate {
+		b.wouldUpdate = append(b.wouldUpdate, r)
+	}
 	b.rep.item(r, b.t.add(r, worked))
 }
 
@@ -242,6 +269,8 @@ type summary struct {
 	PerMinute  float64        `json:"photos_per_minute"`
 	Failures   []group        `json:"failures,omitempty"`
 	Skips      map[string]int `json:"skipped_by_reason,omitempty"`
+	// SameContact lists the photos that name one contact.
+	SameContact []sameContactGroup `json:"same_contact,omitempty"`
 }
 
 func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
@@ -274,11 +303,12 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 			todo = append(todo, it)
 		}
 	}
-	if b.dryRun {
-		if s := t.snapshot(); s.WouldFail > 0 {
-			return fmt.Errorf("%d of %d photos would fail", s.WouldFail, s.Total)
+	if !b.dryRun {
+		// Two photos for one contact: both are sent, and the last one
+		// stays. Say so before the run, not after.
+		for _, g := range sameContact(todo) {
+			b.rep.note(fmt.Sprintf("warning: %d photos name %s: %s; only the last one sent stays", len(g.Names), g.Contact, strings.Join(g.Names, ", ")))
 		}
-		return nil
 	}
 	if err := b.checkAccounts(ctx, todo); err != nil {
 		s.NotStarted = len(todo)
@@ -286,6 +316,10 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 		return err
 	}
 	t.start()
+	process := func(ctx context.Context, it *item) result { return b.src.process(ctx, it, b.backup) }
+	if b.dryRun {
+		process = b.check
+	}
 
 	// Dispatch stops on an interrupt or when a failure would repeat for
 	// every photo; the work itself only stops when abandoned, so that a
@@ -310,7 +344,7 @@ func (b *backfill) run(ctx context.Context, abandon <-chan struct{}) error {
 		wg.Go(func() {
 			for it := range queue {
 				ictx, cancel := context.WithTimeout(work, b.itemTimeout)
-				r := b.src.process(ictx, it)
+				r := process(ictx, it)
 				cancel()
 				if work.Err() != nil && r.Outcome == outFailed && !r.Final {
 					r.Reason = "abandoned"
@@ -346,7 +380,15 @@ feed:
 	s.NotStarted = len(todo) - started
 
 	c := t.snapshot()
+	if b.dryRun {
+		s.SameContact = b.sameContact()
+		for _, g := range s.SameContact {
+			b.rep.note(fmt.Sprintf("warning: %d photos name %s: %s; a run sends them all, and only the last one stays", len(g.Names), g.Contact, strings.Join(g.Names, ", ")))
+		}
+	}
 	switch {
+	case b.dryRun && c.WouldFail+c.Failed > 0:
+		return fmt.Errorf("%d of %d photos would fail", c.WouldFail+c.Failed, c.Total)
 	case halted != nil: // wg.Wait orders the write before this read
 		s.Stopped = halted.Error()
 		return halted
@@ -361,11 +403,12 @@ feed:
 
 // checkAccounts gets a token for every account the photos need before any
 // photo is touched, so that bad credentials stop the run instead of
-// failing (and, for a bucket, recording) every photo.
+// failing (and, for a bucket, recording) every photo. A dry run checks the
+// accounts it has credentials for.
 func (b *backfill) checkAccounts(ctx context.Context, todo []*item) error {
 	seen := map[string]bool{}
 	for _, it := range todo {
-		if it.failing || seen[it.account] {
+		if it.failing || seen[it.account] || b.dryRun && !b.creds.usable(it.account) {
 			continue
 		}
 		seen[it.account] = true
@@ -376,28 +419,89 @@ func (b *backfill) checkAccounts(ctx context.Context, todo []*item) error {
 	return nil
 }
 
+// check is a dry run's work on a photo: it reads the photo and its header,
+// and looks the contact up when there are credentials, writing nothing.
+func (b *backfill) check(ctx context.Context, it *item) result {
+	r := result{Name: it.name, Contact: it.contact.String(), Account: it.account, Outcome: outWouldUpdate}
+	wouldFail := func(err error) result {
+		r = failure(r, err)
+		if contactphoto.IsPermanent(err) {
+			r.Outcome = outWouldFail
+		}
+		return r
+	}
+	data, err := b.src.read(ctx, it)
+	if err != nil {
+		return wouldFail(err)
+	}
+	if _, err := imaging.DecodeConfig(bytes.NewBuffer(data), b.imaging); err != nil {
+		return wouldFail(err)
+	}
+	if !b.creds.usable(it.account) {
+		r.Note = "contact not looked up: no credentials"
+		return r
+	}
+	name, err := b.p.FindContact(ctx, it.account, it.contact)
+	if err != nil {
+		return wouldFail(err)
+	}
+	r.Contact = name
+	return r
+}
+
+// sameContactGroup is the photos that name one contact.
+type sameContactGroup struct {
+	Contact string   `json:"contact"`
+	Account string   `json:"account,omitempty"`
+	Names   []string `json:"names"`
+}
+
+// sameContact groups the items that name one contact, as planned.
+func sameContact(items []*item) []sameContactGroup {
+	byContact := map[[2]string][]string{}
+	var order [][2]string
+	for _, it := range items {
+		if it.failing || it.contact == (people.ContactRef{}) {
+			continue
+		}
+		k := [2]string{it.account, strings.ToLower(it.contact.String())}
+		if byContact[k] == nil {
+			order = append(order, k)
+		}
+		byContact[k] = append(byContact[k], it.name)
+	}
+	var gs []sameContactGroup
+	for _, k := range order {
+		if names := byContact[k]; len(names) > 1 {
+			gs = append(gs, sameContactGroup{Contact: k[1], Account: k[0], Names: names})
+		}
+	}
+	return gs
+}
+
+// sameContact groups the photos a dry run found would go to one contact,
+// by the contact they resolved to.
+func (b *backfill) sameContact() []sameContactGroup {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var items []*item
+	for _, r := range b.wouldUpdate {
+		ref, _ := people.ParseContactRef(r.Contact)
+		items = append(items, &item{name: r.Name, account: r.Account, contact: ref})
+	}
+	slices.SortFunc(items, func(a, b *item) int { return strings.Compare(a.name, b.name) })
+	return sameContact(items)
+}
+
 // failure describes a failed photo.
 func failure(r result, err error) result {
 	r.Outcome = outFailed
 	r.Reason = contactphoto.FailureReason(err)
 	r.Error = err.Error()
-	r.halt = systemic(err)
+	// The credentials or the API project, not the photo, are at fault:
+	// every further photo would fail the same way.
+	r.halt = contactphoto.OutcomeOf(err).Halts()
 	return r
-}
-
-// systemic reports whether err would repeat for every photo of the run:
-// the credentials or the API project, not the photo, are at fault.
-func systemic(err error) bool {
-	if pe, ok := errors.AsType[*people.Error](err); ok {
-		switch pe.Kind {
-		case people.AuthRevoked, people.APIDisabled, people.PermissionDenied:
-			return true
-		}
-	}
-	if te, ok := errors.AsType[*tokens.Error](err); ok {
-		return te.Permanent()
-	}
-	return false
 }
 
 // bucketSource backfills the objects under a prefix of a bucket.
@@ -405,6 +509,7 @@ type bucketSource struct {
 	bucket, prefix string
 	cfg            *contactphoto.Config
 	creds          *credentials
+	retryFailed    bool
 	p              *contactphoto.Pipeline
 }
 
@@ -429,7 +534,7 @@ func (s *bucketSource) list(ctx context.Context) ([]*item, error) {
 
 func (s *bucketSource) plan(it *item, dryRun bool) *result {
 	r := result{Name: it.name}
-	plan, err := s.cfg.PlanObject(it.obj)
+	plan, err := s.cfg.PlanObject(it.obj, s.retryFailed)
 	switch {
 	case err != nil && dryRun:
 		r = failure(r, err)
@@ -439,34 +544,38 @@ func (s *bucketSource) plan(it *item, dryRun bool) *result {
 		// The pipeline fails it the same way, and records that.
 		it.failing = true
 		return nil
-	case plan.Recorded != "":
+	case plan.Skip != "":
 		r.Outcome = outSkipped
-		r.Reason = recordedReason(plan.Recorded)
+		r.Reason = recordedReason(plan.Recorded.Status)
 		return &r
 	}
 	it.contact, it.account = plan.Contact, plan.Account
 	r.Contact, r.Account = plan.Contact.String(), plan.Account
-	if !s.creds.has(plan.Account) {
+	if !s.creds.has(plan.Account) && !dryRun {
 		// The tool's own credentials are at fault, not the object: nothing
 		// is recorded, so that a run with them does it.
 		r.Outcome = outFailed
-		if dryRun {
-			r.Outcome = outWouldFail
-		}
 		r.Reason = "no credentials"
 		r.Error = s.creds.missing(plan.Account)
-		return &r
-	}
-	if dryRun {
-		r.Outcome = outWouldUpdate
 		return &r
 	}
 	return nil
 }
 
-func (s *bucketSource) process(ctx context.Context, it *item) result {
+func (s *bucketSource) read(ctx context.Context, it *item) ([]byte, error) {
+	return s.p.ReadObject(ctx, it.obj)
+}
+
+func (s *bucketSource) process(ctx context.Context, it *item, bk *backup) result {
 	r := result{Name: it.name, Contact: it.contact.String(), Account: it.account}
-	res, err := s.p.UpdateObject(ctx, s.bucket, it.obj.Name, it.obj.Generation)
+	if bk != nil && !it.failing {
+		if err := bk.save(ctx, s.p, it.account, it.contact); err != nil && !contactphoto.IsPermanent(err) {
+			return failure(r, err)
+		}
+		// A permanent failure (no such contact, revoked token) fails the
+		// update the same way, which records it; nothing is replaced.
+	}
+	res, err := s.p.UpdateObject(ctx, s.bucket, it.obj.Name, it.obj.Generation, s.retryFailed)
 	switch {
 	case err != nil:
 		r = failure(r, err)
@@ -493,11 +602,12 @@ func recordedReason(status string) string {
 // dirSource backfills the photo files in a folder and its subfolders,
 // taking each contact from the file name.
 type dirSource struct {
-	dir     string
-	account string
-	cfg     *contactphoto.Config
-	state   *dirState
-	p       *contactphoto.Pipeline
+	dir         string
+	account     string
+	cfg         *contactphoto.Config
+	state       *dirState
+	retryFailed bool
+	p           *contactphoto.Pipeline
 }
 
 // dirFile is a photo file as listed.
@@ -575,25 +685,44 @@ func (s *dirSource) plan(it *item, dryRun bool) *result {
 		return &r
 	}
 	f := it.file
+	// A recorded outcome holds while the file is unchanged: a misnamed file
+	// is reported once, not recorded again on every run.
+	if rec, ok := s.state.lookup(f.rel); ok && rec.Account == s.account && rec.Size == f.size && rec.ModTime.Equal(f.modTime) {
+		r.Contact = rec.Contact
+		reason, failed := contactphoto.RecordedFailure(rec.Outcome)
+		switch {
+		case !failed:
+			r.Outcome = outSkipped
+			r.Reason = recordedReason(rec.Outcome)
+			return &r
+		case s.retryFailed:
+		case contactRecheck(reason):
+			// The contact may have been added or fixed since: look it up
+			// again, and send the photo only if it is found.
+			it.recheck = reason
+		default:
+			r.Outcome = outSkipped
+			r.Reason = recordedReason(rec.Outcome)
+			return &r
+		}
+	}
 	ref, err := people.ContactRefFromFilename(f.rel)
 	if err != nil {
 		return s.planned(r, f, "", err, dryRun)
 	}
 	it.contact, it.account = ref, s.account
 	r.Contact = ref.String()
-	if rec, ok := s.state.lookup(f.rel); ok && rec.Account == s.account && rec.Size == f.size && rec.ModTime.Equal(f.modTime) {
-		r.Outcome = outSkipped
-		r.Reason = recordedReason(rec.Outcome)
-		return &r
-	}
 	if f.size > s.cfg.MaxObjectBytes {
-		return s.planned(r, f, "", fmt.Errorf("%s is %d bytes, %w (%d)", f.rel, f.size, errTooLarge, s.cfg.MaxObjectBytes), dryRun)
-	}
-	if dryRun {
-		r.Outcome = outWouldUpdate
-		return &r
+		return s.planned(r, f, "", fmt.Errorf("%s is %d bytes, over MAX_OBJECT_BYTES (%d): %w", f.rel, f.size, s.cfg.MaxObjectBytes, errTooLarge), dryRun)
 	}
 	return nil
+}
+
+// contactRecheck reports whether a recorded failure is about the contact
+// the file names, which can change without the file changing.
+func contactRecheck(reason string) bool {
+	o, ok := contactphoto.LookupOutcome(reason)
+	return ok && (o.Code == "contact_not_found" || o.Code == "ambiguous_contact")
 }
 
 // planned is a failure found while planning, recorded unless in a dry run.
@@ -609,11 +738,7 @@ func (s *dirSource) planned(r result, f *dirFile, sum string, err error, dryRun 
 // the next run skips the file until it changes.
 func (s *dirSource) failed(r result, f *dirFile, sum string, err error, record bool) result {
 	r = failure(r, err)
-	if errors.Is(err, errTooLarge) {
-		r.Reason = "too large"
-	}
-	permanent := contactphoto.IsPermanent(err) || errors.Is(err, errTooLarge)
-	if permanent && record {
+	if contactphoto.IsPermanent(err) && record {
 		r.Final = true
 		if rerr := s.record(f, sum, contactphoto.StatusFailedPrefix+r.Reason, ""); rerr != nil {
 			r.Final = false
@@ -628,9 +753,25 @@ func (s *dirSource) record(f *dirFile, sum, outcome, contact string) error {
 		Account: s.account, Outcome: outcome, Contact: contact, Time: time.Now().UTC()})
 }
 
-func (s *dirSource) process(ctx context.Context, it *item) result {
+func (s *dirSource) read(ctx context.Context, it *item) ([]byte, error) {
+	return readPhoto(it.file.path, s.cfg.MaxObjectBytes)
+}
+
+func (s *dirSource) process(ctx context.Context, it *item, bk *backup) result {
 	f := it.file
 	r := result{Name: it.name, Contact: it.contact.String(), Account: s.account}
+	if it.recheck != "" {
+		name, err := s.p.FindContact(ctx, s.account, it.contact)
+		if err != nil && contactphoto.FailureReason(err) == it.recheck {
+			r.Outcome = outSkipped
+			r.Reason = recordedReason(contactphoto.StatusFailedPrefix+it.recheck) + " (looked up again)"
+			return r
+		}
+		if err != nil {
+			return s.failed(r, f, "", err, true)
+		}
+		r.Contact = name
+	}
 	data, err := readPhoto(f.path, s.cfg.MaxObjectBytes)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
@@ -640,8 +781,10 @@ func (s *dirSource) process(ctx context.Context, it *item) result {
 	}
 	h := sha256.Sum256(data)
 	sum := hex.EncodeToString(h[:])
-	// A file copied or touched keeps its content: no need to send it again.
-	if rec, ok := s.state.lookup(f.rel); ok && rec.Account == s.account && rec.SHA256 == sum {
+	// A file copied or touched keeps its content: a photo already set need
+	// not be sent again. A failure is tried again: touching the file is how
+	// to ask for that.
+	if rec, ok := s.state.lookup(f.rel); ok && rec.Account == s.account && rec.SHA256 == sum && rec.Outcome == contactphoto.StatusUpdated {
 		rec.Size, rec.ModTime = f.size, f.modTime
 		r.Outcome = outSkipped
 		r.Reason = recordedReason(rec.Outcome)
@@ -649,6 +792,11 @@ func (s *dirSource) process(ctx context.Context, it *item) result {
 			return failure(r, err)
 		}
 		return r
+	}
+	if bk != nil {
+		if err := bk.save(ctx, s.p, s.account, it.contact); err != nil && !contactphoto.IsPermanent(err) {
+			return failure(r, err)
+		}
 	}
 	upd, err := s.p.UpdatePhoto(ctx, s.account, it.contact, data)
 	if err != nil {

@@ -28,7 +28,7 @@ import (
 var samples embed.FS
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "[-out DIR]", "contactphoto demo -out demo-output", stderr)
+	fs := newFlagSet("demo", "[-out DIR]", "contactphoto demo -out demo-output", stdout)
 	out := fs.String("out", "demo-output", "folder for the photos the People API received, and the function's log")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/contactphoto/contactphoto"
 	"github.com/contactphoto/contactphoto/imaging"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -23,17 +24,28 @@ import (
 // crop, small enough to open anywhere.
 const debugEdge = 1024
 
+// lowQuality is the JPEG quality below which compression shows in a
+// contact photo; preview warns when MAX_PHOTO_BYTES forces it lower.
+const lowQuality = 70
+
 func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("preview", "[-size N] [-crop face|center|none] [-debug] IN OUT",
-		"contactphoto preview -debug IMG_0042.jpg contact.jpg", stderr)
-	size := fs.Int("size", imaging.DefaultSize, "edge of the square photo in pixels")
-	cropFlag := fs.String("crop", string(imaging.CropFace), "how to choose the square: face, center or none")
+	fs := newFlagSet("preview", "[-size N] [-crop face|center|none] [-debug] IN OUT|-",
+		"contactphoto preview -debug IMG_0042.jpg contact.jpg\n  contactphoto preview IMG_0042.jpg - | display", stdout)
+	// The defaults are the function's: PHOTO_SIZE, CROP, MAX_PIXELS and
+	// MAX_PHOTO_BYTES from the environment, so that OUT is exactly the
+	// photo the function would send.
+	cfg, err := contactphoto.LoadToolConfig(os.Getenv)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	size := fs.Int("size", cfg.Imaging.Size, "edge of the square photo in pixels; default: $PHOTO_SIZE, else 720")
+	cropFlag := fs.String("crop", string(cfg.Imaging.Crop), "how to choose the square: face, center or none; default: $CROP, else face")
 	debug := fs.Bool("debug", false, "also write OUT.debug.jpg: the source with the detected faces, their scores and estimated heads, and the circle people will see")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return usagef("want the input image and the output JPEG, got %d arguments", fs.NArg())
+		return usagef("want the input image and the output JPEG (- for standard output), got %d arguments", fs.NArg())
 	}
 	crop, err := imaging.ParseCrop(*cropFlag)
 	if err != nil {
@@ -43,26 +55,44 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usagef("-size must be positive, got %d", *size)
 	}
 	in, out := fs.Arg(0), fs.Arg(1)
-	data, err := os.ReadFile(in)
+	if out == "-" && *debug {
+		return usagef("-debug writes OUT.debug.jpg next to OUT; give a file for OUT")
+	}
+	// With OUT on standard output, the report goes to standard error.
+	report := stdout
+	if out == "-" {
+		report = stderr
+	}
+	data, err := readPhoto(in, cfg.MaxObjectBytes)
 	if err != nil {
 		return err
 	}
-	res, err := imaging.Process(bytes.NewBuffer(data), &imaging.Options{Size: *size, Crop: crop})
+	opts := cfg.Imaging
+	opts.Size, opts.Crop = *size, crop
+	res, err := imaging.Process(bytes.NewBuffer(data), &opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	if err := os.WriteFile(out, res.JPEG, 0o644); err != nil {
+	if out == "-" {
+		if _, err := stdout.Write(res.JPEG); err != nil {
+			return err
+		}
+	} else if err := os.WriteFile(out, res.JPEG, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
+	fmt.Fprintf(report, "%s: %s %dx%d, orientation %d\n", in, strings.ToUpper(res.Format), res.SourceWidth, res.SourceHeight, res.Orientation)
 	if *debug && res.Storage != "" {
-		fmt.Fprintf(stdout, "stored as %s\n", res.Storage)
+		fmt.Fprintf(report, "stored as %s\n", res.Storage)
 	}
-	fmt.Fprintf(stdout, "crop %v: %s\n", res.Crop, res.CropReason)
+	fmt.Fprintf(report, "crop %v: %s\n", res.Crop, res.CropReason)
 	for _, f := range res.Faces {
-		fmt.Fprintf(stdout, "face %v %s\n", f.Box, describeFace(f))
+		fmt.Fprintf(report, "face %v %s\n", f.Box, describeFace(f))
 	}
-	fmt.Fprintf(stdout, "wrote %s: %dx%d JPEG, quality %d, %d bytes\n", out, res.Width, res.Height, res.Quality, len(res.JPEG))
+	fmt.Fprintf(report, "wrote %s: %dx%d JPEG, quality %d, %d bytes\n", out, res.Width, res.Height, res.Quality, len(res.JPEG))
+	if res.Quality < lowQuality {
+		fmt.Fprintf(stderr, "warning: the JPEG quality dropped to %d to fit MAX_PHOTO_BYTES (%d bytes); compression may show: raise MAX_PHOTO_BYTES or lower PHOTO_SIZE\n",
+			res.Quality, opts.MaxBytes)
+	}
 	if !*debug {
 		return nil
 	}
@@ -79,7 +109,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := os.WriteFile(debugPath, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: kept faces in green, others in orange, each with its score and estimated head (thin), the crop as the circle people will see, the rest dimmed\n", debugPath)
+	fmt.Fprintf(report, "wrote %s: kept faces in green, others in orange, each with its score and estimated head (thin), the crop as the circle people will see, the rest dimmed\n", debugPath)
 	return nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/contactphoto/contactphoto"
 )
 
 // Outcomes of one photo in a backfill.
@@ -31,6 +33,8 @@ type result struct {
 	Account string `json:"account,omitempty"`
 	Reason  string `json:"reason,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Note says what a dry run could not check.
+	Note string `json:"note,omitempty"`
 	// Final marks a failure recorded as the photo's outcome: the next run
 	// skips it. Other failures are retried by the next run.
 	Final bool `json:"final,omitempty"`
@@ -176,17 +180,25 @@ type reporter interface {
 	logWriter() io.Writer
 }
 
-// newReporter draws a progress bar when stdout is a terminal, and prints
-// one JSON line per photo otherwise.
-func newReporter(stdout, stderr io.Writer) reporter {
-	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+// newReporter draws a progress bar when stdout is a terminal that takes
+// escape codes, prints plain lines on a dumb terminal (TERM=dumb), and
+// prints one JSON line per photo otherwise or when forceJSON is set.
+func newReporter(stdout, stderr io.Writer, forceJSON bool) reporter {
+	if f, ok := stdout.(*os.File); ok && !forceJSON && term.IsTerminal(int(f.Fd())) {
 		stderrTerm := false
 		if e, ok := stderr.(*os.File); ok {
 			stderrTerm = term.IsTerminal(int(e.Fd()))
 		}
-		return &barReporter{out: f, stderr: stderr, stderrTerm: stderrTerm}
+		return &barReporter{out: f, stderr: stderr, stderrTerm: stderrTerm, plain: !escapeCodes()}
 	}
 	return &lineReporter{out: stdout, stderr: stderr}
+}
+
+// escapeCodes reports whether the terminal takes escape codes: not when
+// TERM is dumb or unset, as in an editor's shell buffer.
+func escapeCodes() bool {
+	t := os.Getenv("TERM")
+	return t != "" && t != "dumb"
 }
 
 // lineReporter prints JSON Lines for programs and logs: a "start" line, an
@@ -255,6 +267,7 @@ type barReporter struct {
 	out        *os.File
 	stderr     io.Writer
 	stderrTerm bool
+	plain      bool // no escape codes: no bar, only the lines above it
 
 	mu     sync.Mutex
 	counts counts
@@ -326,8 +339,10 @@ func (b *barReporter) end(s *summary) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.counts = s.counts
-	b.draw()
-	fmt.Fprintln(b.out)
+	if !b.plain {
+		b.draw()
+		fmt.Fprintln(b.out)
+	}
 	b.drawn = false
 	s.print(b.out)
 }
@@ -354,7 +369,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // clear erases the bar; b.mu must be held.
 func (b *barReporter) clear() {
-	if b.drawn {
+	if b.drawn && !b.plain {
 		fmt.Fprint(b.out, "\r\033[K")
 		b.drawn = false
 	}
@@ -362,6 +377,9 @@ func (b *barReporter) clear() {
 
 // draw writes the bar over the current line; b.mu must be held.
 func (b *barReporter) draw() {
+	if b.plain {
+		return
+	}
 	width := 80
 	if w, _, err := term.GetSize(int(b.out.Fd())); err == nil && w > 20 {
 		width = w
@@ -440,6 +458,15 @@ func (s *summary) print(w io.Writer) {
 				more = ", …"
 			}
 			fmt.Fprintf(w, "  %s: %d, %s (%s%s)\n", g.Reason, g.Count, next, strings.Join(g.Examples, ", "), more)
+			if o, ok := contactphoto.LookupOutcome(g.Reason); ok {
+				fmt.Fprintf(w, "    what to do: %s\n", o.Fix)
+			}
+		}
+	}
+	for reason := range s.Skips {
+		if strings.HasPrefix(reason, "failed before: ") {
+			fmt.Fprintln(w, "Photos that failed before are tried again when their file, contact or metadata changes; --retry-failed tries them all again.")
+			break
 		}
 	}
 	if s.Stopped != "" && s.Stopped != "interrupted" {

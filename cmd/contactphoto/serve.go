@@ -18,7 +18,7 @@ import (
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "[-host ADDR] [-grace DURATION]",
-		"PORT=8080 TOKEN_SECRET=projects/p/secrets/contactphoto-token/versions/latest contactphoto serve", stderr)
+		"PORT=8080 TOKEN_SECRET=projects/p/secrets/contactphoto-token/versions/latest contactphoto serve", stdout)
 	host := fs.String("host", "127.0.0.1", "address to listen on (0.0.0.0 for every interface)")
 	grace := fs.Duration("grace", 30*time.Second, "how long in-flight requests may run after SIGTERM")
 	if err := parseFlags(fs, args); err != nil {

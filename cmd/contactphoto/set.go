@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/contactphoto/contactphoto/imaging"
 	"github.com/contactphoto/contactphoto/people"
 )
 
@@ -18,7 +20,7 @@ const setUsage = "[--account NAME] [--crop face|center|none] [--token-file FILE 
 func runSet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("set", setUsage,
 		"contactphoto set --token-file token.json --open people/c1234567890 portrait.jpg\n"+
-			"  contactphoto set --secret projects/my-project/secrets/contacts-token alice@example.com alice.png", stderr)
+			"  contactphoto set --secret projects/my-project/secrets/contacts-token alice@example.com alice.png", stdout)
 	tf := addToolFlags(fs)
 	account := fs.String("account", "", "the account `name` in ACCOUNTS whose contact to update; default: the default account")
 	open := fs.Bool("open", false, "write the photo that was sent next to PHOTO_FILE (or to --out) and open it in an image viewer, if there is one")
@@ -48,6 +50,11 @@ func runSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	data, err := readPhoto(in, cfg.MaxObjectBytes)
 	if err != nil {
 		return err
+	}
+	// The photo is checked before any credential is read: a file that is
+	// not a usable image needs no sign-in to be refused.
+	if _, err := imaging.Process(bytes.NewBuffer(data), &cfg.Imaging); err != nil {
+		return fmt.Errorf("%s: %w", in, err)
 	}
 
 	log := tf.logger(stderr)

@@ -193,28 +193,52 @@ func TestUsage(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			code, out, errOut := runCLI(context.Background(), tt.args...)
+			r := runBinary(t, nil, tt.args...)
+			code, out, errOut := r.code, r.stdout, r.stderr
 			if code != 2 || !strings.Contains(errOut, tt.want) || out != "" {
 				t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 2, nothing on stdout, and %q on stderr", code, out, errOut, tt.want)
+			}
+			// The error once, the usage line at most once, and not the
+			// whole list of flags.
+			n := 0
+			for _, l := range strings.Split(errOut, "\n") {
+				if strings.Contains(l, tt.want) && !strings.HasPrefix(l, "Usage:") {
+					n++
+				}
+			}
+			if n != 1 && tt.want != "Usage:" {
+				t.Errorf("the error %q is said %d times on stderr:\n%s", tt.want, n, errOut)
+			}
+			if strings.Count(errOut, "Usage: contactphoto") > 1 || strings.Contains(errOut, "Flags:") {
+				t.Errorf("stderr repeats the usage or lists every flag:\n%s", errOut)
 			}
 		})
 	}
 }
 
+// TestHelp runs the binary: help that is asked for goes to stdout, in
+// every spelling, and nothing to stderr.
 func TestHelp(t *testing.T) {
-	code, _, errOut := runCLI(context.Background(), "-h")
-	if code != 0 {
-		t.Fatalf("-h exited %d", code)
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
+		r := runBinary(t, nil, args...)
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("%v exited %d with stderr %q", args, r.code, r.stderr)
+		}
+		for _, c := range commands {
+			if !strings.Contains(r.stdout, "\n  "+c.name+" ") || c.summary == "" || strings.Contains(c.summary, "\n") {
+				t.Errorf("%v does not list %q with a one-line summary:\n%s", args, c.name, r.stdout)
+			}
+		}
 	}
 	for _, c := range commands {
-		if !strings.Contains(errOut, "\n  "+c.name+" ") || c.summary == "" || strings.Contains(c.summary, "\n") {
-			t.Errorf("-h does not list %q with a one-line summary:\n%s", c.name, errOut)
-		}
 		t.Run(c.name, func(t *testing.T) {
-			code, _, help := runCLI(context.Background(), c.name, "-h")
-			if code != 0 || !strings.Contains(help, "Usage: contactphoto "+c.name) || !strings.Contains(help, "Flags:") ||
-				!strings.Contains(help, "Example:\n  ") || !strings.Contains(help, "contactphoto "+c.name) {
-				t.Errorf("%s -h exited %d with no usage, flags or example:\n%s", c.name, code, help)
+			for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
+				r := runBinary(t, nil, args...)
+				help := r.stdout
+				if r.code != 0 || r.stderr != "" || !strings.Contains(help, "Usage: contactphoto "+c.name) || !strings.Contains(help, "Flags:") ||
+					!strings.Contains(help, "Example:\n  ") || !strings.Contains(help, "contactphoto "+c.name) {
+					t.Errorf("%v exited %d with stderr %q and no usage, flags or example on stdout:\n%s", args, r.code, r.stderr, help)
+				}
 			}
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/contactphoto/contactphoto"
 )
 
@@ -17,7 +19,7 @@ const minKeyBytes = 16
 
 func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sign", "(-key-file FILE | -key-env VAR)... [-time UNIX] [-value] [BODY_FILE]",
-		`curl -H "$(contactphoto sign -key-file webhook.key body.json)" -H 'Content-Type: application/json' --data-binary @body.json URL`, stderr)
+		`curl -H "$(contactphoto sign -key-file webhook.key body.json)" -H 'Content-Type: application/json' --data-binary @body.json URL`, stdout)
 	// Keys are read after the flags are parsed, so that a missing file is
 	// a failure rather than a usage error.
 	var sources []func() (namedKey, error)
@@ -63,6 +65,9 @@ func runSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "note: the key in %s ends with a newline, which is part of the key; the secret must end with it too\n", k.source)
 		}
 	}
+	if path := fs.Arg(0); (path == "" || path == "-") && isTerminal(os.Stdin) {
+		fmt.Fprintln(stderr, "Reading the request body from standard input; end it with Ctrl-D (give a BODY_FILE to sign a file).")
+	}
 	body, err := readBody(fs.Arg(0))
 	if err != nil {
 		return err
@@ -107,3 +112,6 @@ func readBody(path string) ([]byte, error) {
 	}
 	return os.ReadFile(path)
 }
+
+// isTerminal reports whether f is a terminal.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

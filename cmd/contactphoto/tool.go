@@ -11,7 +11,10 @@ import (
 	"strings"
 
 	"github.com/contactphoto/contactphoto"
+	"golang.org/x/oauth2"
+
 	"github.com/contactphoto/contactphoto/imaging"
+	"github.com/contactphoto/contactphoto/people"
 	"github.com/contactphoto/contactphoto/tokens"
 )
 
@@ -86,6 +89,12 @@ func (c *credentials) has(account string) bool {
 	return c.cfg.Accounts[account] != ""
 }
 
+// any reports whether some account has credentials.
+func (c *credentials) any() bool { return c.has("") || !c.file && len(c.cfg.Accounts) > 0 }
+
+// usable reports whether account has credentials and they were opened.
+func (c *credentials) usable(account string) bool { return c.store != nil && c.has(account) }
+
 // missing explains how to give account credentials.
 func (c *credentials) missing(account string) string {
 	switch {
@@ -138,9 +147,45 @@ func (c *credentials) check(ctx context.Context, account string) error {
 	return nil
 }
 
-// newPipeline builds the pipeline over the checked credentials.
+// newPipeline builds the pipeline over the credentials; without opened
+// credentials, every use of an account fails with how to give them.
 func newPipeline(ctx context.Context, cfg *contactphoto.Config, creds *credentials, log *slog.Logger) (*contactphoto.Pipeline, error) {
-	return contactphoto.NewPipeline(ctx, cfg, &contactphoto.PipelineOptions{Logger: log, Tokens: creds.store})
+	var ts people.TokenSources = creds.store
+	if creds.store == nil {
+		ts = noCredentials{creds}
+	}
+	return contactphoto.NewPipeline(ctx, cfg, &contactphoto.PipelineOptions{Logger: log, Tokens: ts})
+}
+
+// noCredentials stands for credentials that were not given.
+type noCredentials struct{ c *credentials }
+
+func (n noCredentials) TokenSource(ctx context.Context, account string) (oauth2.TokenSource, error) {
+	return nil, errors.New(n.c.missing(account))
+}
+
+// openTool builds the pipeline for a command that acts for one account:
+// its credentials are checked before anything else is done.
+func openTool(ctx context.Context, tf *toolFlags, account string, stderr io.Writer) (*contactphoto.Pipeline, error) {
+	if tf.tokenFile != "" && account != "" {
+		return nil, usagef("--account picks an account of ACCOUNTS; the --token-file credentials are the account")
+	}
+	cfg, err := tf.config(os.Getenv, account)
+	if err != nil {
+		return nil, err
+	}
+	creds := tf.credentials(cfg)
+	if !creds.has(account) {
+		return nil, usagef("%s", creds.missing(account))
+	}
+	log := tf.logger(stderr)
+	if err := creds.open(ctx, log); err != nil {
+		return nil, err
+	}
+	if err := creds.check(ctx, account); err != nil {
+		return nil, err
+	}
+	return newPipeline(ctx, cfg, creds, log)
 }
 
 // toolLogger logs as text to w: warnings only, or every step with -v.
@@ -152,8 +197,9 @@ func (f *toolFlags) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// errTooLarge marks a photo file over MAX_OBJECT_BYTES.
-var errTooLarge = errors.New("over MAX_OBJECT_BYTES")
+// errTooLarge marks a photo file over MAX_OBJECT_BYTES: the function's own
+// failure for an object that size, permanent, with its row of outcomes.
+var errTooLarge = contactphoto.ErrObjectTooLarge
 
 // readPhoto reads a photo file, refusing one larger than maxBytes before
 // and while reading it.
@@ -171,14 +217,14 @@ func readPhoto(path string, maxBytes int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	if fi.Size() > maxBytes {
-		return nil, fmt.Errorf("%s is %d bytes, %w (%d)", path, fi.Size(), errTooLarge, maxBytes)
+		return nil, fmt.Errorf("%s is %d bytes, over MAX_OBJECT_BYTES (%d): %w", path, fi.Size(), maxBytes, errTooLarge)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > maxBytes {
-		return nil, fmt.Errorf("%s grew while being read, %w (%d)", path, errTooLarge, maxBytes)
+		return nil, fmt.Errorf("%s grew while being read, over MAX_OBJECT_BYTES (%d): %w", path, maxBytes, errTooLarge)
 	}
 	return data, nil
 }

@@ -90,6 +90,7 @@ type line struct {
 	Account string `json:"account"`
 	Reason  string `json:"reason"`
 	Error   string `json:"error"`
+	Note    string `json:"note"`
 	Final   bool   `json:"final"`
 	// item and summary
 	Total       int `json:"total"`
@@ -106,7 +107,12 @@ type line struct {
 	Seconds    float64        `json:"seconds"`
 	PerMinute  float64        `json:"photos_per_minute"`
 	Skips      map[string]int `json:"skipped_by_reason"`
-	Failures   []struct {
+	Same       []struct {
+		Contact string   `json:"contact"`
+		Account string   `json:"account"`
+		Names   []string `json:"names"`
+	} `json:"same_contact"`
+	Failures []struct {
 		Reason   string   `json:"reason"`
 		Count    int      `json:"count"`
 		Final    bool     `json:"final"`

@@ -88,6 +88,37 @@ func (s *Server) PutEncoded(bucket, name, contentType, contentEncoding string, d
 	return obj.Generation, nil
 }
 
+// MetadataUpdate is a change of an object generation's metadata, for which
+// Cloud Storage emits a metadataUpdated event.
+type MetadataUpdate struct {
+	Bucket, Name               string
+	Generation, Metageneration int64
+}
+
+// MetadataUpdates returns the metadata updates the server applied, oldest
+// first, from the nth (counting from 0) on.
+func (s *Server) MetadataUpdates(n int) []MetadataUpdate {
+	s.mg.mu.Lock()
+	defer s.mg.mu.Unlock()
+	if n >= len(s.mg.updates) {
+		return nil
+	}
+	return append([]MetadataUpdate(nil), s.mg.updates[n:]...)
+}
+
+// UpdateMetadata changes an object's custom metadata through the JSON API,
+// as gcloud storage objects update does: a key with an empty value is
+// removed.
+func (s *Server) UpdateMetadata(ctx context.Context, bucket, name string, metadata map[string]string) error {
+	c, err := s.Client(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Bucket(bucket).Object(name).Update(ctx, storage.ObjectAttrsToUpdate{Metadata: metadata})
+	return err
+}
+
 // Attrs returns the stored attributes of an object's latest generation.
 func (s *Server) Attrs(bucket, name string) (fakestorage.ObjectAttrs, error) {
 	obj, err := s.fake.GetObject(bucket, name)

@@ -22,8 +22,9 @@ type metagenerations struct {
 	s    *Server
 	next http.Handler
 
-	mu sync.Mutex // serialises writes so that a metadata update's check-and-bump is atomic
-	m  map[string]int64
+	mu      sync.Mutex // serialises writes so that a metadata update's check-and-bump is atomic
+	m       map[string]int64
+	updates []MetadataUpdate
 }
 
 func (mg *metagenerations) key(bucket, object string, gen int64) string {
@@ -113,6 +114,7 @@ func (mg *metagenerations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	mg.next.ServeHTTP(rec, r)
 	if rec.Code/100 == 2 {
 		mg.m[mg.key(bucket, object, gen)] = mg.get(bucket, object, gen) + 1
+		mg.updates = append(mg.updates, MetadataUpdate{Bucket: bucket, Name: object, Generation: gen, Metageneration: mg.get(bucket, object, gen)})
 	}
 	mg.relay(w, rec, bucket, object, gen)
 }

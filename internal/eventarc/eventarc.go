@@ -18,8 +18,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// FinalizedType is the event type of a new object generation.
-const FinalizedType = "google.cloud.storage.object.v1.finalized"
+// The event types of Cloud Storage objects: a new generation, and a change
+// of an existing generation's metadata.
+const (
+	FinalizedType       = "google.cloud.storage.object.v1.finalized"
+	MetadataUpdatedType = "google.cloud.storage.object.v1.metadataUpdated"
+)
 
 // Object describes the object an event is about.
 type Object struct {
@@ -36,13 +40,24 @@ type Object struct {
 // FinalizedEvent returns the CloudEvent Cloud Storage emits when obj is
 // written.
 func FinalizedEvent(id string, obj Object) (cloudevents.Event, error) {
+	return ObjectEvent(FinalizedType, id, obj)
+}
+
+// MetadataUpdatedEvent returns the CloudEvent Cloud Storage emits when the
+// metadata of obj's generation changes; obj is the object after the change.
+func MetadataUpdatedEvent(id string, obj Object) (cloudevents.Event, error) {
+	return ObjectEvent(MetadataUpdatedType, id, obj)
+}
+
+// ObjectEvent returns a CloudEvent of type typ about obj.
+func ObjectEvent(typ, id string, obj Object) (cloudevents.Event, error) {
 	data, err := EventData(obj)
 	if err != nil {
 		return cloudevents.Event{}, err
 	}
 	e := cloudevents.NewEvent()
 	e.SetID(id)
-	e.SetType(FinalizedType)
+	e.SetType(typ)
 	e.SetSource("//storage.googleapis.com/projects/_/buckets/" + obj.Bucket)
 	e.SetSubject("objects/" + obj.Name)
 	t := obj.Updated

@@ -404,7 +404,7 @@ var (
 	// are v1/{+resourceName} with resourceName ^people/[^/]+$, and the
 	// photo methods' otherContacts/… are told apart by the handler.
 	personPath = regexp.MustCompile(`^/v1/(people|otherContacts)/([^/:]*)(:[A-Za-z]+)?$`)
-	photoPath  = regexp.MustCompile(`^/photos/([0-9]+)$`)
+	photoPath  = regexp.MustCompile(`^/photos/([0-9]+)(=[a-z0-9-]+)?$`) // with an image-sizing option
 	contactID  = regexp.MustCompile(`^c[0-9]+$`)
 	profileID  = regexp.MustCompile(`^[0-9]+$`)
 )
@@ -443,6 +443,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch m := personPath.FindStringSubmatch(p); {
 	case p == "/v1/people:searchContacts" && r.Method == http.MethodGet:
 		method, params = "SearchContacts", []string{"query", "readMask", "pageSize", "sources"}
+	case p == "/v1/people/me/connections" && r.Method == http.MethodGet:
+		method, params = "ListConnections", []string{"personFields", "pageSize", "pageToken", "sortOrder", "sources", "requestSyncToken", "syncToken", "requestMask.includeField"}
 	case m != nil && m[3] == ":updateContactPhoto" && r.Method == http.MethodPatch:
 		method, collection, id = "UpdateContactPhoto", m[1], m[2]
 	case m != nil && m[3] == ":deleteContactPhoto" && r.Method == http.MethodDelete:
@@ -511,6 +513,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getPerson(w, r, account, id)
 	case "SearchContacts":
 		s.searchContacts(w, r, account)
+	case "ListConnections":
+		s.listConnections(w, r, account)
 	}
 }
 
@@ -1106,4 +1110,61 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// listConnections answers people.connections.list: the account's contacts
+// in pages of pageSize (1 to 1000, default 100), ordered by resource name
+// here; the page token is opaque to the client.
+// https://developers.google.com/people/api/rest/v1/people.connections/list
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, account string) {
+	q := r.URL.Query()
+	mask := q.Get("personFields")
+	if mask == "" {
+		s.invalidArgument(w, "personFields mask is required. Please specify one or more valid paths. Valid paths are documented at https://developers.google.com/people/api/rest/v1/people.connections/list.")
+		return
+	}
+	if msg := checkMask(mask); msg != "" {
+		s.invalidArgument(w, "%s", msg)
+		return
+	}
+	size := 100
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.invalidArgument(w, "pageSize must be between 1 and 1000, got %q", v)
+			return
+		}
+		size = n
+	}
+	start := 0
+	if v := q.Get("pageToken"); v != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(v, "page-"))
+		if err != nil || n < 0 || !strings.HasPrefix(v, "page-") {
+			s.invalidArgument(w, "Invalid pageToken.")
+			return
+		}
+		start = n
+	}
+	s.mu.Lock()
+	var all []*contact
+	for k, c := range s.contacts {
+		if k.account == account {
+			all = append(all, c)
+		}
+	}
+	slices.SortFunc(all, func(a, b *contact) int { return strings.Compare(a.ResourceName, b.ResourceName) })
+	resp := map[string]any{"totalItems": len(all), "totalPeople": len(all)}
+	var page []any
+	for i := start; i < len(all) && i < start+size; i++ {
+		page = append(page, s.person(all[i], mask))
+	}
+	s.stats.Gets++
+	s.mu.Unlock()
+	if page != nil {
+		resp["connections"] = page
+	}
+	if start+size < len(all) {
+		resp["nextPageToken"] = fmt.Sprintf("page-%d", start+size)
+	}
+	writeJSON(w, resp)
 }
