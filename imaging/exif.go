@@ -84,7 +84,13 @@ func countJPEGScans(data []byte, limit int) int {
 	scans := 0
 	for i := 2; i+1 < len(data) && scans <= limit; i++ {
 		if data[i] != 0xff {
-			continue
+			// Entropy-coded data is most of the file: jump to the next
+			// 0xFF with the vectorised search.
+			j := bytes.IndexByte(data[i:len(data)-1], 0xff)
+			if j < 0 {
+				break
+			}
+			i += j
 		}
 		switch m := data[i+1]; {
 		case m == 0xda:

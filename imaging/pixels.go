@@ -47,10 +47,34 @@ var linear16 = sync.OnceValue(func() []float32 {
 // the darkest 8-bit levels, 0.0003 apart in linear light, stay distinct.
 const encodeSteps = 1 << 16
 
+// encode8 is the table toSRGB8 reads: entry i is the 8-bit sRGB level of
+// linear light i/encodeSteps, rounded. The table is a staircase of 256
+// steps, so it is built from where each step starts (the inverse function,
+// settled exactly by the forward one) rather than from 65537 powers, which
+// would cost a one-shot conversion a third of its time.
 var encode8 = sync.OnceValue(func() []uint8 {
+	level := func(i int) int {
+		return int(math.Round(255 * linearToSRGB(float64(i)/encodeSteps)))
+	}
 	t := make([]uint8, encodeSteps+1)
-	for i := range t {
-		t[i] = uint8(math.Round(255 * linearToSRGB(float64(i)/encodeSteps)))
+	start := 0 // where level k-1 starts
+	for k := 1; k <= 255; k++ {
+		// The first i with level(i) >= k.
+		i := int(math.Ceil(srgbToLinear((float64(k)-0.5)/255) * encodeSteps))
+		i = min(max(i, start), encodeSteps+1)
+		for i > start && level(i-1) >= k {
+			i--
+		}
+		for i <= encodeSteps && level(i) < k {
+			i++
+		}
+		for j := start; j < i; j++ {
+			t[j] = uint8(k - 1)
+		}
+		start = i
+	}
+	for j := start; j <= encodeSteps; j++ {
+		t[j] = 255
 	}
 	return t
 })
@@ -97,7 +121,9 @@ func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 			rowC := m.COffset(org.X, org.Y+y) - org.X>>hs
 			lastC := -1
 			var rc, gc, bc int32
-			for i := range x1 - x0 {
+			ys := m.Y[yi : yi+x1-x0]
+			dst = dst[:3*len(ys)]
+			for i, yv := range ys {
 				// color.YCbCrToRGB, with the chroma terms computed once
 				// for the pixels that share a chroma sample.
 				if ci := rowC + (org.X+x0+i)>>hs; ci != lastC {
@@ -105,7 +131,7 @@ func newRowReader(m image.Image, cmyk *cmykProfile) rowReader {
 					cb1, cr1 := int32(m.Cb[ci])-128, int32(m.Cr[ci])-128
 					rc, gc, bc = 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
 				}
-				yy := int32(m.Y[yi+i]) * 0x10101
+				yy := int32(yv) * 0x10101
 				q := dst[3*i : 3*i+3 : 3*i+3]
 				q[0], q[1], q[2] = l8[clip16(yy+rc)], l8[clip16(yy+gc)], l8[clip16(yy+bc)]
 			}

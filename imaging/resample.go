@@ -139,20 +139,7 @@ func resampleRows(read rowReader, hw, vw *axisWeights, y0, y1 int, dst *image.RG
 		next = max(next, start)
 		for ; next < start+n; next++ {
 			read(next, hw.lo, hw.hi, in)
-			row := ring[(next%ringN)*rowLen:][:rowLen]
-			for ox := range outW {
-				ws := hw.w[ox*hw.taps:][:hw.n[ox]]
-				p := in[3*(hw.start[ox]-hw.lo):][:3*len(ws)]
-				var r, g, b float32
-				for k, w := range ws {
-					q := p[3*k : 3*k+3 : 3*k+3]
-					r += w * q[0]
-					g += w * q[1]
-					b += w * q[2]
-				}
-				r, g, b = clipToFootprint(r, g, b, in[3*(hw.fstart[ox]-hw.lo):][:3*hw.fn[ox]])
-				row[3*ox], row[3*ox+1], row[3*ox+2] = r, g, b
-			}
+			filterRow(ring[(next%ringN)*rowLen:][:rowLen], in, hw)
 		}
 		// Two rows at a time: half the passes over acc.
 		ws := vw.w[oy*vw.taps:][:n]
@@ -172,17 +159,35 @@ func resampleRows(read rowReader, hw, vw *axisWeights, y0, y1 int, dst *image.RG
 				acc[i] += w * v
 			}
 		}
-		// Clip each sample to the range of the rows the output row covers.
-		f0 := vw.fstart[oy]
-		copy(lo, ring[(f0%ringN)*rowLen:][:rowLen])
-		copy(hi, lo)
-		for k := f0 + 1; k < f0+vw.fn[oy]; k++ {
-			for i, v := range ring[(k%ringN)*rowLen:][:rowLen] {
-				lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+		// Clip each sample to the range of the rows the output row covers:
+		// two or three of them for the usual reductions, clipped in one
+		// pass.
+		f0, fn := vw.fstart[oy], vw.fn[oy]
+		rowAt := func(k int) []float32 { return ring[(k%ringN)*rowLen:][:rowLen] }
+		switch fn {
+		case 2:
+			a, b := rowAt(f0), rowAt(f0+1)
+			for i, v := range acc {
+				x, y := a[i], b[i]
+				acc[i] = min(max(v, min(x, y)), max(x, y))
 			}
-		}
-		for i := range acc {
-			acc[i] = min(max(acc[i], lo[i]), hi[i])
+		case 3:
+			a, b, c := rowAt(f0), rowAt(f0+1), rowAt(f0+2)
+			for i, v := range acc {
+				x, y, z := a[i], b[i], c[i]
+				acc[i] = min(max(v, min(x, y, z)), max(x, y, z))
+			}
+		default:
+			copy(lo, rowAt(f0))
+			copy(hi, lo)
+			for k := f0 + 1; k < f0+fn; k++ {
+				for i, v := range rowAt(k) {
+					lo[i], hi[i] = min(lo[i], v), max(hi[i], v)
+				}
+			}
+			for i := range acc {
+				acc[i] = min(max(acc[i], lo[i]), hi[i])
+			}
 		}
 		out := dst.Pix[oy*dst.Stride:][:4*outW]
 		for ox := range outW {
@@ -245,16 +250,29 @@ func boxShrink(read rowReader, w, h, f int) (rowReader, int, int) {
 	return shrunk, (w + f - 1) / f, (h + f - 1) / f
 }
 
-// clipToFootprint clips a filtered pixel to the range, per channel, of the
-// source pixels px (RGB triples) it covers.
-func clipToFootprint(r, g, b float32, px []float32) (float32, float32, float32) {
-	lr, lg, lb := px[0], px[1], px[2]
-	hr, hg, hb := lr, lg, lb
-	for px = px[3:]; len(px) >= 3; px = px[3:] {
-		pr, pg, pb := px[0], px[1], px[2]
-		lr, hr = min(lr, pr), max(hr, pr)
-		lg, hg = min(lg, pg), max(hg, pg)
-		lb, hb = min(lb, pb), max(hb, pb)
+// filterRow filters one source row in (RGB triples from hw.lo on)
+// horizontally into row, clipping each output pixel to the range, per
+// channel, of the source pixels it covers.
+func filterRow(row, in []float32, hw *axisWeights) {
+	for ox := range len(row) / 3 {
+		ws := hw.w[ox*hw.taps:][:hw.n[ox]]
+		p := in[3*(hw.start[ox]-hw.lo):][:3*len(ws)]
+		var r, g, b float32
+		for k, w := range ws {
+			q := p[3*k : 3*k+3 : 3*k+3]
+			r += w * q[0]
+			g += w * q[1]
+			b += w * q[2]
+		}
+		f := in[3*(hw.fstart[ox]-hw.lo):][:3*hw.fn[ox]]
+		lr, lg, lb := f[0], f[1], f[2]
+		hr, hg, hb := lr, lg, lb
+		for f = f[3:]; len(f) >= 3; f = f[3:] {
+			lr, hr = min(lr, f[0]), max(hr, f[0])
+			lg, hg = min(lg, f[1]), max(hg, f[1])
+			lb, hb = min(lb, f[2]), max(hb, f[2])
+		}
+		o := row[3*ox : 3*ox+3 : 3*ox+3]
+		o[0], o[1], o[2] = min(max(r, lr), hr), min(max(g, lg), hg), min(max(b, lb), hb)
 	}
-	return min(max(r, lr), hr), min(max(g, lg), hg), min(max(b, lb), hb)
 }

@@ -118,18 +118,7 @@ func (r *reducer) filter(in []float32) {
 	outW := len(r.hw.start)
 	rowLen := 3 * outW
 	if y >= r.vw.lo && y < r.vw.hi {
-		row := r.ring[(y%r.vw.taps)*rowLen:][:rowLen]
-		for ox := range outW {
-			ws := r.hw.w[ox*r.hw.taps:][:r.hw.n[ox]]
-			p := in[3*r.hw.start[ox]:][:3*len(ws)]
-			var cr, cg, cb float32
-			for k, w := range ws {
-				cr += w * p[3*k]
-				cg += w * p[3*k+1]
-				cb += w * p[3*k+2]
-			}
-			row[3*ox], row[3*ox+1], row[3*ox+2] = clipToFootprint(cr, cg, cb, in[3*r.hw.fstart[ox]:][:3*r.hw.fn[ox]])
-		}
+		filterRow(r.ring[(y%r.vw.taps)*rowLen:][:rowLen], in[3*r.hw.lo:], &r.hw)
 	}
 	for ; r.oy < len(r.vw.start) && r.vw.start[r.oy]+r.vw.n[r.oy]-1 <= y; r.oy++ {
 		clear(r.sum)

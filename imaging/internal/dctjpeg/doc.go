@@ -26,9 +26,11 @@
 // progressive, restart intervals, any sampling factors, the typical Huffman
 // tables of Annex K for Motion-JPEG frames that leave them out, DNL
 // segments after a frame that gives its height, and gray, YCbCr, RGB, CMYK
-// and YCCK images (Adobe APP14). At full scale its output matches
-// image/jpeg within ±1 per sample (±2 for YCCK, whose conversion to CMYK
-// magnifies chroma differences), and libjpeg's djpeg at 40 dB or more.
+// and YCCK images (Adobe APP14). At full scale it uses image/jpeg's
+// integer inverse DCT, so on the files image/jpeg decodes whole its samples
+// are image/jpeg's (YCCK's conversion to CMYK would magnify any chroma
+// difference almost threefold), and it matches libjpeg's djpeg at 40 dB or
+// more.
 //
 // Where a progressive file leaves the lowest AC coefficients unknown or
 // approximate (cut short, or a scan script that leaves scans out), they are

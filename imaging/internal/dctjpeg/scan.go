@@ -267,7 +267,7 @@ func (d *decoder) starve() {
 // markArrived records the blocks of one MCU as decoded.
 func (d *decoder) markArrived(s *scanState, mx, my int) {
 	set := func(c *component, bx, by int) {
-		i := by*c.bw + bx
+		i := uint(by*c.bw + bx) // unsigned: a shift and a mask, no sign fix-up
 		c.have[i/64] |= 1 << (i % 64)
 	}
 	if s.ns == 1 {
@@ -392,7 +392,7 @@ func (d *decoder) writeSequential(c *component, bx, by int, zz *[64]int32) {
 		slot, weights, n = &fullSlot, &c.weights8, 8
 	}
 	blk := &d.blk
-	clear(blk[:n*n])
+	clearBlock(blk, n)
 	blk[0] = float32(zz[0]) * weights[0]
 	ac := false
 	for k := 1; k < 64; k++ {
@@ -414,7 +414,7 @@ func (d *decoder) writeSequential(c *component, bx, by int, zz *[64]int32) {
 func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n int, weights *[64]float32) bool {
 	br := &d.br
 	blk := &d.blk
-	clear(blk[:n*n])
+	clearBlock(blk, n)
 	if br.n < 32 {
 		br.refill()
 	}
@@ -510,6 +510,22 @@ func (d *decoder) sequentialCoefficients(c *component, slot *[64]int8, maxK, n i
 	return ac
 }
 
+// clearBlock zeroes the n×n coefficients of blk that idct(n) reads. The
+// sizes are spelled out because clearing a slice of variable length calls
+// the runtime, which costs more than the few stores of a reduced block.
+func clearBlock(blk *[64]float32, n int) {
+	switch n {
+	case 1:
+		blk[0] = 0
+	case 2:
+		*(*[4]float32)(blk[:4]) = [4]float32{}
+	case 4:
+		*(*[16]float32)(blk[:16]) = [16]float32{}
+	default:
+		*blk = [64]float32{}
+	}
+}
+
 // isEdge reports whether a block holds some of the component's samples
 // and reaches past them. Blocks wholly in the padding of the last MCUs
 // are never shown.
@@ -525,7 +541,7 @@ func (d *decoder) edgeBlock(c *component, bx, by int, ac bool) {
 	if ac {
 		idct8(&d.blk, full[:], 8)
 	} else {
-		fill(full[:], 8, 8, d.blk[0])
+		fill(full[:], 8, 8, flatDC(d.blk[0], 8))
 	}
 	n, s := c.n, c.scale
 	realW := min(8, c.cw-bx*8)
@@ -556,7 +572,7 @@ func (d *decoder) idct(blk *[64]float32, ac bool, n int, dst []byte, stride int)
 		return
 	}
 	if !ac {
-		fill(dst, stride, n, blk[0])
+		fill(dst, stride, n, flatDC(blk[0], n))
 		return
 	}
 	switch n {
