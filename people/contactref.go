@@ -146,7 +146,19 @@ func isHostname(domain string) bool {
 
 // photoExtensions are the extensions ContactRefFromFilename strips. Only
 // image extensions are stripped so that "alice@example.com" keeps its ".com".
-var photoExtensions = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+// ".hif" is the HEIF extension of Canon and Fujifilm cameras.
+var photoExtensions = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".hif"}
+
+// IsPhotoExtension reports whether ext (such as ".JPG") is the extension of
+// a photo file, ignoring case: the extensions ContactRefFromFilename strips.
+func IsPhotoExtension(ext string) bool {
+	for _, e := range photoExtensions {
+		if strings.EqualFold(ext, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // ContactRefFromFilename takes the contact from an object name, following the
 // naming convention of bulk contact-photo tools: the base name without its
@@ -158,12 +170,8 @@ func ContactRefFromFilename(name string) (ContactRef, error) {
 	if name == "" || strings.HasSuffix(name, "/") {
 		base = ""
 	}
-	ext := path.Ext(base)
-	for _, e := range photoExtensions {
-		if strings.EqualFold(ext, e) {
-			base = strings.TrimSuffix(base, ext)
-			break
-		}
+	if ext := path.Ext(base); IsPhotoExtension(ext) {
+		base = strings.TrimSuffix(base, ext)
 	}
 	ref, reason := parseContactRef(base)
 	if reason != "" {

@@ -91,6 +91,8 @@ func TestContactRefFromFilename(t *testing.T) {
 		{name: "team/alice@example.com.png", want: ContactRef{Email: "alice@example.com"}},
 		{name: "alice@example.com", want: ContactRef{Email: "alice@example.com"}},
 		{name: "c42.webp", want: ContactRef{ResourceName: "people/c42"}},
+		{name: "c42.HIF", want: ContactRef{ResourceName: "people/c42"}},
+		{name: "bob@example.com.heic", want: ContactRef{Email: "bob@example.com"}},
 		{name: "c42", want: ContactRef{ResourceName: "people/c42"}},
 		{name: "IMG_1234.jpg", wantErr: true},
 		{name: "c42.jpg.txt", wantErr: true},

@@ -618,18 +618,11 @@ type dirFile struct {
 	modTime time.Time
 }
 
-// photoExtensions are the files a folder backfill considers photos; other
-// files are left alone.
-var photoExtensions = []string{".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
-
+// isPhotoFile tells the files a folder backfill considers photos, by the
+// extensions the contact's file name convention strips; other files are
+// left alone.
 func isPhotoFile(name string) bool {
-	ext := strings.ToLower(path.Ext(name))
-	for _, e := range photoExtensions {
-		if ext == e {
-			return true
-		}
-	}
-	return false
+	return people.IsPhotoExtension(path.Ext(name))
 }
 
 func (s *dirSource) target() string               { return s.dir }

@@ -468,7 +468,7 @@ func TestBackfillDirHEIC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"c8000.HEIC", "c8001.heif"} {
+	for _, name := range []string{"c8000.HEIC", "c8001.heif", "c8002.HIF"} {
 		stack.People.AddContact("", "people/"+strings.TrimSuffix(name, filepath.Ext(name)))
 		writeFile(t, filepath.Join(dir, name), heic)
 	}
@@ -476,10 +476,10 @@ func TestBackfillDirHEIC(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
-	if _, _, sum := parseLines(t, out); sum.Updated != 2 {
-		t.Errorf("summary %+v, want both HEICs updated", sum)
+	if _, _, sum := parseLines(t, out); sum.Updated != 3 {
+		t.Errorf("summary %+v, want every HEIC updated", sum)
 	}
-	if diff := cmp.Diff(map[string]int{"/people/c8000": 1, "/people/c8001": 1}, updatesPerContact(stack.People)); diff != "" {
+	if diff := cmp.Diff(map[string]int{"/people/c8000": 1, "/people/c8001": 1, "/people/c8002": 1}, updatesPerContact(stack.People)); diff != "" {
 		t.Errorf("photos set per contact (-want +got):\n%s", diff)
 	}
 }
