@@ -278,19 +278,30 @@ func TestFaultInjection(t *testing.T) {
 			}
 		}
 	})
-	// Another instance sets photos in the same accounts meanwhile.
-	neighbour, err := people.New(p.tokens, &people.Options{Endpoint: env[EnvPeopleEndpoint], WritesPerMinute: 6000, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
+	// Two other instances set photos in the same accounts meanwhile. Their
+	// writes come in pairs, one from each, for one account at the same
+	// moment, so that the API's refusal of overlapping writes is met
+	// whatever the machine's load (each instance paces its own writes, so
+	// only writes of different instances overlap).
+	var neighbourClients [2]*people.Client
+	for k := range neighbourClients {
+		c, err := people.New(p.tokens, &people.Options{Endpoint: env[EnvPeopleEndpoint], WritesPerMinute: 6000, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		neighbourClients[k] = c
 	}
 	var neighbourErrs atomic.Int64
 	var neighbours sync.WaitGroup
 	neighbourPhoto := flatJPEG(t, color.RGBA{1, 2, 3, 255})
+	neighbourStart := time.Now().Add(200 * time.Millisecond)
 	for i := range faultNeighbourWrites {
-		account, contact := accounts[i%faultAccounts], fmt.Sprintf("people/c%d", 9900000000+i)
+		pair := i / 2
+		neighbour := neighbourClients[i%2]
+		account, contact := accounts[pair%faultAccounts], fmt.Sprintf("people/c%d", 9900000000+i)
 		fs.People.AddContact(account, contact)
 		neighbours.Go(func() {
-			time.Sleep(200*time.Millisecond + time.Duration(i)*15*time.Millisecond)
+			time.Sleep(time.Until(neighbourStart.Add(time.Duration(pair) * 30 * time.Millisecond)))
 			// Retried like an event: until it lands or fails for good.
 			for attempt := 1; ; attempt++ {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -321,8 +332,13 @@ func TestFaultInjection(t *testing.T) {
 			email := fmt.Sprintf("person%03d@example.com", i)
 			md["resourceName"] = email
 			byEmail = append(byEmail, o)
-			// Created just before its upload, while the run is under way:
-			// after earlier lookups warmed the account's cache up.
+			// Created just before its upload, while the run is under way.
+			// From the second half on, only once the account's search
+			// cache has refreshed, so that some lookups meet a cache that
+			// lacks their contact however fast the machine runs.
+			if i >= faultUploads/2 {
+				waitFor(t, 30*time.Second, func() bool { return fs.People.SearchCacheRefreshed(o.account) })
+			}
 			fs.People.AddContact(o.account, o.contact, email)
 		} else {
 			fs.People.AddContact(o.account, o.contact)
@@ -585,4 +601,16 @@ func metadataIn(t testing.TB, bucket, name string) map[string]string {
 		t.Fatal(err)
 	}
 	return attrs.Metadata
+}
+
+// waitFor polls cond until it holds, failing the test after limit.
+func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %v waiting for the run to reach a state", limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

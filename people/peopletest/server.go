@@ -941,6 +941,16 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request, account 
 	writeJSON(w, resp)
 }
 
+// SearchCacheRefreshed reports whether the account's search cache has
+// refreshed at least once by now: a contact added from then on stays out of
+// its searches until the next warm-up and its delay.
+func (s *Server) SearchCacheRefreshed(account string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.snapshotTime(account, s.now())
+	return ok
+}
+
 // snapshotTime is the state of the contacts the account's search cache
 // holds at now: the time it last refreshed, cacheDelay after a warm-up.
 // false means it never did. s.mu is held.
