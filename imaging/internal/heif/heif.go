@@ -791,15 +791,7 @@ func parseHvcC(p []byte) (*HEVCConfig, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	c.VideoSignal = Colour{Type: "nclx", Primaries: 2, TransferCharacteristics: 2, MatrixCoeffs: 2}
-	for _, p := range c.ParameterSets {
-		if p[0]>>1&63 == 33 { // SPS
-			if v, ok := videoSignal(p); ok {
-				c.VideoSignal = v
-			}
-			break
-		}
-	}
+	c.VideoSignal = videoSignal(c.ParameterSets)
 	return c, nil
 }
 

@@ -322,3 +322,30 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestVideoSignal checks the colour that the SPS's VUI describes, read by the
+// decoder's own SPS parser, for a file with no colr property and for one
+// whose encoder signalled none.
+func TestVideoSignal(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want Colour
+	}{
+		{"vui-fullrange-709-64x64.heic", Colour{Type: "nclx", Primaries: 2, TransferCharacteristics: 2, MatrixCoeffs: 1, FullRange: true}},
+		{"iphone-1000x700-irot3.heic", Colour{Type: "nclx", Primaries: 2, TransferCharacteristics: 2, MatrixCoeffs: 2}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			f, err := Parse(readFile(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img := f.Primary
+			if img.Type == "grid" {
+				img = img.Grid.Tiles[0]
+			}
+			if diff := cmp.Diff(tc.want, img.Config.VideoSignal); diff != "" {
+				t.Errorf("VUI colour (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -19,16 +19,23 @@ func readNALs(t *testing.T, name string) [][]byte {
 	return splitAnnexB(data)
 }
 
+// unspecifiedColour is the Config of a stream whose VUI describes no colour,
+// as x265 writes by default: every code point 2, limited range.
+func unspecifiedColour(w, h, chroma, depthLuma, depthChroma int) Config {
+	return Config{Width: w, Height: h, ChromaFormat: chroma, BitDepthLuma: depthLuma, BitDepthChroma: depthChroma,
+		ColourPrimaries: 2, TransferCharacteristics: 2, MatrixCoeffs: 2}
+}
+
 func TestDecodeConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		want Config
 	}{
-		{"synth-200x120.hevc", Config{200, 120, 1, 8, 8}},
-		{"odd-24x40.hevc", Config{24, 40, 1, 8, 8}},
-		{"face-10bit.hevc", Config{200, 120, 1, 10, 10}},
-		{"face-400.hevc", Config{200, 120, 0, 8, 8}},
-		{"face-400-10bit.hevc", Config{128, 96, 0, 10, 10}},
+		{"synth-200x120.hevc", unspecifiedColour(200, 120, 1, 8, 8)},
+		{"odd-24x40.hevc", unspecifiedColour(24, 40, 1, 8, 8)},
+		{"face-10bit.hevc", unspecifiedColour(200, 120, 1, 10, 10)},
+		{"face-400.hevc", unspecifiedColour(200, 120, 0, 8, 8)},
+		{"face-400-10bit.hevc", unspecifiedColour(128, 96, 0, 10, 10)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			nals := readNALs(t, tc.name)
@@ -50,7 +57,9 @@ func TestDecodeConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gotPic := Config{pic.Width, pic.Height, pic.ChromaFormat, pic.BitDepthLuma, pic.BitDepthChroma}
+			gotPic := got // the picture carries no colour description
+			gotPic.Width, gotPic.Height, gotPic.ChromaFormat = pic.Width, pic.Height, pic.ChromaFormat
+			gotPic.BitDepthLuma, gotPic.BitDepthChroma = pic.BitDepthLuma, pic.BitDepthChroma
 			if diff := cmp.Diff(tc.want, gotPic); diff != "" {
 				t.Errorf("Decode (-want +got):\n%s", diff)
 			}

@@ -10,7 +10,14 @@ type Picture struct {
 }
 
 // Config is what the parameter sets say, before any sample is allocated.
-type Config struct{ Width, Height, ChromaFormat, BitDepthLuma, BitDepthChroma int }
+type Config struct {
+	Width, Height, ChromaFormat, BitDepthLuma, BitDepthChroma int
+	// The VUI's video signal type (H.265 E.2.1): the code points of
+	// ITU-T H.273, 2 (unspecified) where the VUI gives none, and FullRange
+	// false where it does not say, as H.265 infers.
+	ColourPrimaries, TransferCharacteristics, MatrixCoeffs int
+	FullRange                                              bool
+}
 
 // stream is the parameter sets and slice segment NAL units of one picture.
 type stream struct {
@@ -106,6 +113,11 @@ func (s *sps) config() Config {
 		ChromaFormat:   s.chromaFormat,
 		BitDepthLuma:   s.bitDepthY,
 		BitDepthChroma: s.bitDepthC,
+
+		ColourPrimaries:         s.colourPrimaries,
+		TransferCharacteristics: s.transfer,
+		MatrixCoeffs:            s.matrixCoeffs,
+		FullRange:               s.fullRange,
 	}
 }
 

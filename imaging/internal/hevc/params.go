@@ -19,25 +19,28 @@ type sps struct {
 	confLeft, confRight  int // in luma samples
 	confTop, confBottom  int
 	bitDepthY, bitDepthC int
-	log2MaxPocLsb        int
-	log2MinCb, log2Ctb   int
-	log2MinTb, log2MaxTb int
-	maxTrafoDepthIntra   int
-	scalingListEnabled   bool
-	scaling              *scalingFactors // nil: flat, or given by the PPS
-	pcmEnabled           bool
-	pcmBitDepthY         int
-	pcmBitDepthC         int
-	log2MinPcm           int
-	log2MaxPcm           int
-	pcmLoopFilterOff     bool
-	numShortTermRPS      int
-	rpsDeltaCount        []int // NumDeltaPocs of each st_ref_pic_set in the SPS
-	longTermRefsPresent  bool
-	numLongTermRefsSPS   int
-	temporalMVP          bool
-	strongIntraSmooth    bool
-	sao                  bool
+	// The VUI's video signal type; see Config.
+	colourPrimaries, transfer, matrixCoeffs int
+	fullRange                               bool
+	log2MaxPocLsb                           int
+	log2MinCb, log2Ctb                      int
+	log2MinTb, log2MaxTb                    int
+	maxTrafoDepthIntra                      int
+	scalingListEnabled                      bool
+	scaling                                 *scalingFactors // nil: flat, or given by the PPS
+	pcmEnabled                              bool
+	pcmBitDepthY                            int
+	pcmBitDepthC                            int
+	log2MinPcm                              int
+	log2MaxPcm                              int
+	pcmLoopFilterOff                        bool
+	numShortTermRPS                         int
+	rpsDeltaCount                           []int // NumDeltaPocs of each st_ref_pic_set in the SPS
+	longTermRefsPresent                     bool
+	numLongTermRefsSPS                      int
+	temporalMVP                             bool
+	strongIntraSmooth                       bool
+	sao                                     bool
 
 	picWCtb, picHCtb int
 }
@@ -127,7 +130,7 @@ func parseProfileTierLevel(r *bitReader, maxSubLayersMinus1 int) (profile int, c
 
 func parseSPS(data []byte) (*sps, error) {
 	r := &bitReader{data: data}
-	s := &sps{}
+	s := &sps{colourPrimaries: 2, transfer: 2, matrixCoeffs: 2}
 	r.u(4) // sps_video_parameter_set_id
 	maxSubLayersMinus1 := int(r.u(3))
 	if maxSubLayersMinus1 > 6 {
@@ -251,7 +254,7 @@ func parseSPS(data []byte) (*sps, error) {
 	s.temporalMVP = r.flag()
 	s.strongIntraSmooth = r.flag()
 	if r.flag() { // vui_parameters_present_flag
-		parseVUI(r, maxSubLayersMinus1)
+		parseVUI(r, s, maxSubLayersMinus1)
 	}
 	if r.flag() { // sps_extension_present_flag
 		rangeExt := r.flag()
@@ -335,7 +338,7 @@ func parseShortTermRPS(r *bitReader, idx, num int, counts []int) (int, error) {
 	return neg + pos, r.err
 }
 
-func parseVUI(r *bitReader, maxSubLayersMinus1 int) {
+func parseVUI(r *bitReader, s *sps, maxSubLayersMinus1 int) {
 	if r.flag() { // aspect_ratio_info_present_flag
 		if r.u(8) == 255 {
 			r.u(32)
@@ -345,9 +348,10 @@ func parseVUI(r *bitReader, maxSubLayersMinus1 int) {
 		r.u(1)
 	}
 	if r.flag() { // video_signal_type_present_flag
-		r.u(4)
-		if r.flag() {
-			r.u(24)
+		r.u(3) // video_format
+		s.fullRange = r.flag()
+		if r.flag() { // colour_description_present_flag
+			s.colourPrimaries, s.transfer, s.matrixCoeffs = int(r.u(8)), int(r.u(8)), int(r.u(8))
 		}
 	}
 	if r.flag() { // chroma_loc_info_present_flag
