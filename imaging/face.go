@@ -15,10 +15,49 @@ import (
 //go:embed cascade/facefinder
 var faceCascade []byte
 
+// OpenCV's Haar cascades for frontal faces and for faces in profile, the
+// second opinion when pigo's cascade finds no face: see cascade/README.md.
+var (
+	//go:embed cascade/haarcascade_frontalface_alt2.xml
+	haarFrontalXML []byte
+	//go:embed cascade/haarcascade_profileface.xml
+	haarProfileXML []byte
+)
+
 // classifier is unpacked once per process; the cascade is read-only after.
 var classifier = sync.OnceValues(func() (*pigo.Pigo, error) {
 	return pigo.NewPigo().Unpack(faceCascade)
 })
+
+// haarCascades are parsed the first time a photo needs them: the frontal
+// cascade, the profile cascade (faces turned to the photo's left) and its
+// mirror image (faces turned to the right), in the order of detectors.
+var haarCascades = sync.OnceValues(func() ([]*haarCascade, error) {
+	frontal, err := parseHaarCascade(haarFrontalXML)
+	if err != nil {
+		return nil, fmt.Errorf("frontal: %w", err)
+	}
+	profile, err := parseHaarCascade(haarProfileXML)
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	return []*haarCascade{frontal, profile, profile.mirrored()}, nil
+})
+
+// A Detector names the cascade that found a face.
+type Detector string
+
+const (
+	// DetectorPico is pigo's frontal face cascade, which runs first; its
+	// Score is the sum of its hits' confidences.
+	DetectorPico Detector = "pico"
+	// DetectorFrontal and DetectorProfile are OpenCV's Haar cascades,
+	// tried when pigo's finds no face: heads turned up to three-quarters
+	// and in profile. Their Score is the number of windows that found the
+	// face (OpenCV's neighbours).
+	DetectorFrontal Detector = "haar frontal"
+	DetectorProfile Detector = "haar profile"
+)
 
 // A Face is a face the detector found, in oriented source pixels.
 type Face struct {
@@ -42,6 +81,21 @@ type Face struct {
 	// Kept reports whether the crop was placed to hold this face's head;
 	// passers-by and faces that did not fit beside the others are not.
 	Kept bool
+	// Detector is the cascade that found the face.
+	Detector Detector
+}
+
+// Evidence says in a few words what found the face and how surely: pigo's
+// summed score, or the Haar cascade and the number of windows that found
+// the face.
+func (f Face) Evidence() string {
+	switch f.Detector {
+	case DetectorFrontal:
+		return fmt.Sprintf("frontal Haar cascade, %.0f windows", f.Score)
+	case DetectorProfile:
+		return fmt.Sprintf("in profile, %.0f windows", f.Score)
+	}
+	return fmt.Sprintf("score %.0f", f.Score)
 }
 
 // detectParams are the detector's settings, calibrated on a varied set of
@@ -76,6 +130,15 @@ type detectParams struct {
 	// another chance for a pattern to pass, and the calibration photos
 	// without people showed some that did.
 	turnedMinScore float32
+	// haarEdge bounds the longer side of the image the Haar cascades
+	// search when pigo's finds nothing, haarScale is the step between
+	// their sizes, from haarMinFace pixels up, and haarMinHits the number
+	// of windows that must find a face. Those cascades cost several
+	// times pigo's for each window, so they search a smaller image: the
+	// faces they are for, turned away from the camera, are the subject's.
+	haarEdge, haarMinFace int
+	haarScale             float64
+	haarMinHits           int
 }
 
 var defaultDetect = detectParams{
@@ -89,6 +152,10 @@ var defaultDetect = detectParams{
 	turnedMinFace:  0.12,
 	turnedShift:    0.12,
 	turnedMinScore: 15,
+	haarEdge:       320,
+	haarMinFace:    20,
+	haarScale:      1.15,
+	haarMinHits:    3,
 }
 
 // sureScore is the score from which a face needs no check in the mirror:
@@ -99,19 +166,30 @@ const sureScore = 40
 // trained on faces of 24 pixels and more.
 const minFacePixels = 20
 
-// The head around a face Box of side s with centre (x, y) spans x ± headHalfWidth·s
-// across and y − headAbove·s to y + headBelow·s down: a little over the medians of the
-// calibration photos' heads, boxed by hand, around the detected faces' boxes.
-// The box reaches from the brows to the chin, and hair adds more above than
+// headGeometry gives, for each detector, the head around a face Box of side s
+// with centre (x, y): it spans x ± halfWidth·s across and y − above·s to
+// y + below·s down, a little over the medians of the calibration photos'
+// heads, boxed by hand, around the detected faces' boxes. Pigo's box
+// reaches from the brows to the chin, and hair adds more above than
 // the chin below. The eyes lie 0.08·s above the box's centre: pigo's pupil
 // cascade put them there to within ±0.02·s for half the faces and ±0.03·s
 // for four in five, less than 2% of the crop's height, so the crop takes
 // the eye line from the box rather than pay some 6 ms a face for pupils.
-const (
-	headHalfWidth = 0.56
-	headAbove     = 0.80
-	headBelow     = 0.60
-)
+//
+// The Haar cascades frame faces differently, the frontal one from the
+// forehead and the profile one from the cheek to the nose tip, so their
+// heads were fitted apart, in the same way: the medians for the frontal
+// cascade's 61 faces were 1.13·s wide, 1.45·s high, 0.18·s above the box's
+// centre, for the profile cascade's 40 faces 0.97·s, 1.2·s and 0.10·s.
+func headGeometry(d Detector) (halfWidth, above, below float64) {
+	switch d {
+	case DetectorFrontal:
+		return 0.62, 0.96, 0.58
+	case DetectorProfile:
+		return 0.56, 0.76, 0.55
+	}
+	return 0.56, 0.80, 0.60
+}
 
 // detectFaces finds faces in the upright image, largest first.
 func (s *source) detectFaces() ([]Face, error) {
@@ -131,6 +209,13 @@ func (s *source) detectFacesWith(p detectParams) ([]Face, error) {
 	ub, _ := s.orientation.uprightSize(b.Dx(), b.Dy())
 	k := float64(f) * float64(uw) / float64(ub)
 	faces := searchFaces(cl, thumb, p, 0)
+	if p.haarEdge > 0 && len(faces) == 0 {
+		more, err := searchHaar(thumb, p)
+		if err != nil {
+			return nil, err
+		}
+		faces = mergeDetections(faces, more)
+	}
 	for i := 0; len(faces) == 0 && i < len(p.angles); i += 2 {
 		// Both tilts of one size, so that neither side is favoured.
 		for _, a := range p.angles[i:min(i+2, len(p.angles))] {
@@ -154,6 +239,7 @@ type detection struct {
 	score      float32
 	mirror     float32
 	angle      float64 // degrees clockwise
+	detector   Detector
 }
 
 // mirrorScore runs the cascade again around the face c, on the thumb
@@ -215,7 +301,7 @@ func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64
 		if c.Q < minScore {
 			continue
 		}
-		d := detection{x: float64(c.Col), y: float64(c.Row), side: float64(c.Scale), score: c.Q, angle: angle}
+		d := detection{x: float64(c.Col), y: float64(c.Row), side: float64(c.Scale), score: c.Q, angle: angle, detector: DetectorPico}
 		if c.Q < sureScore {
 			d.mirror = mirrorScore(cl, g, c)
 			if d.mirror < p.minMirror {
@@ -232,6 +318,54 @@ func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64
 		out = append(out, d)
 	}
 	return dropOverlaps(out)
+}
+
+// searchHaar runs the Haar cascades over thumb shrunk to p.haarEdge and
+// returns the faces that p.haarMinHits windows or more found, in thumb's
+// coordinates.
+func searchHaar(thumb *image.Gray, p detectParams) ([]detection, error) {
+	cs, err := haarCascades()
+	if err != nil {
+		return nil, fmt.Errorf("imaging: load the Haar cascades: %w", err)
+	}
+	b := thumb.Bounds()
+	g, k := thumb, 1.0
+	if long := max(b.Dx(), b.Dy()); long > p.haarEdge {
+		k = float64(long) / float64(p.haarEdge)
+		g = resizeGrayBilinear(thumb, max(1, int(math.Round(float64(b.Dx())/k))), max(1, int(math.Round(float64(b.Dy())/k))))
+	}
+	gb := g.Bounds()
+	search := haarSearch{minSize: p.haarMinFace, maxSize: min(gb.Dx(), gb.Dy()), scale: p.haarScale}
+	var out []detection
+	for i, hits := range haarDetect(g, cs, search) {
+		det := DetectorFrontal
+		if i > 0 {
+			det = DetectorProfile
+		}
+		for _, gr := range groupHits(hits, p.haarMinHits-1) {
+			r := gr.r
+			out = append(out, detection{
+				x: float64(r.Min.X+r.Max.X) / 2 * k, y: float64(r.Min.Y+r.Max.Y) / 2 * k, side: float64(r.Dx()) * k,
+				score: float32(gr.n), detector: det,
+			})
+		}
+	}
+	return dropOverlaps(out), nil
+}
+
+// mergeDetections adds to faces those of more that overlap none of them:
+// where two cascades found one face, the first one's box, whose head was
+// fitted more closely, is kept.
+func mergeDetections(faces, more []detection) []detection {
+	overlap := func(a, b detection) bool {
+		return math.Abs(a.x-b.x) < max(a.side, b.side)/2 && math.Abs(a.y-b.y) < max(a.side, b.side)/2
+	}
+	for _, d := range more {
+		if !slices.ContainsFunc(faces, func(f detection) bool { return overlap(f, d) }) {
+			faces = append(faces, d)
+		}
+	}
+	return faces
 }
 
 // cluster merges the cascade's raw hits, many per face, into one detection
@@ -300,21 +434,21 @@ func (d detection) face(k float64, bounds image.Rectangle) Face {
 		int(math.Round((d.x-half)*k)), int(math.Round((d.y-half)*k)),
 		int(math.Round((d.x+half)*k)), int(math.Round((d.y+half)*k)),
 	).Intersect(bounds)
-	// The head's corners relative to the face centre, upright in the face's
-	// own frame, then turned back as the image was.
-	hx0, hx1 := -headHalfWidth*d.side, headHalfWidth*d.side
-	hy0, hy1 := -headAbove*d.side, headBelow*d.side
-	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, c := range [][2]float64{{hx0, hy0}, {hx1, hy0}, {hx0, hy1}, {hx1, hy1}} {
-		x, y := turn(c[0], c[1], -d.angle)
-		x0, y0 = min(x0, x), min(y0, y)
-		x1, y1 = max(x1, x), max(y1, y)
-	}
+	// The head is the ellipse inscribed in its box, upright in the face's
+	// own frame, turned back as the image was: the box around the turned
+	// ellipse, not around the turned box, whose corners reach out past
+	// the head by up to a quarter of its size at 45°.
+	halfWidth, above, below := headGeometry(d.detector)
+	a, b := halfWidth*d.side, (above+below)/2*d.side
+	ox, oy := turn(0, (below-above)/2*d.side, -d.angle)
+	sin, cos := math.Sincos(d.angle * math.Pi / 180)
+	rx, ry := math.Hypot(a*cos, b*sin), math.Hypot(a*sin, b*cos)
+	x0, y0, x1, y1 := ox-rx, oy-ry, ox+rx, oy+ry
 	head := image.Rect(
 		int(math.Round((d.x+x0)*k)), int(math.Round((d.y+y0)*k)),
 		int(math.Round((d.x+x1)*k)), int(math.Round((d.y+y1)*k)),
 	)
-	return Face{Box: box, Head: head, Score: d.score, Mirror: d.mirror, Angle: int(math.Round(d.angle))}
+	return Face{Box: box, Head: head, Score: d.score, Mirror: d.mirror, Angle: int(math.Round(d.angle)), Detector: d.detector}
 }
 
 // turn rotates the vector (x, y) by deg degrees clockwise on screen (y

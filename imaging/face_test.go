@@ -282,7 +282,7 @@ func TestProcessNoFaceFallsBackUpwards(t *testing.T) {
 func TestFaceSquare(t *testing.T) {
 	// f is a face of side s centred at (x, y), found upright.
 	f := func(x, y, s float64) Face {
-		return detection{x: x, y: y, side: s, score: 100}.face(1, image.Rect(0, 0, 1<<20, 1<<20))
+		return detection{x: x, y: y, side: s, score: 100, detector: DetectorPico}.face(1, image.Rect(0, 0, 1<<20, 1<<20))
 	}
 	tests := []struct {
 		name       string

@@ -122,7 +122,7 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 			sq = squareAt(float64(b.Min.X+b.Max.X)/2, float64(b.Min.Y+b.Max.Y)/2, short, w, h)
 		}
 	}
-	reason := fmt.Sprintf("around the face (score %.0f)", faces[0].Score)
+	reason := fmt.Sprintf("around the face (%s)", faces[0].Evidence())
 	switch {
 	case len(keep) > 1 && len(keep) == len(heads):
 		reason = fmt.Sprintf("around all %d faces", len(keep))

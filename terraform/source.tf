@@ -17,7 +17,11 @@ locals {
   source_trees = ["gcs", "imaging", "internal/cloudlog", "internal/membudget", "internal/redact", "people", "tokens"]
 
   # Files that //go:embed directives of those packages read.
-  source_assets = ["imaging/cascade/facefinder"]
+  source_assets = [
+    "imaging/cascade/facefinder",
+    "imaging/cascade/haarcascade_frontalface_alt2.xml",
+    "imaging/cascade/haarcascade_profileface.xml",
+  ]
 
   source_go = setunion(
     fileset(local.source_root, "*.go"),

@@ -122,7 +122,7 @@ func main() {
 				fmt.Printf("%-48s %-6s %4.0fms main found %-5v inside %-5v heads %d/%d (best %d) height ok %-5v false %d faces %d crop %v %s\n",
 					n, c, float64(s.cpu)/1e6, s.found, s.mainInside, s.inside, s.heads, s.best, s.heightOK, s.falseFaces, s.faces, res.Crop, res.CropReason)
 				for _, f := range res.Faces {
-					fmt.Printf("    face %v score %.1f angle %d\n", f.Box, f.Score, f.Angle)
+					fmt.Printf("    face %v %s, angle %d\n", f.Box, f.Evidence(), f.Angle)
 				}
 			}
 		}

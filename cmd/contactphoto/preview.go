@@ -116,7 +116,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // describeFace says what the detector found about f and what the crop did
 // with it.
 func describeFace(f imaging.Face) string {
-	d := fmt.Sprintf("score %.0f", f.Score)
+	d := f.Evidence()
 	if f.Mirror > 0 {
 		d += fmt.Sprintf(", mirrored %.0f", f.Mirror)
 	}

@@ -1,0 +1,242 @@
+package imaging
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/jpeg"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// faceGray is testdata/face.jpg as image/jpeg decodes it, in gray as
+// image/draw converts it: the input the OpenCV figures below were taken
+// from, written out as a PNG.
+func faceGray(t testing.TB) *image.Gray {
+	t.Helper()
+	f, err := os.Open("testdata/face.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := jpeg.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := image.NewGray(m.Bounds())
+	draw.Draw(g, g.Bounds(), m, m.Bounds().Min, draw.Src)
+	return g
+}
+
+func mirrorGray(g *image.Gray) *image.Gray {
+	b := g.Bounds()
+	out := image.NewGray(b)
+	for y := range b.Dy() {
+		src, dst := g.Pix[y*g.Stride:][:b.Dx()], out.Pix[y*out.Stride:][:b.Dx()]
+		for x, p := range src {
+			dst[b.Dx()-1-x] = p
+		}
+	}
+	return out
+}
+
+func embeddedHaar(t testing.TB) (frontal, profile *haarCascade) {
+	t.Helper()
+	cs, err := haarCascades()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs[0], cs[1]
+}
+
+// TestHaarMatchesOpenCV runs the embedded cascades as OpenCV 4.6.0's
+// CascadeClassifier.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=0,
+// minSize=(20, 20), maxSize=(20, 20)) did, through Debian's python3-opencv,
+// on testdata/face.jpg shrunk by resizeGrayBilinear to each width below,
+// and on its mirror image: one scale, so that OpenCV's own resizing plays
+// no part, and every window must be the same. The evaluator reproduces
+// OpenCV's arithmetic, on which the cascades' thresholds were trained.
+func TestHaarMatchesOpenCV(t *testing.T) {
+	want := map[string][][2]int{ // cascade, width, mirrored: windows' corners
+		"frontal 26":          {{2, 6}, {2, 8}, {4, 6}, {4, 8}},
+		"frontal 26 mirrored": {{2, 6}, {2, 8}, {4, 6}, {4, 8}},
+		"frontal 28":          {{2, 8}, {4, 8}, {4, 10}, {6, 8}},
+		"frontal 28 mirrored": {{2, 8}, {4, 8}, {4, 10}, {6, 8}},
+		"frontal 30":          {{4, 8}, {4, 10}, {6, 8}, {6, 10}},
+		"frontal 30 mirrored": {{4, 8}, {4, 10}, {6, 8}, {6, 10}},
+		"frontal 32":          {{4, 10}, {4, 12}, {6, 10}, {6, 12}},
+		"frontal 32 mirrored": {{4, 10}, {6, 10}, {6, 12}, {8, 10}},
+		"frontal 34":          {{6, 10}, {6, 12}, {6, 14}, {8, 10}, {8, 12}, {8, 14}},
+		"frontal 34 mirrored": {{6, 10}, {6, 12}, {6, 14}, {8, 12}},
+		"profile 28":          {{8, 8}},
+	}
+	frontal, profile := embeddedHaar(t)
+	g := faceGray(t)
+	search := haarSearch{minSize: 20, maxSize: 20, scale: 1.1}
+	for _, w := range []int{26, 28, 30, 32, 34} {
+		small := resizeGrayBilinear(g, w, w*5/4)
+		for _, m := range []string{"", " mirrored"} {
+			img := small
+			if m != "" {
+				img = mirrorGray(small)
+			}
+			hits := haarDetect(img, []*haarCascade{frontal, profile}, search)
+			for i, name := range []string{"frontal", "profile"} {
+				key := fmt.Sprintf("%s %d%s", name, w, m)
+				var got [][2]int
+				for _, h := range hits[i] {
+					if h.r.Dx() != 20 || h.r.Dy() != 20 {
+						t.Errorf("%s: a window of %v", key, h.r.Size())
+					}
+					got = append(got, [2]int{h.r.Min.X, h.r.Min.Y})
+				}
+				slices.SortFunc(got, func(a, b [2]int) int { return cmp.Or(a[0]-b[0], a[1]-b[1]) })
+				if !slices.Equal(got, want[key]) {
+					t.Errorf("%s: windows at %v, OpenCV's at %v", key, got, want[key])
+				}
+			}
+		}
+	}
+}
+
+// TestHaarMirrored checks that the mirrored cascade judges each window of
+// a photo exactly as the cascade judges the mirror image of that window.
+func TestHaarMirrored(t *testing.T) {
+	_, profile := embeddedHaar(t)
+	mirrored := profile.mirrored()
+	g := faceGray(t)
+	var accepted int
+	// At these scales the face is the window's size.
+	for _, f := range []float64{8, 9, 10, 11, 12, 13} {
+		b := g.Bounds()
+		sw, sh := int(float64(b.Dx())/f), int(float64(b.Dy())/f)
+		small := resizeGrayBilinear(g, sw, sh)
+		it, mit := newIntegral(small), newIntegral(mirrorGray(small))
+		ops, mops := mirrored.compile(nil, it.stride), profile.compile(nil, mit.stride)
+		for y := 0; y < sh-profile.win.Y; y++ {
+			for x := 0; x < sw-profile.win.X; x++ {
+				ok, m := mirrored.eval(it, ops, y*it.stride+x)
+				mok, mm := profile.eval(mit, mops, y*mit.stride+sw-profile.win.X-x)
+				if ok != mok || m != mm {
+					t.Fatalf("scale %v, window at (%d,%d): mirrored cascade %v %v, cascade on the mirror %v %v", f, x, y, ok, m, mok, mm)
+				}
+				if ok {
+					accepted++
+				}
+			}
+		}
+	}
+	if accepted == 0 {
+		t.Error("no window accepted: nothing compared but rejections")
+	}
+}
+
+// TestHaarGroups checks the grouping against OpenCV's groupRectangles with
+// minNeighbors=3 on the windows found in testdata/face.jpg at every scale.
+func TestHaarGroups(t *testing.T) {
+	frontal, _ := embeddedHaar(t)
+	g := faceGray(t)
+	hits := haarDetect(g, []*haarCascade{frontal}, haarSearch{minSize: 20, maxSize: 1 << 20, scale: 1.1, fine: true})[0]
+	groups := groupHits(hits, 3)
+	// cv2.groupRectangles(the same 77 windows, 3, 0.2) gave [46, 96, 228,
+	// 228] of 76 windows: one window lies apart. (OpenCV's own search found
+	// 76 windows, a few apart from these where its resizing rounds
+	// differently, and grouped them at [45, 96, 228, 228].)
+	if len(hits) != 77 || len(groups) != 1 || groups[0].r != image.Rect(46, 96, 274, 324) || groups[0].n != 76 {
+		t.Fatalf("groups %+v of %d windows, OpenCV one at (46,96) of 228 from 76 of 77 windows", groups, len(hits))
+	}
+	// Scattered single windows make no face.
+	lone := []haarHit{{r: image.Rect(0, 0, 20, 20)}, {r: image.Rect(100, 100, 140, 140)}, {r: image.Rect(200, 0, 230, 30)}}
+	if got := groupHits(lone, 0); len(got) != 3 {
+		t.Errorf("minNeighbors 0 kept %d of 3 lone windows", len(got))
+	}
+	if got := groupHits(lone, 1); len(got) != 0 {
+		t.Errorf("minNeighbors 1 kept lone windows: %+v", got)
+	}
+}
+
+func TestParseHaarCascadeRejects(t *testing.T) {
+	valid := `<opencv_storage><cascade><stageType>BOOST</stageType><featureType>HAAR</featureType>
+<height>20</height><width>20</width><stages><_><stageThreshold>-1</stageThreshold><weakClassifiers>
+<_><internalNodes>%s</internalNodes><leafValues>%s</leafValues></_></weakClassifiers></_></stages>
+<features><_><rects><_>%s</_><_>0 0 10 10 2.</_></rects><tilted>%s</tilted></_></features></cascade></opencv_storage>`
+	for _, tc := range []struct {
+		name                        string
+		nodes, leaves, rect, tilted string
+		wantErr                     string
+	}{
+		{"valid", "0 -1 0 0.5", "-1 1", "0 0 20 20 -1.", "0", ""},
+		{"feature out of range", "0 -1 1 0.5", "-1 1", "0 0 20 20 -1.", "0", "node uses feature 1 of 1"},
+		{"rectangle outside the window", "0 -1 0 0.5", "-1 1", "5 5 20 20 -1.", "0", "outside the 20x20 window"},
+		{"tilted", "0 -1 0 0.5", "-1 1", "0 0 20 20 -1.", "1", "tilted"},
+		{"leaves missing", "0 -1 0 0.5", "-1", "0 0 20 20 -1.", "0", "1 nodes and 1 leaves"},
+		{"loop", "1 -1 0 0.5 1 -2 0 0.5", "-1 1 2", "0 0 20 20 -1.", "0", "points to"},
+		{"not a number", "0 -1 0 x", "-1 1", "0 0 20 20 -1.", "0", "invalid syntax"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseHaarCascade([]byte(fmt.Sprintf(valid, tc.nodes, tc.leaves, tc.rect, tc.tilted)))
+			if tc.wantErr == "" {
+				if err != nil || len(c.stages) != 1 || len(c.features) != 1 {
+					t.Fatalf("%v, %+v", err, c)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+			}
+		})
+	}
+	if _, err := parseHaarCascade([]byte("<opencv_storage><cascade><stageType>BOOST</stageType><featureType>LBP</featureType></cascade></opencv_storage>")); err == nil {
+		t.Error("an LBP cascade was accepted")
+	}
+}
+
+// TestDetectFacesHaarFallback checks that when pigo's cascade finds nothing
+// the Haar cascades' face comes back where pigo's would have been, with its
+// head fitted for its own framing.
+func TestDetectFacesHaarFallback(t *testing.T) {
+	s, err := (*Options)(nil).settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _, err := load(readTestdata(t, "face.jpg"), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pico, err := src.detectFaces()
+	if err != nil || len(pico) != 1 || pico[0].Detector != DetectorPico {
+		t.Fatalf("pigo's cascade found %+v, %v; want the one face", pico, err)
+	}
+	blind := defaultDetect
+	blind.minScore, blind.angles = math.MaxFloat32, nil // pigo finds nothing
+	faces, err := src.detectFacesWith(blind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faces) != 1 || faces[0].Detector != DetectorFrontal {
+		t.Fatalf("faces %+v, want the one face from the Haar frontal cascade", faces)
+	}
+	f, p := faces[0], pico[0]
+	if f.Score < float32(defaultDetect.haarMinHits) {
+		t.Errorf("score %v under the %d windows required", f.Score, defaultDetect.haarMinHits)
+	}
+	// The two heads, each estimated from its own detector's box, agree.
+	if iou := rectIoU(f.Head, p.Head); iou < 0.75 {
+		t.Errorf("head %v from the Haar face %v, %v from pigo's %v: overlap %.2f, want 0.75 or more", f.Head, f.Box, p.Head, p.Box, iou)
+	}
+	// Without the Haar cascades, nothing.
+	blind.haarEdge = 0
+	if faces, err := src.detectFacesWith(blind); err != nil || len(faces) != 0 {
+		t.Errorf("without the Haar cascades: %+v, %v", faces, err)
+	}
+}
+
+func rectIoU(a, b image.Rectangle) float64 {
+	in := a.Intersect(b)
+	ia := float64(in.Dx() * in.Dy())
+	return ia / (float64(a.Dx()*a.Dy()+b.Dx()*b.Dy()) - ia)
+}
