@@ -220,6 +220,7 @@ type haarSearch struct {
 	minSize, maxSize int
 	scale            float64
 	fine             bool
+	dense            bool // step 1 pixel at every size
 }
 
 // haarDetect slides each cascade over g, sharing the shrunk images and
@@ -248,7 +249,7 @@ func haarDetect(g *image.Gray, cs []*haarCascade, p haarSearch) [][]haarHit {
 		}
 		it := newIntegral(small)
 		step := 2
-		if p.fine && f > 2 {
+		if p.fine && f > 2 || p.dense {
 			step = 1
 		}
 		for i, c := range cs {
@@ -383,8 +384,8 @@ func resizeGrayBilinear(g *image.Gray, w, h int) *image.Gray {
 	for y := range h {
 		y0, t := bilinearTap(y, float64(sh)/float64(h), sh)
 		y1 := min(y0+1, sh-1)
-		r0 := g.Pix[(b.Min.Y+y0)*g.Stride+b.Min.X:][:sw]
-		r1 := g.Pix[(b.Min.Y+y1)*g.Stride+b.Min.X:][:sw]
+		r0 := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+y0):][:sw]
+		r1 := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+y1):][:sw]
 		row := out.Pix[y*out.Stride:][:w]
 		for x := range row {
 			x0, u := xs[x], xw[x]

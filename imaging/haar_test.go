@@ -221,8 +221,9 @@ func TestDetectFacesHaarFallback(t *testing.T) {
 		t.Fatalf("faces %+v, want the one face from the Haar frontal cascade", faces)
 	}
 	f, p := faces[0], pico[0]
-	if f.Score < float32(defaultDetect.haarMinHits) {
-		t.Errorf("score %v under the %d windows required", f.Score, defaultDetect.haarMinHits)
+	if f.Score < float32(defaultDetect.haarMinHits) || f.Mirror < float32(defaultDetect.haarMinFrontal) {
+		t.Errorf("found by %v windows, %v of the dense search: under the %d and %d required",
+			f.Score, f.Mirror, defaultDetect.haarMinHits, defaultDetect.haarMinFrontal)
 	}
 	// The two heads, each estimated from its own detector's box, agree.
 	if iou := rectIoU(f.Head, p.Head); iou < 0.75 {
@@ -239,4 +240,52 @@ func rectIoU(a, b image.Rectangle) float64 {
 	in := a.Intersect(b)
 	ia := float64(in.Dx() * in.Dy())
 	return ia / (float64(a.Dx()*a.Dy()+b.Dx()*b.Dy()) - ia)
+}
+
+// TestDenseHaarCount checks that the dense search tells the face in
+// testdata/face.jpg from the same photo's other parts and from a photo
+// without people, of the same size.
+func TestDenseHaarCount(t *testing.T) {
+	cs, err := haarCascades()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := (*Options)(nil).settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	thumbOf := func(name string) *image.Gray {
+		src, _, err := load(readTestdata(t, name), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := grayThumb(src.img, src.cmyk, defaultDetect.edge)
+		return src.orientation.uprightGray(g)
+	}
+	face, dragonfly := thumbOf("face.jpg"), thumbOf("dragonfly-crop.jpg")
+	// pigo's face, as the Haar frontal cascade frames it: a little larger.
+	found, err := searchHaar(face, defaultDetect)
+	if err != nil || len(found) != 1 {
+		t.Fatalf("searchHaar: %+v, %v; want one face", found, err)
+	}
+	d := found[0]
+	if n := denseHaarCount(face, cs[:1], d); n < defaultDetect.haarMinFrontal {
+		t.Errorf("the face: %d windows, want %d or more", n, defaultDetect.haarMinFrontal)
+	}
+	var most int
+	for _, g := range []*image.Gray{face, dragonfly} {
+		b := g.Bounds()
+		for y := d.side / 2; y+d.side/2 <= float64(b.Dy()); y += d.side / 4 {
+			for x := d.side / 2; x+d.side/2 <= float64(b.Dx()); x += d.side / 4 {
+				at := detection{x: x, y: y, side: d.side}
+				if g == face && math.Abs(x-d.x) < d.side && math.Abs(y-d.y) < d.side {
+					continue // on or overlapping the face
+				}
+				most = max(most, denseHaarCount(g, cs[:1], at), denseHaarCount(g, cs[1:], at))
+			}
+		}
+	}
+	if most >= min(defaultDetect.haarMinFrontal, defaultDetect.haarMinProfile) {
+		t.Errorf("away from the face, a position reached %d windows", most)
+	}
 }
