@@ -130,8 +130,12 @@ type detectParams struct {
 	turnedMinFace, turnedShift float64
 	// turnedMinScore replaces minScore on turned copies: each turn is
 	// another chance for a pattern to pass, and the calibration photos
-	// without people showed some that did.
+	// without people showed some that did. turnedMinHaar is how many
+	// windows of the Haar frontal cascade's dense search (see
+	// denseHaarCount) on the turned copy must agree: the tilted heads of
+	// the calibration photos reached 9 to 16, a flower turned by 45° 0.
 	turnedMinScore float32
+	turnedMinHaar  int
 	// haarEdge bounds the longer side of the image the Haar cascades
 	// search when pigo's finds nothing, haarScale is the step between
 	// their sizes, from haarMinFace pixels up, and haarMinHits the number
@@ -163,6 +167,7 @@ var defaultDetect = detectParams{
 	turnedMinFace:  0.12,
 	turnedShift:    0.12,
 	turnedMinScore: 15,
+	turnedMinHaar:  5,
 	haarEdge:       320,
 	haarMinFace:    20,
 	haarScale:      1.15,
@@ -170,6 +175,10 @@ var defaultDetect = detectParams{
 	haarMinFrontal: 19,
 	haarMinProfile: 12,
 }
+
+// haarFrontalSide is the side of the Haar frontal cascade's box around a
+// face to that of pigo's: a little larger, from the forehead.
+const haarFrontalSide = 1.1
 
 // sureScore is the score from which a face needs no check in the mirror:
 // no pattern in the calibration photos scored half of it.
@@ -221,7 +230,10 @@ func (s *source) detectFacesWith(p detectParams) ([]Face, error) {
 	uw, uh := s.orientation.uprightSize(s.width, s.height)
 	ub, _ := s.orientation.uprightSize(b.Dx(), b.Dy())
 	k := float64(f) * float64(uw) / float64(ub)
-	faces := searchFaces(cl, thumb, p, 0)
+	faces, err := searchFaces(cl, thumb, p, 0)
+	if err != nil {
+		return nil, err
+	}
 	if p.haarEdge > 0 && len(faces) == 0 {
 		more, err := searchHaar(thumb, p)
 		if err != nil {
@@ -232,7 +244,11 @@ func (s *source) detectFacesWith(p detectParams) ([]Face, error) {
 	for i := 0; len(faces) == 0 && i < len(p.angles); i += 2 {
 		// Both tilts of one size, so that neither side is favoured.
 		for _, a := range p.angles[i:min(i+2, len(p.angles))] {
-			faces = append(faces, searchFaces(cl, thumb, p, a)...)
+			turned, err := searchFaces(cl, thumb, p, a)
+			if err != nil {
+				return nil, err
+			}
+			faces = append(faces, turned...)
 		}
 		faces = dropOverlaps(faces)
 	}
@@ -291,7 +307,7 @@ func mirrorScore(cl *pigo.Pigo, g *image.Gray, c pigo.Detection) float32 {
 // searchFaces runs the cascade over thumb turned by angle degrees and
 // returns the faces scoring minScore or more, in the unturned thumb's
 // coordinates.
-func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64) []detection {
+func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64) ([]detection, error) {
 	g := thumb
 	if angle != 0 {
 		g = rotateGray(thumb, angle)
@@ -321,6 +337,19 @@ func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64
 				continue
 			}
 		}
+		if angle != 0 && p.turnedMinHaar > 0 {
+			// A second opinion on turned copies: every turn is one more
+			// chance for a pattern to pass, and the Haar frontal cascade,
+			// trained on other faces with other features, seldom agrees
+			// with pigo's on one.
+			cs, err := haarCascades()
+			if err != nil {
+				return nil, fmt.Errorf("imaging: load the Haar cascades: %w", err)
+			}
+			if denseHaarCount(g, cs[:1], detection{x: d.x, y: d.y, side: d.side * haarFrontalSide}) < p.turnedMinHaar {
+				continue
+			}
+		}
 		if angle != 0 {
 			// Back from the turned copy, which turned about the centre.
 			cx, cy := float64(tb.Dx())/2, float64(tb.Dy())/2
@@ -330,7 +359,7 @@ func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64
 		}
 		out = append(out, d)
 	}
-	return dropOverlaps(out)
+	return dropOverlaps(out), nil
 }
 
 // searchHaar runs the Haar cascades over thumb shrunk to p.haarEdge and

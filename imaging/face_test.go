@@ -237,9 +237,21 @@ func TestProcessNoFalseFace(t *testing.T) {
 		t.Fatal(err)
 	}
 	lax := defaultDetect
-	lax.minMirror, lax.turnedMinScore = 0, lax.minScore
+	lax.minMirror, lax.turnedMinScore, lax.turnedMinHaar = 0, lax.minScore, 0
 	if faces, err := src.detectFacesWith(lax); err != nil || len(faces) == 0 {
-		t.Errorf("without the mirror check: %v, %v; want the false faces the check removes", faces, err)
+		t.Errorf("without the mirror and Haar checks: %v, %v; want the false faces the checks remove", faces, err)
+	}
+	// The Haar check on turned copies alone removes those found turned.
+	lax.minMirror = defaultDetect.minMirror
+	lax.minScore = math.MaxFloat32 // upright, nothing
+	lax.haarEdge = 0
+	turned, err := src.detectFacesWith(lax)
+	if err != nil || len(turned) == 0 {
+		t.Fatalf("turned copies without the Haar check: %v, %v; want the false faces the check removes", turned, err)
+	}
+	lax.turnedMinHaar = defaultDetect.turnedMinHaar
+	if faces, err := src.detectFacesWith(lax); err != nil || len(faces) != 0 {
+		t.Errorf("turned copies with the Haar check: %v, %v; want none", faces, err)
 	}
 }
 
