@@ -137,23 +137,34 @@ type detectParams struct {
 	turnedMinScore float32
 	turnedMinHaar  int
 	// haarEdge bounds the longer side of the image the Haar cascades
-	// search when pigo's finds nothing, haarScale is the step between
-	// their sizes, from haarMinFace pixels up, and haarMinHits the number
-	// of windows that must find a face. Those cascades cost several
+	// search when pigo's finds nothing, and haarScale is the step between
+	// their sizes, from haarMinFace pixels up. Those cascades cost several
 	// times pigo's for each window, so they search a smaller image: the
 	// faces they are for, turned away from the camera, are the subject's.
 	haarEdge, haarMinFace int
 	haarScale             float64
-	haarMinHits           int
-	// haarMinFrontal and haarMinProfile are how many windows of a dense
-	// search around a face, on the full thumb (see denseHaarCount), the
-	// cascade that found it must accept. As the mirror check does for
-	// pigo's faces, it tells faces, which many nearby windows take for
-	// one, from patterns, which few do: the calibration photos' faces
-	// reached 18 to 139 (frontal) and 10 to 130 (profile), while blinds,
-	// tiles, a painting and a poster reached 11 and 9 at most, and the
-	// faces in framed pictures on a wall 24.
-	haarMinFrontal, haarMinProfile int
+	// A face the Haar frontal cascade finds needs frontal.hits windows of
+	// the search and frontal.dense of a dense search around it, on the
+	// full thumb (see denseHaarCount), or frontal.sure of the dense search
+	// from 2 windows; profile likewise. As the mirror check does for
+	// pigo's faces, the dense search tells faces, which many nearby
+	// windows take for one, from patterns, which few do. On the
+	// calibration photos, faces reached 18 to 139 (frontal) and 10 to 130
+	// (profile), while blinds, tiles, a painting and a poster reached 11
+	// and 9 at most, and the faces in framed pictures on a wall 24. On
+	// more photos without people, a book's edge reached 30 from 2 windows
+	// and a cartoon fish's fin 21 from 3, both in profile: the profile
+	// cascade, whose early stages let more through, needs more of both.
+	frontal, profile haarNeed
+}
+
+// haarNeed is what a face found by a Haar cascade must reach: hits
+// windows of the search and dense of the dense search around it, or sure of
+// the dense search from 2 windows.
+type haarNeed struct{ hits, dense, sure int }
+
+func (n haarNeed) met(hits, dense int) bool {
+	return hits >= n.hits && dense >= n.dense || hits >= 2 && dense >= n.sure
 }
 
 var defaultDetect = detectParams{
@@ -171,9 +182,8 @@ var defaultDetect = detectParams{
 	haarEdge:       320,
 	haarMinFace:    20,
 	haarScale:      1.15,
-	haarMinHits:    2,
-	haarMinFrontal: 19,
-	haarMinProfile: 12,
+	frontal:        haarNeed{hits: 2, dense: 19, sure: 19},
+	profile:        haarNeed{hits: 3, dense: 22, sure: 40},
 }
 
 // haarFrontalSide is the side of the Haar frontal cascade's box around a
@@ -363,8 +373,8 @@ func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64
 }
 
 // searchHaar runs the Haar cascades over thumb shrunk to p.haarEdge and
-// returns the faces that p.haarMinHits windows or more found and that pass
-// the dense search around them, in thumb's coordinates.
+// returns the faces that enough windows found and that pass the dense
+// search around them (see detectParams), in thumb's coordinates.
 func searchHaar(thumb *image.Gray, p detectParams) ([]detection, error) {
 	cs, err := haarCascades()
 	if err != nil {
@@ -384,18 +394,18 @@ func searchHaar(thumb *image.Gray, p detectParams) ([]detection, error) {
 		if i > 0 {
 			det = DetectorProfile
 		}
-		use, minDense := cs[1:], p.haarMinProfile
+		use, need := cs[1:], p.profile
 		if det == DetectorFrontal {
-			use, minDense = cs[:1], p.haarMinFrontal
+			use, need = cs[:1], p.frontal
 		}
-		for _, gr := range groupHits(hits, p.haarMinHits-1) {
+		for _, gr := range groupHits(hits, 1) {
 			r := gr.r
 			d := detection{
 				x: float64(r.Min.X+r.Max.X) / 2 * k, y: float64(r.Min.Y+r.Max.Y) / 2 * k, side: float64(r.Dx()) * k,
 				score: float32(gr.n), detector: det,
 			}
 			d.mirror = float32(denseHaarCount(thumb, use, d))
-			if d.mirror >= float32(minDense) {
+			if need.met(gr.n, int(d.mirror)) {
 				out = append(out, d)
 			}
 		}

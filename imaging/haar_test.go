@@ -221,9 +221,9 @@ func TestDetectFacesHaarFallback(t *testing.T) {
 		t.Fatalf("faces %+v, want the one face from the Haar frontal cascade", faces)
 	}
 	f, p := faces[0], pico[0]
-	if f.Score < float32(defaultDetect.haarMinHits) || f.Mirror < float32(defaultDetect.haarMinFrontal) {
+	if f.Score < float32(defaultDetect.frontal.hits) || f.Mirror < float32(defaultDetect.frontal.dense) {
 		t.Errorf("found by %v windows, %v of the dense search: under the %d and %d required",
-			f.Score, f.Mirror, defaultDetect.haarMinHits, defaultDetect.haarMinFrontal)
+			f.Score, f.Mirror, defaultDetect.frontal.hits, defaultDetect.frontal.dense)
 	}
 	// The two heads, each estimated from its own detector's box, agree.
 	if iou := rectIoU(f.Head, p.Head); iou < 0.75 {
@@ -269,8 +269,8 @@ func TestDenseHaarCount(t *testing.T) {
 		t.Fatalf("searchHaar: %+v, %v; want one face", found, err)
 	}
 	d := found[0]
-	if n := denseHaarCount(face, cs[:1], d); n < defaultDetect.haarMinFrontal {
-		t.Errorf("the face: %d windows, want %d or more", n, defaultDetect.haarMinFrontal)
+	if n := denseHaarCount(face, cs[:1], d); n < defaultDetect.frontal.dense {
+		t.Errorf("the face: %d windows, want %d or more", n, defaultDetect.frontal.dense)
 	}
 	var most int
 	for _, g := range []*image.Gray{face, dragonfly} {
@@ -285,7 +285,7 @@ func TestDenseHaarCount(t *testing.T) {
 			}
 		}
 	}
-	if most >= min(defaultDetect.haarMinFrontal, defaultDetect.haarMinProfile) {
+	if most >= min(defaultDetect.frontal.dense, defaultDetect.profile.dense) {
 		t.Errorf("away from the face, a position reached %d windows", most)
 	}
 }
