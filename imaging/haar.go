@@ -184,15 +184,29 @@ type integral struct {
 }
 
 func newIntegral(g *image.Gray) *integral {
+	it := &integral{}
+	it.fill(g)
+	return it
+}
+
+// fill makes it the tables of g, reusing its memory where it is large
+// enough: the search fills one set of tables per size.
+func (it *integral) fill(g *image.Gray) {
 	b := g.Bounds()
 	w, h := b.Dx(), b.Dy()
-	it := &integral{w: w, h: h, stride: w + 1, sum: make([]int32, (w+1)*(h+1)), sq: make([]float64, (w+1)*(h+1))}
+	n := (w + 1) * (h + 1)
+	it.w, it.h, it.stride = w, h, w+1
+	it.sum = slices.Grow(it.sum[:0], n)[:n]
+	it.sq = slices.Grow(it.sq[:0], n)[:n]
+	clear(it.sum[:w+1])
+	clear(it.sq[:w+1])
 	for y := range h {
 		row := g.Pix[y*g.Stride:][:w]
 		var rs int32
 		var rq float64
 		above, cur := it.sum[y*it.stride:], it.sum[(y+1)*it.stride:]
 		aboveq, curq := it.sq[y*it.stride:], it.sq[(y+1)*it.stride:]
+		cur[0], curq[0] = 0, 0
 		for x, p := range row {
 			rs += int32(p)
 			rq += float64(p) * float64(p)
@@ -200,7 +214,6 @@ func newIntegral(g *image.Gray) *integral {
 			curq[x+1] = aboveq[x+1] + rq
 		}
 	}
-	return it
 }
 
 // A haarHit is a window the whole cascade accepted, in the searched image's
@@ -231,6 +244,9 @@ func haarDetect(g *image.Gray, cs []*haarCascade, p haarSearch) [][]haarHit {
 	b := g.Bounds()
 	hits := make([][]haarHit, len(cs))
 	ops := make([][]haarOp, len(cs))
+	// One image and one set of tables, filled anew for each size.
+	var shrunk []byte
+	it := &integral{}
 	win := cs[0].win
 	for _, c := range cs[1:] {
 		win.X, win.Y = max(win.X, c.win.X), max(win.Y, c.win.Y)
@@ -245,9 +261,10 @@ func haarDetect(g *image.Gray, cs []*haarCascade, p haarSearch) [][]haarHit {
 		}
 		small := g
 		if f != 1 {
-			small = resizeGrayBilinear(g, sw, sh)
+			small = resizeGrayInto(shrunk, g, sw, sh)
+			shrunk = small.Pix
 		}
-		it := newIntegral(small)
+		it.fill(small)
 		step := 2
 		if p.fine && f > 2 || p.dense {
 			step = 1
@@ -373,9 +390,15 @@ func (c *haarCascade) eval(it *integral, ops []haarOp, o int) (bool, float32) {
 // floating point where OpenCV rounds to fixed point, so now and then a
 // pixel differs by one level.
 func resizeGrayBilinear(g *image.Gray, w, h int) *image.Gray {
+	return resizeGrayInto(nil, g, w, h)
+}
+
+// resizeGrayInto is resizeGrayBilinear writing into buf when it is large
+// enough.
+func resizeGrayInto(buf []byte, g *image.Gray, w, h int) *image.Gray {
 	b := g.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	out := image.NewGray(image.Rect(0, 0, w, h))
+	out := &image.Gray{Pix: slices.Grow(buf[:0], w*h)[:w*h], Stride: w, Rect: image.Rect(0, 0, w, h)}
 	xs := make([]int, w)
 	xw := make([]float32, w)
 	for x := range w {
