@@ -75,14 +75,13 @@ func renderBytes(s settings) int64 {
 // its case here, from what its header (h, which decodeConfig fills) says
 // of the buffers its decoder allocates; a decoder in an internal package
 // exports that figure, as dctjpeg's Config.BufferBytes does.
-func decodePeak(format string, data []byte, h *header, minShort int) int64 {
+func decodePeak(format string, data []byte, h *header, short int) int64 {
 	w, ht := int64(h.Width), int64(h.Height)
 	px := w * ht
 	var peak int64
 	switch format {
 	case formatJPEG:
-		scale := dctjpeg.ScaleFor(min(h.Width, h.Height), jpegHeadroom*minShort)
-		peak = h.jpeg.BufferBytes(scale) + jpegICCBytes(data)
+		peak = h.jpeg.BufferBytes(jpegScale(h.Width, h.Height, short)) + jpegICCBytes(data)
 	case formatPNG:
 		p := h.png
 		rows := 2 * int64(p.rowBytes()+1)
@@ -94,7 +93,7 @@ func decodePeak(format string, data []byte, h *header, minShort int) int64 {
 		} else if !pngReduces(p) {
 			peak = px*int64(p.outBytesPerPixel()) + rows + int64(p.outBytesPerPixel())*w
 		} else {
-			peak = reducedBytes(h.Width, h.Height, pngFactor(p, minShort)) + rows + 8*w
+			peak = reducedBytes(h.Width, h.Height, pngFactor(p, short)) + rows + 8*w
 		}
 		peak += 64 << 10 // the inflater
 		if p.iccp {
