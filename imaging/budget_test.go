@@ -259,3 +259,54 @@ func TestJPEGWithinInstanceWorkPool(t *testing.T) {
 		})
 	}
 }
+
+// TestJPEGMemoryRefusal checks that a JPEG refused for memory is refused
+// as too large, not as corrupt, with what it needs, what there is and what
+// to do, as every format's memory refusal says it; and that the decoder's
+// own bound on its buffers is the one on the whole decode, so that a JPEG
+// whose decode was acquired is not refused by the decoder after all.
+func TestJPEGMemoryRefusal(t *testing.T) {
+	data := synthJPEG{w: 5120, h: 2880, hLuma: 1, vLuma: 1, progressive: true}.encode(t)
+	cfg, err := dctjpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := (&Options{}).settings()
+	atHalf := cfg.BufferBytes(2) + renderBytes(s) // the least it needs, with the smallest face crop at 720 pixels
+	t.Run("within the default bound", func(t *testing.T) {
+		// At 1/1 for the face crop's headroom: 132 MiB of planes and
+		// coefficients, over the decoder's own default bound.
+		if _, err := Process(bytes.NewReader(data), nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	tests := []struct {
+		name string
+		opt  *Options
+		want string
+	}{
+		{"over MaxDecodeBytes", &Options{MaxDecodeBytes: 40 << 20},
+			"image too large: this 5120x2880 JPEG needs about " + mib(atHalf) + " of memory to decode, over the limit of 40.0 MiB; scale the photo down and try again"},
+		{"over the budget", &Options{Memory: &recordingBudget{capacity: 40 << 20}},
+			fmt.Sprintf("image too large: this 5120x2880 JPEG: needs %d bytes, more than the budget of %d; scale the photo down and try again", atHalf, 40<<20)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Process(bytes.NewReader(data), tt.opt)
+			var fe *FormatError
+			if !errors.Is(err, ErrTooLarge) || errors.As(err, &fe) {
+				t.Fatalf("error %v, want ErrTooLarge and no *FormatError", err)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("the decoder's refusal", func(t *testing.T) {
+		err := decodeError(formatJPEG, tooLargef("%v", dctjpeg.ErrTooLarge))
+		var fe *FormatError
+		if !errors.Is(err, ErrTooLarge) || errors.As(err, &fe) {
+			t.Errorf("error %v, want ErrTooLarge and no *FormatError", err)
+		}
+	})
+}

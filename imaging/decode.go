@@ -124,8 +124,11 @@ func jpegScale(w, h, short int) int {
 // shorter side is still at least short, so the full-size image never
 // exists; a 48 MP photo for a 720-pixel centre crop is decoded at 1/4.
 // Damaged data comes back with what arrived and a *dctjpeg.DamageError.
+//
+// The decoder's own bound on its buffers is the one on the whole decode:
+// load has acquired them, with the rest, within s.maxDecode.
 func decodeJPEG(data []byte, cfg image.Config, short int, s settings) (image.Image, error) {
-	opt := &dctjpeg.Options{Scale: jpegScale(cfg.Width, cfg.Height, short), MaxPixels: s.maxPixels}
+	opt := &dctjpeg.Options{Scale: jpegScale(cfg.Width, cfg.Height, short), MaxPixels: s.maxPixels, MaxBuffer: s.maxDecode}
 	m, err := dctjpeg.Decode(bytes.NewReader(data), opt)
 	if errors.Is(err, dctjpeg.ErrTooLarge) {
 		return nil, tooLargef("%v", err)
@@ -233,14 +236,18 @@ func recoverDecoder(format string, err *error) {
 }
 
 // decodeError classifies a decoder's error: a valid file using a feature the
-// decoder lacks is unsupported, anything else is corrupt data.
+// decoder lacks is unsupported, a refusal already classified (too large)
+// stays as it is, anything else is corrupt data.
 func decodeError(format string, err error) error {
 	var (
 		dctUnsupported  *dctjpeg.UnsupportedError
 		pngUnsupported  png.UnsupportedError
 		tiffUnsupported tiff.UnsupportedError
+		classified      *kindError
 	)
 	switch {
+	case errors.As(err, &classified):
+		return err
 	case errors.As(err, &dctUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
 		errors.Is(err, bmp.ErrUnsupported):
 		return unsupportedf("this %s uses a feature the decoder lacks (%v); save it as JPEG or PNG", strings.ToUpper(format), err)

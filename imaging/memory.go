@@ -42,11 +42,14 @@ const DefaultMaxDecodeBytes = 192 << 20
 // mib formats a byte count for messages.
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
+// scaleDown is what the sender of an image too large for memory can do.
+const scaleDown = "scale the photo down and try again"
+
 // acquire takes the peak from the budget. The release function it returns
 // must be called when the memory is no longer used.
 func (s settings) acquire(peak int64, what string) (release func(), err error) {
 	if peak > s.maxDecode {
-		return nil, tooLargef("%s needs about %s of memory to decode, over the limit of %s", what, mib(peak), mib(s.maxDecode))
+		return nil, tooLargef("%s needs about %s of memory to decode, over the limit of %s; %s", what, mib(peak), mib(s.maxDecode), scaleDown)
 	}
 	if s.memory == nil {
 		return func() {}, nil
@@ -54,7 +57,7 @@ func (s settings) acquire(peak int64, what string) (release func(), err error) {
 	if err := s.memory.Acquire(peak); err != nil {
 		var pe interface{ Permanent() bool }
 		if errors.As(err, &pe) && pe.Permanent() {
-			return nil, tooLargef("%s: %v", what, err)
+			return nil, tooLargef("%s: %v; %s", what, err, scaleDown)
 		}
 		return nil, fmt.Errorf("imaging: wait for memory to decode %s: %w", what, err)
 	}
