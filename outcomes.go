@@ -99,7 +99,7 @@ var outcomes = []Outcome{
 		Cause: "The file is not an image in a format the function reads (JPEG, HEIC, PNG, GIF, WebP, BMP, TIFF): for example AVIF, JPEG XL, PSD, PDF or text. The log names what it is.",
 		Fix:   "Export the photo as JPEG and upload it again."},
 	{kind: imageKind("too large"), Reason: "image too large", Code: "unusable_image", HTTPStatus: http.StatusUnprocessableEntity, Actor: Sender,
-		Cause: "The image has more pixels than MAX_PIXELS allows, an oversized Exif block, too many progressive scans, or cannot be made to fit MAX_PHOTO_BYTES.",
+		Cause: "The image has more pixels than MAX_PIXELS allows, an oversized Exif block, too many progressive scans, needs more memory to decode than the instance can ever lend it (the message says how much), or cannot be made to fit MAX_PHOTO_BYTES.",
 		Fix:   "Scale the photo down and upload it again."},
 
 	{kind: ownKind("too large for memory"), Reason: "too large for memory", Code: "too_large", HTTPStatus: http.StatusRequestEntityTooLarge, Actor: Sender,

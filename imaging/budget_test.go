@@ -18,6 +18,8 @@ import (
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/contactphoto/contactphoto/imaging/internal/dctjpeg"
 )
 
 // recordingBudget is a MemoryBudget that grants up to capacity bytes and
@@ -202,4 +204,109 @@ func TestBudgetHoldsHostileInputs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// instanceWorkPool is the work pool of a 256 MiB instance: the Go memory
+// limit is 0.65 of it, the budget half of that, and the work pool 0.6 of
+// the budget (newMemoryBudget in the root package).
+const instanceWorkPool = int64(256<<20) * 65 / 100 / 2 * 6 / 10
+
+// TestJPEGWithinInstanceWorkPool makes the default face-cropped photo from
+// 5120x2880 JPEGs (14.7 MP, far under MaxPixels) within the work pool of a
+// 256 MiB instance, each sampling and process, and checks the scale they
+// were decoded at from what was acquired: with the face crop's headroom a
+// photo of that size is decoded whole, which for a progressive 4:4:4 one
+// needs 132 MiB of kept coefficients and planes, so it goes down to 1/2,
+// which still leaves the smallest face crop 720 pixels; one whose whole
+// decode fits keeps it. The heap must grow by no more than was acquired.
+func TestJPEGWithinInstanceWorkPool(t *testing.T) {
+	tests := []struct {
+		name  string
+		spec  synthJPEG
+		scale int
+	}{
+		{"progressive 4:4:4", synthJPEG{w: 5120, h: 2880, hLuma: 1, vLuma: 1, progressive: true}, 2},
+		{"progressive 4:2:0", synthJPEG{w: 5120, h: 2880, hLuma: 2, vLuma: 2, progressive: true}, 2},
+		{"baseline 4:4:4", synthJPEG{w: 5120, h: 2880, hLuma: 1, vLuma: 1}, 2},
+		{"baseline 4:2:0", synthJPEG{w: 5120, h: 2880, hLuma: 2, vLuma: 2}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := tt.spec.encode(t)
+			cfg, err := dctjpeg.DecodeConfig(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			budget := &recordingBudget{capacity: instanceWorkPool}
+			var res *Result
+			peak, _ := heapPeak(func() {
+				res, err = Process(bytes.NewBuffer(data), &Options{Memory: budget})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Width != DefaultSize || res.Height != DefaultSize {
+				t.Errorf("photo %dx%d, want %dx%d", res.Width, res.Height, DefaultSize, DefaultSize)
+			}
+			s, _ := (&Options{}).settings()
+			if want := cfg.BufferBytes(tt.scale) + renderBytes(s); budget.highMark != want {
+				t.Errorf("acquired %s, want %s: the decode at 1/%d", mib(budget.highMark), mib(want), tt.scale)
+			}
+			t.Logf("acquired %s of %s, peak heap %s", mib(budget.highMark), mib(instanceWorkPool), mib(peak))
+			if peak > budget.highMark {
+				t.Errorf("the heap grew by %s, more than the %s acquired", mib(peak), mib(budget.highMark))
+			}
+		})
+	}
+}
+
+// TestJPEGMemoryRefusal checks that a JPEG refused for memory is refused
+// as too large, not as corrupt, with what it needs, what there is and what
+// to do, as every format's memory refusal says it; and that the decoder's
+// own bound on its buffers is the one on the whole decode, so that a JPEG
+// whose decode was acquired is not refused by the decoder after all.
+func TestJPEGMemoryRefusal(t *testing.T) {
+	data := synthJPEG{w: 5120, h: 2880, hLuma: 1, vLuma: 1, progressive: true}.encode(t)
+	cfg, err := dctjpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := (&Options{}).settings()
+	atHalf := cfg.BufferBytes(2) + renderBytes(s) // the least it needs, with the smallest face crop at 720 pixels
+	t.Run("within the default bound", func(t *testing.T) {
+		// At 1/1 for the face crop's headroom: 132 MiB of planes and
+		// coefficients, over the decoder's own default bound.
+		if _, err := Process(bytes.NewReader(data), nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	tests := []struct {
+		name string
+		opt  *Options
+		want string
+	}{
+		{"over MaxDecodeBytes", &Options{MaxDecodeBytes: 40 << 20},
+			"image too large: this 5120x2880 JPEG needs about " + mib(atHalf) + " of memory to decode, over the limit of 40.0 MiB; scale the photo down and try again"},
+		{"over the budget", &Options{Memory: &recordingBudget{capacity: 40 << 20}},
+			fmt.Sprintf("image too large: this 5120x2880 JPEG: needs %d bytes, more than the budget of %d; scale the photo down and try again", atHalf, 40<<20)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Process(bytes.NewReader(data), tt.opt)
+			var fe *FormatError
+			if !errors.Is(err, ErrTooLarge) || errors.As(err, &fe) {
+				t.Fatalf("error %v, want ErrTooLarge and no *FormatError", err)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("the decoder's refusal", func(t *testing.T) {
+		err := decodeError(formatJPEG, tooLargef("%v", dctjpeg.ErrTooLarge))
+		var fe *FormatError
+		if !errors.Is(err, ErrTooLarge) || errors.As(err, &fe) {
+			t.Errorf("error %v, want ErrTooLarge and no *FormatError", err)
+		}
+	})
 }

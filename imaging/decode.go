@@ -56,14 +56,14 @@ func decodeConfig(format string, data []byte) (h *header, err error) {
 
 // decode decodes the pixels of data. h is what decodeConfig returned. The
 // result may be smaller than h says, by the same factor on both axes, but
-// its shorter side is at least minShort.
-func decode(format string, data []byte, h *header, minShort int, s settings) (m image.Image, err error) {
+// its shorter side is at least short (one of decodeShorts).
+func decode(format string, data []byte, h *header, short int, s settings) (m image.Image, err error) {
 	defer recoverDecoder(format, &err)
 	r := bytes.NewReader(data)
 	cfg := h.Config
 	switch format {
 	case formatJPEG:
-		m, err = decodeJPEG(data, cfg, minShort, s)
+		m, err = decodeJPEG(data, cfg, short, s)
 		var damage *dctjpeg.DamageError
 		if errors.As(err, &damage) {
 			// What arrived is returned; the caller weighs the missing
@@ -71,7 +71,7 @@ func decode(format string, data []byte, h *header, minShort int, s settings) (m 
 			return m, err
 		}
 	case formatPNG:
-		m, err = decodePNG(data, h.png, minShort)
+		m, err = decodePNG(data, h.png, short)
 	case formatGIF:
 		m, err = decodeGIF(data, cfg)
 	case formatWebP:
@@ -84,7 +84,7 @@ func decode(format string, data []byte, h *header, minShort int, s settings) (m 
 	if err != nil {
 		return nil, decodeError(format, err)
 	}
-	if b := m.Bounds(); b.Dx() > cfg.Width || b.Dy() > cfg.Height || min(b.Dx(), b.Dy()) < min(minShort, cfg.Width, cfg.Height) {
+	if b := m.Bounds(); b.Dx() > cfg.Width || b.Dy() > cfg.Height || min(b.Dx(), b.Dy()) < min(short, cfg.Width, cfg.Height) {
 		return nil, &FormatError{Format: format, Err: errors.New("the pixel data does not match the header's dimensions")}
 	}
 	return m, nil
@@ -98,16 +98,38 @@ func decode(format string, data []byte, h *header, minShort int, s settings) (m 
 // square then comes out 2 dB further from an exact reduction and 7% softer.
 const jpegHeadroom = 2
 
+// decodeShorts returns the shorter sides, preferred first, that format may
+// be reduced to while it is decoded, when the photo needs minShort (see
+// minDecodedShort). A JPEG keeps jpegHeadroom where the memory allows it,
+// and else goes down to minShort itself, which still keeps the photo's
+// full resolution. A face crop may be as small as half the shorter side,
+// so with the headroom a photo under 5760 pixels on its shorter side is
+// decoded whole, and a progressive one then keeps all 64 coefficients of
+// every block: 200 bytes a block, 132 MiB for a 5120x2880 one at 4:4:4.
+func decodeShorts(format string, minShort int) []int {
+	if format == formatJPEG {
+		return []int{jpegHeadroom * minShort, minShort}
+	}
+	return []int{minShort}
+}
+
+// jpegScale is the reduction a w×h JPEG is decoded at for a shorter side
+// of at least short: 1/2, 1/4 or 1/8 where that leaves enough, else 1.
+func jpegScale(w, h, short int) int {
+	return dctjpeg.ScaleFor(min(w, h), short)
+}
+
 // decodeJPEG is the one place JPEG data becomes pixels. It decodes in the
 // DCT domain straight to the largest reduction (1/2, 1/4 or 1/8) whose
-// shorter side is still at least minShort, so the full-size image never
-// exists; a 48 MP photo for a 720-pixel square is decoded at 1/8. Damaged
-// data comes back with what arrived and a *dctjpeg.DamageError.
+// shorter side is still at least short, so the full-size image never
+// exists; a 48 MP photo for a 720-pixel centre crop is decoded at 1/4.
+// Damaged data comes back with what arrived and a *dctjpeg.DamageError.
 //
-// The reduction leaves jpegHeadroom times minShort.
-func decodeJPEG(data []byte, cfg image.Config, minShort int, s settings) (image.Image, error) {
-	scale := dctjpeg.ScaleFor(min(cfg.Width, cfg.Height), jpegHeadroom*minShort)
-	m, err := dctjpeg.Decode(bytes.NewReader(data), &dctjpeg.Options{Scale: scale, MaxPixels: s.maxPixels})
+// The decoder's own bound on its buffers is the one on the whole decode:
+// load has acquired them, with the rest, within s.maxDecode.
+func decodeJPEG(data []byte, cfg image.Config, short int, s settings) (image.Image, error) {
+	opt := &dctjpeg.Options{Scale: jpegScale(cfg.Width, cfg.Height, short), MaxPixels: s.maxPixels, MaxBuffer: s.maxDecode}
+	m, err := dctjpeg.Decode(bytes.NewReader(data), opt)
 	if errors.Is(err, dctjpeg.ErrTooLarge) {
 		return nil, tooLargef("%v", err)
 	}
@@ -214,14 +236,18 @@ func recoverDecoder(format string, err *error) {
 }
 
 // decodeError classifies a decoder's error: a valid file using a feature the
-// decoder lacks is unsupported, anything else is corrupt data.
+// decoder lacks is unsupported, a refusal already classified (too large)
+// stays as it is, anything else is corrupt data.
 func decodeError(format string, err error) error {
 	var (
 		dctUnsupported  *dctjpeg.UnsupportedError
 		pngUnsupported  png.UnsupportedError
 		tiffUnsupported tiff.UnsupportedError
+		classified      *kindError
 	)
 	switch {
+	case errors.As(err, &classified):
+		return err
 	case errors.As(err, &dctUnsupported), errors.As(err, &pngUnsupported), errors.As(err, &tiffUnsupported),
 		errors.Is(err, bmp.ErrUnsupported):
 		return unsupportedf("this %s uses a feature the decoder lacks (%v); save it as JPEG or PNG", strings.ToUpper(format), err)

@@ -56,7 +56,11 @@
 // an interlaced PNG; a GIF's or animated WebP's first frame, placed on its
 // canvas without allocating the canvas; a TIFF's image and the strip or
 // tile buffer x/image/tiff grows; an embedded profile to inflate. A peak
-// over Options.MaxDecodeBytes is refused for good (ErrTooLarge).
+// over Options.MaxDecodeBytes is refused for good (ErrTooLarge). A JPEG is
+// decoded at twice the size the photo needs where that fits, and else at
+// the size it needs, which costs the resampler's headroom but no
+// resolution: a large progressive JPEG keeps a quarter of the coefficients
+// at 1/2 that it keeps whole.
 //
 // Options.Memory, a MemoryBudget, lets several images decoded at once share
 // one process's memory: Process acquires the peak from it before decoding

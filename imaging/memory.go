@@ -42,11 +42,14 @@ const DefaultMaxDecodeBytes = 192 << 20
 // mib formats a byte count for messages.
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
+// scaleDown is what the sender of an image too large for memory can do.
+const scaleDown = "scale the photo down and try again"
+
 // acquire takes the peak from the budget. The release function it returns
 // must be called when the memory is no longer used.
 func (s settings) acquire(peak int64, what string) (release func(), err error) {
 	if peak > s.maxDecode {
-		return nil, tooLargef("%s needs about %s of memory to decode, over the limit of %s", what, mib(peak), mib(s.maxDecode))
+		return nil, tooLargef("%s needs about %s of memory to decode, over the limit of %s; %s", what, mib(peak), mib(s.maxDecode), scaleDown)
 	}
 	if s.memory == nil {
 		return func() {}, nil
@@ -54,7 +57,7 @@ func (s settings) acquire(peak int64, what string) (release func(), err error) {
 	if err := s.memory.Acquire(peak); err != nil {
 		var pe interface{ Permanent() bool }
 		if errors.As(err, &pe) && pe.Permanent() {
-			return nil, tooLargef("%s: %v", what, err)
+			return nil, tooLargef("%s: %v; %s", what, err, scaleDown)
 		}
 		return nil, fmt.Errorf("imaging: wait for memory to decode %s: %w", what, err)
 	}
@@ -75,14 +78,13 @@ func renderBytes(s settings) int64 {
 // its case here, from what its header (h, which decodeConfig fills) says
 // of the buffers its decoder allocates; a decoder in an internal package
 // exports that figure, as dctjpeg's Config.BufferBytes does.
-func decodePeak(format string, data []byte, h *header, minShort int) int64 {
+func decodePeak(format string, data []byte, h *header, short int) int64 {
 	w, ht := int64(h.Width), int64(h.Height)
 	px := w * ht
 	var peak int64
 	switch format {
 	case formatJPEG:
-		scale := dctjpeg.ScaleFor(min(h.Width, h.Height), jpegHeadroom*minShort)
-		peak = h.jpeg.BufferBytes(scale) + jpegICCBytes(data)
+		peak = h.jpeg.BufferBytes(jpegScale(h.Width, h.Height, short)) + jpegICCBytes(data)
 	case formatPNG:
 		p := h.png
 		rows := 2 * int64(p.rowBytes()+1)
@@ -94,7 +96,7 @@ func decodePeak(format string, data []byte, h *header, minShort int) int64 {
 		} else if !pngReduces(p) {
 			peak = px*int64(p.outBytesPerPixel()) + rows + int64(p.outBytesPerPixel())*w
 		} else {
-			peak = reducedBytes(h.Width, h.Height, pngFactor(p, minShort)) + rows + 8*w
+			peak = reducedBytes(h.Width, h.Height, pngFactor(p, short)) + rows + 8*w
 		}
 		peak += 64 << 10 // the inflater
 		if p.iccp {

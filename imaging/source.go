@@ -55,13 +55,18 @@ func load(data []byte, s settings) (_ *source, release func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	minShort := minDecodedShort(s, cfg.Width, cfg.Height)
-	peak := decodePeak(format, data, h, minShort) + renderBytes(s)
-	release, err = s.acquire(peak, fmt.Sprintf("this %dx%d %s", cfg.Width, cfg.Height, strings.ToUpper(format)))
+	what := fmt.Sprintf("this %dx%d %s", cfg.Width, cfg.Height, strings.ToUpper(format))
+	var short int
+	for _, short = range decodeShorts(format, minDecodedShort(s, cfg.Width, cfg.Height)) {
+		release, err = s.acquire(decodePeak(format, data, h, short)+renderBytes(s), what)
+		if !errors.Is(err, ErrTooLarge) {
+			break // acquired, or a wait for memory that ran out: not the image's fault
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := decode(format, data, h, minShort, s)
+	m, err := decode(format, data, h, short, s)
 	var damage *dctjpeg.DamageError
 	if err != nil && !errors.As(err, &damage) {
 		release()

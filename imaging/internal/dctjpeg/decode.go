@@ -140,6 +140,14 @@ func ScaleFor(edge, minEdge int) int {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
+// byteSize formats a byte count for messages.
+func byteSize(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
 // DecodeConfig reads the headers of a JPEG up to its frame header. It
 // reports the frames of processes Decode does not handle as well, with
 // Config.Unsupported set, so that a caller can size a fallback decode.
@@ -183,10 +191,11 @@ func Decode(r io.Reader, opt *Options) (image.Image, error) {
 	}
 	cfg := d.config()
 	if px := int64(d.width) * int64(d.height); px > o.MaxPixels {
-		return nil, fmt.Errorf("%w: %dx%d is %d pixels, over %d", ErrTooLarge, d.width, d.height, px, o.MaxPixels)
+		return nil, fmt.Errorf("%w: %dx%d is %d pixels, over the pixel limit of %d", ErrTooLarge, d.width, d.height, px, o.MaxPixels)
 	}
 	if b := cfg.BufferBytes(o.Scale); b > o.MaxBuffer {
-		return nil, fmt.Errorf("%w: %dx%d at 1/%d needs %d MiB, over %d MiB", ErrTooLarge, d.width, d.height, o.Scale, b>>20, o.MaxBuffer>>20)
+		return nil, fmt.Errorf("%w: decoding %dx%d at 1/%d needs %s of memory, over the memory limit of %s",
+			ErrTooLarge, d.width, d.height, o.Scale, byteSize(b), byteSize(o.MaxBuffer))
 	}
 	if d.unsupported != nil {
 		return nil, d.unsupported

@@ -441,6 +441,28 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestTooLargeSaysWhich checks that each bound names itself: an image
+// within the pixel limit refused for memory must not be said to be over it.
+func TestTooLargeSaysWhich(t *testing.T) {
+	base := readFixture(t, "prog444.jpg")
+	tests := []struct {
+		name string
+		opt  *Options
+		want string
+	}{
+		{"pixels", &Options{MaxPixels: 1000}, "JPEG too large: 61x45 is 2745 pixels, over the pixel limit of 1000"},
+		{"memory", &Options{MaxBuffer: 1000}, "JPEG too large: decoding 61x45 at 1/1 needs 28842 bytes of memory, over the memory limit of 1000 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(bytes.NewReader(base), tt.opt)
+			if !errors.Is(err, ErrTooLarge) || err.Error() != tt.want {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
 // TestHostileInputs flips bytes all over valid files and blows up their
 // dimensions: every result must be an image or a typed error, promptly.
 func TestHostileInputs(t *testing.T) {

@@ -18,9 +18,11 @@ type UnsupportedError struct{ Feature string }
 func (e *UnsupportedError) Error() string { return "unsupported JPEG feature: " + e.Feature }
 
 // ErrTooLarge reports an image whose header promises more pixels than
-// Options.MaxPixels allows. It is returned, wrapped with the dimensions,
-// before any pixel memory is allocated.
-var ErrTooLarge = errors.New("JPEG exceeds the pixel budget")
+// Options.MaxPixels allows, or whose decode at the chosen scale needs more
+// memory than Options.MaxBuffer. It is returned, wrapped with the
+// dimensions and the figures of the bound it exceeds, before any pixel
+// memory is allocated.
+var ErrTooLarge = errors.New("JPEG too large")
 
 func formatErr(format string, args ...any) error {
 	return &FormatError{Reason: fmt.Sprintf(format, args...)}
