@@ -228,14 +228,7 @@ func TestProcessNoFalseFace(t *testing.T) {
 	}
 	// Without the checks that rejected them, the detector does find faces
 	// here: the test would notice losing them.
-	s, err := (*Options)(nil).settings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, _, err := load(readTestdata(t, "dragonfly-crop.jpg"), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := loadTestdata(t, "dragonfly-crop.jpg")
 	lax := defaultDetect
 	lax.minMirror, lax.turnedMinScore, lax.turnedMinHaar = 0, lax.minScore, 0
 	if faces, err := src.detectFacesWith(lax); err != nil || len(faces) == 0 {

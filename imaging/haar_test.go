@@ -44,6 +44,30 @@ func mirrorGray(g *image.Gray) *image.Gray {
 	return out
 }
 
+// loadTestdata loads a photo of testdata as Process does, with the default
+// settings.
+func loadTestdata(t testing.TB, name string) *source {
+	t.Helper()
+	s, err := (*Options)(nil).settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _, err := load(readTestdata(t, name), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// testdataThumb is the upright grayscale image the detector searches in a
+// photo of testdata.
+func testdataThumb(t testing.TB, name string) *image.Gray {
+	t.Helper()
+	src := loadTestdata(t, name)
+	g, _ := grayThumb(src.img, src.cmyk, defaultDetect.edge)
+	return src.orientation.uprightGray(g)
+}
+
 func embeddedHaar(t testing.TB) (frontal, profile *haarCascade) {
 	t.Helper()
 	cs, err := haarCascades()
@@ -199,14 +223,7 @@ func TestParseHaarCascadeRejects(t *testing.T) {
 // the Haar cascades' face comes back where pigo's would have been, with its
 // head fitted for its own framing.
 func TestDetectFacesHaarFallback(t *testing.T) {
-	s, err := (*Options)(nil).settings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, _, err := load(readTestdata(t, "face.jpg"), s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := loadTestdata(t, "face.jpg")
 	pico, err := src.detectFaces()
 	if err != nil || len(pico) != 1 || pico[0].Detector != DetectorPico {
 		t.Fatalf("pigo's cascade found %+v, %v; want the one face", pico, err)
@@ -250,19 +267,7 @@ func TestDenseHaarCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := (*Options)(nil).settings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	thumbOf := func(name string) *image.Gray {
-		src, _, err := load(readTestdata(t, name), s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, _ := grayThumb(src.img, src.cmyk, defaultDetect.edge)
-		return src.orientation.uprightGray(g)
-	}
-	face, dragonfly := thumbOf("face.jpg"), thumbOf("dragonfly-crop.jpg")
+	face, dragonfly := testdataThumb(t, "face.jpg"), testdataThumb(t, "dragonfly-crop.jpg")
 	// pigo's face, as the Haar frontal cascade frames it: a little larger.
 	found, err := searchHaar(face, defaultDetect)
 	if err != nil || len(found) != 1 {
@@ -297,15 +302,7 @@ func TestDenseHaarCount(t *testing.T) {
 // with room (5 windows and 30 or more of the dense search, against 3 and
 // 22); at 320 pixels it falls just under it.
 func TestSearchHaarProfile(t *testing.T) {
-	s, err := (*Options)(nil).settings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, _, err := load(readTestdata(t, "profile.jpg"), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	thumb, _ := grayThumb(src.img, src.cmyk, defaultDetect.edge)
+	thumb := testdataThumb(t, "profile.jpg")
 	head := image.Rect(110, 18, 272, 236)
 	p := defaultDetect
 	p.haarEdge = 160
