@@ -37,6 +37,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -188,6 +189,19 @@ func main() {
 		for j, l := range labels {
 			fmt.Printf("| %s | %s | %s |\n", l, rows[j][1], rows[j][2])
 		}
+		// Photos where the face crop keeps less than the centre crop: the
+		// main head it leaves out, or fewer required heads.
+		var worse []string
+		for _, n := range names {
+			if !set.in(ann[n]) {
+				continue
+			}
+			f, c := results[imaging.CropFace][n], results[imaging.CropCenter][n]
+			if c.mainInside && !f.mainInside || c.inside > f.inside {
+				worse = append(worse, n)
+			}
+		}
+		fmt.Printf("| face crop worse than the centre crop | %d: %s | |\n", len(worse), strings.Join(worse, ", "))
 	}
 }
 
