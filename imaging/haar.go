@@ -22,7 +22,6 @@ type haarCascade struct {
 	stages   []haarStage
 	weak     []haarWeak
 	nodes    []haarNode
-	leaves   []float32
 	features []haarFeature
 }
 
@@ -31,9 +30,9 @@ type haarStage struct {
 	first, last int // weak classifiers [first, last)
 }
 
-// A haarWeak is a small decision tree: nodes[root...] and leaves[leaf...].
+// A haarWeak is a small decision tree, whose nodes start at nodes[root].
 type haarWeak struct {
-	root, leaf int
+	root int
 }
 
 // A haarNode compares a feature with threshold and goes left when below.
@@ -43,6 +42,9 @@ type haarNode struct {
 	feature     int
 	threshold   float32
 	left, right int
+	// leafLeft and leafRight are the values of the leaves left and right
+	// point to, when they point to leaves.
+	leafLeft, leafRight float32
 }
 
 type haarFeature struct {
@@ -50,9 +52,12 @@ type haarFeature struct {
 	n     int
 }
 
+// A haarRect is one rectangle of a feature, with its weight: a whole
+// number, as in every Haar cascade OpenCV ships (-1, 2 or 3), so that a
+// feature sums in integers.
 type haarRect struct {
 	x, y, w, h int
-	weight     float32
+	weight     int32
 }
 
 // parseHaarCascade reads a cascade in OpenCV's XML format. Only upright
@@ -106,7 +111,10 @@ func parseHaarCascade(data []byte) (*haarCascade, error) {
 			if x < 0 || y < 0 || w <= 0 || ht <= 0 || x+w > c.Width || y+ht > c.Height {
 				return nil, fmt.Errorf("haar cascade: feature rectangle %q outside the %dx%d window", r, c.Width, c.Height)
 			}
-			hf.rects[i] = haarRect{x, y, w, ht, float32(v[4])}
+			if v[4] != math.Trunc(v[4]) || math.Abs(v[4]) > 64 {
+				return nil, fmt.Errorf("haar cascade: feature rectangle %q weighs %v, not a small whole number", r, v[4])
+			}
+			hf.rects[i] = haarRect{x, y, w, ht, int32(v[4])}
 		}
 		hf.n = len(f.Rects)
 		h.features = append(h.features, hf)
@@ -130,7 +138,7 @@ func parseHaarCascade(data []byte) (*haarCascade, error) {
 			if nn == 0 || len(lv) != nn+1 {
 				return nil, fmt.Errorf("haar cascade: a tree of %d nodes and %d leaves", nn, len(lv))
 			}
-			wk := haarWeak{root: len(h.nodes), leaf: len(h.leaves)}
+			wk := haarWeak{root: len(h.nodes)}
 			for i := range nn {
 				n := haarNode{left: int(nv[4*i]), right: int(nv[4*i+1]), feature: int(nv[4*i+2]), threshold: float32(nv[4*i+3])}
 				if n.feature < 0 || n.feature >= len(h.features) {
@@ -145,8 +153,14 @@ func parseHaarCascade(data []byte) (*haarCascade, error) {
 				}
 				h.nodes = append(h.nodes, n)
 			}
-			for _, l := range lv {
-				h.leaves = append(h.leaves, float32(l))
+			for i := range nn {
+				n := &h.nodes[wk.root+i]
+				if n.left <= 0 {
+					n.leafLeft = float32(lv[-n.left])
+				}
+				if n.right <= 0 {
+					n.leafRight = float32(lv[-n.right])
+				}
 			}
 			h.weak = append(h.weak, wk)
 		}
@@ -247,9 +261,12 @@ func haarDetect(g *image.Gray, cs []*haarCascade, p haarSearch) [][]haarHit {
 	// One image and one set of tables, filled anew for each size.
 	var shrunk []byte
 	it := &integral{}
-	win := cs[0].win
+	// The sizes stop when the largest window no longer fits; the positions
+	// run as far as the smallest one fits.
+	win, least := cs[0].win, cs[0].win
 	for _, c := range cs[1:] {
 		win.X, win.Y = max(win.X, c.win.X), max(win.Y, c.win.Y)
+		least.X, least.Y = min(least.X, c.win.X), min(least.Y, c.win.Y)
 	}
 	for f := 1.0; ; f *= p.scale {
 		sw, sh := int(math.Round(float64(b.Dx())/f)), int(math.Round(float64(b.Dy())/f))
@@ -271,10 +288,28 @@ func haarDetect(g *image.Gray, cs []*haarCascade, p haarSearch) [][]haarHit {
 		}
 		for i, c := range cs {
 			ops[i] = c.compile(ops[i], it.stride)
-			ww, wh := int(math.Round(float64(c.win.X)*f)), int(math.Round(float64(c.win.Y)*f))
-			for y := 0; y <= sh-c.win.Y; y += step {
-				for x := 0; x <= sw-c.win.X; x += step {
-					if ok, m := c.eval(it, ops[i], y*it.stride+x); ok {
+		}
+		// Position by position, the cascades share the window's
+		// normalisation where their windows are the same size.
+		for y := 0; y <= sh-least.Y; y += step {
+			for x := 0; x <= sw-least.X; x += step {
+				o := y*it.stride + x
+				var normWin image.Point
+				var norm float32
+				var flat bool
+				for i, c := range cs {
+					if x > sw-c.win.X || y > sh-c.win.Y {
+						continue
+					}
+					if c.win != normWin {
+						n, ok := windowNorm(it, o, c.win.X, c.win.Y)
+						normWin, norm, flat = c.win, n, !ok
+					}
+					if flat {
+						continue
+					}
+					if ok, m := c.eval(it, ops[i], o, norm); ok {
+						ww, wh := int(math.Round(float64(c.win.X)*f)), int(math.Round(float64(c.win.Y)*f))
 						x0, y0 := int(math.Round(float64(x)*f)), int(math.Round(float64(y)*f))
 						hits[i] = append(hits[i], haarHit{r: image.Rect(x0, y0, x0+ww, y0+wh).Add(b.Min), margin: m})
 					}
@@ -304,10 +339,11 @@ func (c *haarCascade) mirrored() *haarCascade {
 // rectangles as offsets of their corners from the window's top-left
 // corner, so that the inner loop reads nothing else.
 type haarOp struct {
-	o           [3][4]int32
-	w           [3]float32
-	threshold   float32
-	left, right int32
+	o                   [3][4]int32
+	w                   [3]int32
+	threshold           float32
+	left, right         int32
+	leafLeft, leafRight float32
 }
 
 // compile resolves every node's feature for a summed-area table of the given
@@ -316,7 +352,7 @@ func (c *haarCascade) compile(ops []haarOp, stride int) []haarOp {
 	ops = slices.Grow(ops[:0], len(c.nodes))[:len(c.nodes)]
 	for i, n := range c.nodes {
 		f := &c.features[n.feature]
-		op := haarOp{threshold: n.threshold, left: int32(n.left), right: int32(n.right)}
+		op := haarOp{threshold: n.threshold, left: int32(n.left), right: int32(n.right), leafLeft: n.leafLeft, leafRight: n.leafRight}
 		for j := range f.n {
 			r := f.rects[j]
 			op.o[j] = [4]int32{
@@ -330,52 +366,53 @@ func (c *haarCascade) compile(ops []haarOp, stride int) []haarOp {
 	return ops
 }
 
-// eval runs the cascade on the window whose top-left corner is at offset o
-// of the summed-area table, whose nodes ops holds. As in OpenCV, feature
-// values are divided by the standard deviation of the window's inner
-// pixels (one pixel in from each side) times their count, and a window
-// whose deviation is 10 grey levels or less is no face.
-func (c *haarCascade) eval(it *integral, ops []haarOp, o int) (bool, float32) {
+// windowNorm returns the standard deviation of the pixels of the w×h
+// window at offset o of the summed-area table, one pixel in from each side,
+// times their count: OpenCV divides feature values by it. ok is false for a
+// window whose deviation is 10 grey levels or less, which OpenCV takes for
+// no face.
+func windowNorm(it *integral, o, w, h int) (norm float32, ok bool) {
 	s := it.stride
-	nw, nh := c.win.X-2, c.win.Y-2
+	nw, nh := w-2, h-2
 	a, bb, cc, d := o+s+1, o+s+1+nw, o+(1+nh)*s+1, o+(1+nh)*s+1+nw
 	sum := float64(it.sum[d] - it.sum[bb] - it.sum[cc] + it.sum[a])
 	sq := it.sq[d] - it.sq[bb] - it.sq[cc] + it.sq[a]
 	area := float64(nw * nh)
 	nf := area*sq - sum*sum
 	if nf <= 0 {
-		return false, 0
+		return 0, false
 	}
 	nf = math.Sqrt(nf)
-	if area/nf >= 0.1 {
-		return false, 0
-	}
-	// The thresholds are compared with the unnormalised sums instead, which
-	// spares a multiplication a node.
-	norm := float32(nf)
+	return float32(nf), area/nf < 0.1
+}
+
+// eval runs the cascade on the window whose top-left corner is at offset o
+// of the summed-area table, whose nodes ops holds, norm being the window's
+// windowNorm. The thresholds are compared with the unnormalised feature
+// values times norm, which spares a division a node.
+func (c *haarCascade) eval(it *integral, ops []haarOp, o int, norm float32) (bool, float32) {
 	win := it.sum[o:]
 	var margin float32
 	for _, st := range c.stages {
 		var total float32
 		for _, wk := range c.weak[st.first:st.last] {
-			idx := int32(0)
+			op := &ops[wk.root]
 			for {
-				op := &ops[wk.root+int(idx)]
-				v := op.w[0]*float32(win[op.o[0][3]]-win[op.o[0][1]]-win[op.o[0][2]]+win[op.o[0][0]]) +
-					op.w[1]*float32(win[op.o[1][3]]-win[op.o[1][1]]-win[op.o[1][2]]+win[op.o[1][0]])
+				v := op.w[0]*(win[op.o[0][3]]-win[op.o[0][1]]-win[op.o[0][2]]+win[op.o[0][0]]) +
+					op.w[1]*(win[op.o[1][3]]-win[op.o[1][1]]-win[op.o[1][2]]+win[op.o[1][0]])
 				if op.w[2] != 0 {
-					v += op.w[2] * float32(win[op.o[2][3]]-win[op.o[2][1]]-win[op.o[2][2]]+win[op.o[2][0]])
+					v += op.w[2] * (win[op.o[2][3]] - win[op.o[2][1]] - win[op.o[2][2]] + win[op.o[2][0]])
 				}
-				if v < op.threshold*norm {
-					idx = op.left
-				} else {
-					idx = op.right
+				next, leaf := op.right, op.leafRight
+				if float32(v) < op.threshold*norm {
+					next, leaf = op.left, op.leafLeft
 				}
-				if idx <= 0 {
+				if next <= 0 {
+					total += leaf
 					break
 				}
+				op = &ops[wk.root+int(next)]
 			}
-			total += c.leaves[wk.leaf-int(idx)]
 		}
 		if total < st.threshold {
 			return false, 0

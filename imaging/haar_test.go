@@ -143,8 +143,17 @@ func TestHaarMirrored(t *testing.T) {
 		ops, mops := mirrored.compile(nil, it.stride), profile.compile(nil, mit.stride)
 		for y := 0; y < sh-profile.win.Y; y++ {
 			for x := 0; x < sw-profile.win.X; x++ {
-				ok, m := mirrored.eval(it, ops, y*it.stride+x)
-				mok, mm := profile.eval(mit, mops, y*mit.stride+sw-profile.win.X-x)
+				o, mo := y*it.stride+x, y*mit.stride+sw-profile.win.X-x
+				n, nok := windowNorm(it, o, profile.win.X, profile.win.Y)
+				mn, mnok := windowNorm(mit, mo, profile.win.X, profile.win.Y)
+				if nok != mnok || n != mn {
+					t.Fatalf("scale %v, window at (%d,%d): normalisation %v %v, on the mirror %v %v", f, x, y, n, nok, mn, mnok)
+				}
+				if !nok {
+					continue
+				}
+				ok, m := mirrored.eval(it, ops, o, n)
+				mok, mm := profile.eval(mit, mops, mo, mn)
 				if ok != mok || m != mm {
 					t.Fatalf("scale %v, window at (%d,%d): mirrored cascade %v %v, cascade on the mirror %v %v", f, x, y, ok, m, mok, mm)
 				}
