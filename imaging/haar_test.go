@@ -206,6 +206,7 @@ func TestParseHaarCascadeRejects(t *testing.T) {
 		{"feature out of range", "0 -1 1 0.5", "-1 1", "0 0 20 20 -1.", "0", "node uses feature 1 of 1"},
 		{"rectangle outside the window", "0 -1 0 0.5", "-1 1", "5 5 20 20 -1.", "0", "outside the 20x20 window"},
 		{"tilted", "0 -1 0 0.5", "-1 1", "0 0 20 20 -1.", "1", "tilted"},
+		{"fractional weight", "0 -1 0 0.5", "-1 1", "0 0 20 20 -1.5", "0", "not a small whole number"},
 		{"leaves missing", "0 -1 0 0.5", "-1", "0 0 20 20 -1.", "0", "1 nodes and 1 leaves"},
 		{"loop", "1 -1 0 0.5 1 -2 0 0.5", "-1 1 2", "0 0 20 20 -1.", "0", "points to"},
 		{"not a number", "0 -1 0 x", "-1 1", "0 0 20 20 -1.", "0", "invalid syntax"},
