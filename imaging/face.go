@@ -245,11 +245,9 @@ func (s *source) detectFacesWith(p detectParams) ([]Face, error) {
 		return nil, err
 	}
 	if p.haarEdge > 0 && len(faces) == 0 {
-		more, err := searchHaar(thumb, p)
-		if err != nil {
+		if faces, err = searchHaar(thumb, p); err != nil {
 			return nil, err
 		}
-		faces = mergeDetections(faces, more)
 	}
 	for i := 0; len(faces) == 0 && i < len(p.angles); i += 2 {
 		// Both tilts of one size, so that neither side is favoured.
@@ -427,21 +425,6 @@ func denseHaarCount(g *image.Gray, cs []*haarCascade, d detection) int {
 		n += len(hits)
 	}
 	return n
-}
-
-// mergeDetections adds to faces those of more that overlap none of them:
-// where two cascades found one face, the first one's box, whose head was
-// fitted more closely, is kept.
-func mergeDetections(faces, more []detection) []detection {
-	overlap := func(a, b detection) bool {
-		return math.Abs(a.x-b.x) < max(a.side, b.side)/2 && math.Abs(a.y-b.y) < max(a.side, b.side)/2
-	}
-	for _, d := range more {
-		if !slices.ContainsFunc(faces, func(f detection) bool { return overlap(f, d) }) {
-			faces = append(faces, d)
-		}
-	}
-	return faces
 }
 
 // cluster merges the cascade's raw hits, many per face, into one detection
