@@ -334,3 +334,36 @@ func TestSearchHaarProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectFacesHaarBesideWeakFaces checks that when pigo's faces count
+// as weak, so that the Haar step runs beside them, a face both cascades find
+// is kept once, as pigo framed it.
+func TestDetectFacesHaarBesideWeakFaces(t *testing.T) {
+	src := loadTestdata(t, "face.jpg")
+	pico, err := src.detectFaces()
+	if err != nil || len(pico) != 1 {
+		t.Fatalf("pigo's cascade found %+v, %v; want the one face", pico, err)
+	}
+	p := defaultDetect
+	p.haarUnder = math.MaxFloat32 // pigo's face counts as weak
+	faces, err := src.detectFacesWith(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faces) != 1 || faces[0].Detector != DetectorPico || faces[0].Box != pico[0].Box {
+		t.Errorf("faces %+v, want pigo's face alone, the Haar frontal cascade's on it dropped", faces)
+	}
+	// The Haar frontal cascade does find that face: with pigo's out of the
+	// way, it is the one found.
+	p.minScore = math.MaxFloat32
+	p.angles = nil
+	if faces, err := src.detectFacesWith(p); err != nil || len(faces) != 1 || faces[0].Detector != DetectorFrontal {
+		t.Errorf("without pigo's face: %+v, %v; want the Haar frontal cascade's", faces, err)
+	}
+	if d := mergeDetections(nil, []detection{{x: 10, y: 10, side: 8}, {x: 40, y: 10, side: 8}}); len(d) != 2 {
+		t.Errorf("two faces apart merged into %d", len(d))
+	}
+	if d := mergeDetections([]detection{{x: 10, y: 10, side: 20, detector: DetectorPico}}, []detection{{x: 14, y: 12, side: 24}}); len(d) != 1 || d[0].detector != DetectorPico {
+		t.Errorf("overlapping faces merged into %+v, want pigo's alone", d)
+	}
+}
