@@ -251,7 +251,7 @@ func (s *source) detectFacesWith(p detectParams) ([]Face, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.haarEdge > 0 && !slices.ContainsFunc(faces, func(d detection) bool { return d.score >= p.haarUnder }) {
+	if p.needsHaar(faces) {
 		more, err := searchHaar(thumb, p)
 		if err != nil {
 			return nil, err
@@ -434,6 +434,12 @@ func denseHaarCount(g *image.Gray, cs []*haarCascade, d detection) int {
 		n += len(hits)
 	}
 	return n
+}
+
+// needsHaar reports whether the Haar cascades search after pigo's upright
+// search found faces: when none of them scores haarUnder or more.
+func (p detectParams) needsHaar(faces []detection) bool {
+	return p.haarEdge > 0 && !slices.ContainsFunc(faces, func(d detection) bool { return d.score >= p.haarUnder })
 }
 
 // mergeDetections adds to faces those of more that overlap none of them:

@@ -151,16 +151,13 @@ func parseHaarCascade(data []byte) (*haarCascade, error) {
 						return nil, fmt.Errorf("haar cascade: node %d of a tree points to %d", i, child)
 					}
 				}
-				h.nodes = append(h.nodes, n)
-			}
-			for i := range nn {
-				n := &h.nodes[wk.root+i]
 				if n.left <= 0 {
 					n.leafLeft = float32(lv[-n.left])
 				}
 				if n.right <= 0 {
 					n.leafRight = float32(lv[-n.right])
 				}
+				h.nodes = append(h.nodes, n)
 			}
 			h.weak = append(h.weak, wk)
 		}
@@ -192,15 +189,9 @@ func floats(s string, n int) ([]float64, error) {
 // is the sum of the pixels above and left of (x, y), with a zero first row
 // and column.
 type integral struct {
-	w, h, stride int
-	sum          []int32
-	sq           []float64
-}
-
-func newIntegral(g *image.Gray) *integral {
-	it := &integral{}
-	it.fill(g)
-	return it
+	stride int
+	sum    []int32
+	sq     []float64
 }
 
 // fill makes it the tables of g, reusing its memory where it is large
@@ -209,7 +200,7 @@ func (it *integral) fill(g *image.Gray) {
 	b := g.Bounds()
 	w, h := b.Dx(), b.Dy()
 	n := (w + 1) * (h + 1)
-	it.w, it.h, it.stride = w, h, w+1
+	it.stride = w + 1
 	it.sum = slices.Grow(it.sum[:0], n)[:n]
 	it.sq = slices.Grow(it.sq[:0], n)[:n]
 	clear(it.sum[:w+1])
@@ -231,11 +222,9 @@ func (it *integral) fill(g *image.Gray) {
 }
 
 // A haarHit is a window the whole cascade accepted, in the searched image's
-// pixels, with the sum of its last stage less that stage's threshold: how
-// far past the last hurdle it went.
+// pixels.
 type haarHit struct {
-	r      image.Rectangle
-	margin float32
+	r image.Rectangle
 }
 
 // A haarSearch says which windows a search tries: square windows from
@@ -308,10 +297,10 @@ func haarDetect(g *image.Gray, cs []*haarCascade, p haarSearch) [][]haarHit {
 					if flat {
 						continue
 					}
-					if ok, m := c.eval(it, ops[i], o, norm); ok {
+					if c.eval(it, ops[i], o, norm) {
 						ww, wh := int(math.Round(float64(c.win.X)*f)), int(math.Round(float64(c.win.Y)*f))
 						x0, y0 := int(math.Round(float64(x)*f)), int(math.Round(float64(y)*f))
-						hits[i] = append(hits[i], haarHit{r: image.Rect(x0, y0, x0+ww, y0+wh).Add(b.Min), margin: m})
+						hits[i] = append(hits[i], haarHit{r: image.Rect(x0, y0, x0+ww, y0+wh).Add(b.Min)})
 					}
 				}
 			}
@@ -390,9 +379,8 @@ func windowNorm(it *integral, o, w, h int) (norm float32, ok bool) {
 // of the summed-area table, whose nodes ops holds, norm being the window's
 // windowNorm. The thresholds are compared with the unnormalised feature
 // values times norm, which spares a division a node.
-func (c *haarCascade) eval(it *integral, ops []haarOp, o int, norm float32) (bool, float32) {
+func (c *haarCascade) eval(it *integral, ops []haarOp, o int, norm float32) bool {
 	win := it.sum[o:]
-	var margin float32
 	for _, st := range c.stages {
 		var total float32
 		for _, wk := range c.weak[st.first:st.last] {
@@ -415,11 +403,10 @@ func (c *haarCascade) eval(it *integral, ops []haarOp, o int, norm float32) (boo
 			}
 		}
 		if total < st.threshold {
-			return false, 0
+			return false
 		}
-		margin = total - st.threshold
 	}
-	return true, margin
+	return true
 }
 
 // resizeGrayBilinear scales g to w×h by bilinear interpolation with pixel
@@ -475,11 +462,10 @@ func bilinearTap(i int, f float64, n int) (int, float32) {
 }
 
 // A haarGroup is a cluster of hits on one object: their mean rectangle, how
-// many hits it holds (OpenCV's "neighbours") and the best margin among them.
+// many hits it holds (OpenCV's "neighbours").
 type haarGroup struct {
-	r      image.Rectangle
-	n      int
-	margin float32
+	r image.Rectangle
+	n int
 }
 
 // groupHits clusters hits as OpenCV's groupRectangles does with eps 0.2:
@@ -517,7 +503,6 @@ func groupHits(hits []haarHit, minNeighbors int) []haarGroup {
 	type acc struct {
 		x, y, w, h int
 		n          int
-		margin     float32
 	}
 	accs := map[int]*acc{}
 	var order []int
@@ -525,7 +510,7 @@ func groupHits(hits []haarHit, minNeighbors int) []haarGroup {
 		k := root(i)
 		a := accs[k]
 		if a == nil {
-			a = &acc{margin: h.margin}
+			a = &acc{}
 			accs[k] = a
 			order = append(order, k)
 		}
@@ -534,7 +519,6 @@ func groupHits(hits []haarHit, minNeighbors int) []haarGroup {
 		a.w += h.r.Dx()
 		a.h += h.r.Dy()
 		a.n++
-		a.margin = max(a.margin, h.margin)
 	}
 	var groups []haarGroup
 	for _, k := range order {
@@ -544,7 +528,7 @@ func groupHits(hits []haarHit, minNeighbors int) []haarGroup {
 		}
 		mean := func(v int) int { return int(math.RoundToEven(float64(v) / float64(a.n))) }
 		x, y := mean(a.x), mean(a.y)
-		groups = append(groups, haarGroup{r: image.Rect(x, y, x+mean(a.w), y+mean(a.h)), n: a.n, margin: a.margin})
+		groups = append(groups, haarGroup{r: image.Rect(x, y, x+mean(a.w), y+mean(a.h)), n: a.n})
 	}
 	// Drop a group inside another that more hits support, as OpenCV does.
 	var out []haarGroup

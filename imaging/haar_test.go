@@ -139,7 +139,9 @@ func TestHaarMirrored(t *testing.T) {
 		b := g.Bounds()
 		sw, sh := int(float64(b.Dx())/f), int(float64(b.Dy())/f)
 		small := resizeGrayBilinear(g, sw, sh)
-		it, mit := newIntegral(small), newIntegral(mirrorGray(small))
+		it, mit := &integral{}, &integral{}
+		it.fill(small)
+		mit.fill(mirrorGray(small))
 		ops, mops := mirrored.compile(nil, it.stride), profile.compile(nil, mit.stride)
 		for y := 0; y < sh-profile.win.Y; y++ {
 			for x := 0; x < sw-profile.win.X; x++ {
@@ -152,10 +154,9 @@ func TestHaarMirrored(t *testing.T) {
 				if !nok {
 					continue
 				}
-				ok, m := mirrored.eval(it, ops, o, n)
-				mok, mm := profile.eval(mit, mops, mo, mn)
-				if ok != mok || m != mm {
-					t.Fatalf("scale %v, window at (%d,%d): mirrored cascade %v %v, cascade on the mirror %v %v", f, x, y, ok, m, mok, mm)
+				ok, mok := mirrored.eval(it, ops, o, n), profile.eval(mit, mops, mo, mn)
+				if ok != mok {
+					t.Fatalf("scale %v, window at (%d,%d): mirrored cascade %v, cascade on the mirror %v", f, x, y, ok, mok)
 				}
 				if ok {
 					accepted++
@@ -359,6 +360,28 @@ func TestDetectFacesHaarBesideWeakFaces(t *testing.T) {
 	p.angles = nil
 	if faces, err := src.detectFacesWith(p); err != nil || len(faces) != 1 || faces[0].Detector != DetectorFrontal {
 		t.Errorf("without pigo's face: %+v, %v; want the Haar frontal cascade's", faces, err)
+	}
+	for _, tc := range []struct {
+		scores []float32
+		off    bool
+		want   bool
+	}{
+		{nil, false, true},
+		{[]float32{4, 9.5}, false, true},
+		{[]float32{4, 10}, false, false},
+		{nil, true, false},
+	} {
+		q := defaultDetect
+		if tc.off {
+			q.haarEdge = 0
+		}
+		var faces []detection
+		for _, s := range tc.scores {
+			faces = append(faces, detection{score: s})
+		}
+		if got := q.needsHaar(faces); got != tc.want {
+			t.Errorf("pigo's scores %v, Haar step off %v: needsHaar %v, want %v", tc.scores, tc.off, got, tc.want)
+		}
 	}
 	if d := mergeDetections(nil, []detection{{x: 10, y: 10, side: 8}, {x: 40, y: 10, side: 8}}); len(d) != 2 {
 		t.Errorf("two faces apart merged into %d", len(d))

@@ -588,20 +588,9 @@ func primariesMatrix(code int) *colorMatrix {
 		}
 		return m
 	}
-	src, dst := toXYZ(p), toXYZ(srgb)
-	inv, ok := invert3(dst)
+	m, ok := convertMatrix(toXYZ(p), toXYZ(srgb))
 	if !ok {
 		return nil
-	}
-	var m colorMatrix
-	for r := range 3 {
-		for c := range 3 {
-			var v float64
-			for k := range 3 {
-				v += inv[r][k] * src[k][c]
-			}
-			m[r][c] = float32(v)
-		}
 	}
 	return &m
 }

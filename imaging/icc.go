@@ -137,20 +137,14 @@ func profileConversion(p []byte) (*toneCurves, *colorMatrix) {
 			}
 		}
 	}
-	inv, ok := invert3(srgbD50)
+	m, ok := convertMatrix(src, srgbD50)
 	if !ok {
 		return nil, nil
 	}
-	var m colorMatrix
 	identity := true
 	for r := range 3 {
 		for c := range 3 {
-			var v float64
-			for k := range 3 {
-				v += inv[r][k] * src[k][c]
-			}
-			m[r][c] = float32(v)
-			if want := float64(boolInt(r == c)); math.Abs(v-want) > 0.01 {
+			if want := float32(boolInt(r == c)); math.Abs(float64(m[r][c]-want)) > 0.01 {
 				identity = false
 			}
 		}
@@ -263,6 +257,26 @@ func curveFunc(t []byte) func(float64) float64 {
 		}
 	}
 	return nil
+}
+
+// convertMatrix returns the matrix that takes linear RGB whose primaries,
+// in XYZ, are the columns of src to linear RGB whose primaries are the
+// columns of dst: dst⁻¹·src. ok is false when dst has no inverse.
+func convertMatrix(src, dst [3][3]float64) (m colorMatrix, ok bool) {
+	inv, ok := invert3(dst)
+	if !ok {
+		return m, false
+	}
+	for r := range 3 {
+		for c := range 3 {
+			var v float64
+			for k := range 3 {
+				v += inv[r][k] * src[k][c]
+			}
+			m[r][c] = float32(v)
+		}
+	}
+	return m, true
 }
 
 func invert3(m [3][3]float64) ([3][3]float64, bool) {

@@ -117,8 +117,11 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // with it.
 func describeFace(f imaging.Face) string {
 	d := f.Evidence()
-	if f.Mirror > 0 {
+	switch {
+	case f.Mirror > 0 && f.Detector == imaging.DetectorPico:
 		d += fmt.Sprintf(", mirrored %.0f", f.Mirror)
+	case f.Mirror > 0:
+		d += fmt.Sprintf(", %.0f windows of the dense search", f.Mirror)
 	}
 	if f.Angle != 0 {
 		d += fmt.Sprintf(", found turned by %d°", f.Angle)
