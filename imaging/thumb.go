@@ -55,3 +55,37 @@ func grayThumb(m image.Image, cmyk *cmykProfile, maxEdge int) (*image.Gray, int)
 	}
 	return thumb, f
 }
+
+// rgbThumb is grayThumb in colour: 3 bytes a pixel, sRGB, each f×f block
+// averaged in linear light.
+func rgbThumb(m image.Image, cmyk *cmykProfile, maxEdge int) (pix []byte, w, h, f int) {
+	b := m.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	f = max(1, (max(sw, sh)+maxEdge-1)/maxEdge)
+	w, h = (sw+f-1)/f, (sh+f-1)/f
+	pix = make([]byte, 3*w*h)
+	sum := make([]float32, 3*w)
+	count := make([]float32, w)
+	read := newRowReader(m, cmyk)
+	rgb := make([]float32, 3*sw)
+	enc := encode8()
+	for ty := range h {
+		clear(sum)
+		clear(count)
+		for y := ty * f; y < min(sh, (ty+1)*f); y += max(1, f/2) {
+			read(y, 0, sw, rgb)
+			for x := range sw {
+				t := x / f
+				sum[3*t] += rgb[3*x]
+				sum[3*t+1] += rgb[3*x+1]
+				sum[3*t+2] += rgb[3*x+2]
+				count[t]++
+			}
+		}
+		out := pix[3*ty*w:][:3*w]
+		for i := range out {
+			out[i] = toSRGB8(enc, sum[i]/count[i/3])
+		}
+	}
+	return pix, w, h, f
+}
