@@ -119,4 +119,3 @@ func maxPool2(x tinyMap, stride int) tinyMap {
 	}
 	return out
 }
-
