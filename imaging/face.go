@@ -57,6 +57,10 @@ const (
 	// face (OpenCV's neighbours).
 	DetectorFrontal Detector = "haar frontal"
 	DetectorProfile Detector = "haar profile"
+	// DetectorNetwork is face-api.js's tiny face network, which runs
+	// beside pigo's cascade when that finds no single sure face (see
+	// needsNetwork): its Score is the probability it gives the face.
+	DetectorNetwork Detector = "network"
 )
 
 // A Face is a face the detector found, in oriented source pixels.
@@ -96,6 +100,8 @@ func (f Face) Evidence() string {
 		return fmt.Sprintf("frontal Haar cascade, %.0f windows", f.Score)
 	case DetectorProfile:
 		return fmt.Sprintf("in profile, %.0f windows", f.Score)
+	case DetectorNetwork:
+		return fmt.Sprintf("face network, %.0f%%", 100*f.Score)
 	}
 	return fmt.Sprintf("score %.0f", f.Score)
 }
@@ -162,6 +168,11 @@ type detectParams struct {
 	// and a cartoon fish's fin 21 from 3, both in profile: the profile
 	// cascade, whose early stages let more through, needs more of both.
 	frontal, profile haarNeed
+	// The face network (see tinyface.go) searches an image whose longer
+	// side is netEdge, its input size in face-api.js, and keeps faces it
+	// gives a probability over netMinScore, face-api.js's default.
+	netEdge     int
+	netMinScore float64
 }
 
 // haarNeed is what a face found by a Haar cascade must reach: hits
@@ -191,6 +202,8 @@ var defaultDetect = detectParams{
 	haarScale:      1.15,
 	frontal:        haarNeed{hits: 2, dense: 19, sure: 19},
 	profile:        haarNeed{hits: 3, dense: 22, sure: 40},
+	netEdge:        416,
+	netMinScore:    0.5,
 }
 
 // haarFrontalSide is the side of the Haar frontal cascade's box around a
@@ -226,6 +239,8 @@ func headGeometry(d Detector) (halfWidth, above, below float64) {
 		return 0.62, 0.96, 0.58
 	case DetectorProfile:
 		return 0.56, 0.76, 0.55
+	case DetectorNetwork:
+		return 0.52, 0.95, 0.35
 	}
 	return 0.56, 0.80, 0.60
 }
@@ -251,7 +266,16 @@ func (s *source) detectFacesWith(p detectParams) ([]Face, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.needsHaar(faces) {
+	upright := faces
+	if p.needsNetwork(upright) {
+		tb := thumb.Bounds()
+		more, err := s.searchNetwork(tb.Dx(), tb.Dy(), p)
+		if err != nil {
+			return nil, err
+		}
+		faces = mergeDetections(faces, more)
+	}
+	if p.needsHaar(upright) {
 		more, err := searchHaar(thumb, p)
 		if err != nil {
 			return nil, err
@@ -440,6 +464,12 @@ func denseHaarCount(g *image.Gray, cs []*haarCascade, d detection) int {
 // search found faces: when none of them scores haarUnder or more.
 func (p detectParams) needsHaar(faces []detection) bool {
 	return p.haarEdge > 0 && !slices.ContainsFunc(faces, func(d detection) bool { return d.score >= p.haarUnder })
+}
+
+// needsNetwork reports whether the face network searches after pigo's
+// upright search found faces.
+func (p detectParams) needsNetwork(faces []detection) bool {
+	return p.netEdge > 0 && !(len(faces) == 1 && faces[0].score >= sureScore)
 }
 
 // mergeDetections adds to faces those of more that overlap none of them:

@@ -187,8 +187,10 @@ func TestProcessFaceCropPortraitFillingThePhoto(t *testing.T) {
 	}
 }
 
-// TestProcessFaceCropTiltedHead checks that a head tilted further than the
-// detector takes upright is found on a turned copy.
+// TestProcessFaceCropTiltedHead checks that a head tilted further than
+// pigo's cascade takes upright is found, by the face network or on a turned
+// copy, and held by the crop; and that without the network the turned
+// copies find it.
 func TestProcessFaceCropTiltedHead(t *testing.T) {
 	// Upright, the cascade finds heads tilted by up to some 30°.
 	for _, deg := range []float64{-40, 35} {
@@ -196,12 +198,26 @@ func TestProcessFaceCropTiltedHead(t *testing.T) {
 			m := scene(t, 1000, 800)
 			at := image.Rect(500, 150, 900, 550)
 			draw.Draw(m, at, tilted(t, deg), image.Point{}, draw.Src)
-			res, err := Process(bytes.NewReader(encodeJPEG(t, m, 90)), &Options{Size: 256})
+			data := encodeJPEG(t, m, 90)
+			res, err := Process(bytes.NewReader(data), &Options{Size: 256})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !res.Face || len(res.Faces) != 1 || res.Faces[0].Angle == 0 {
-				t.Fatalf("Faces = %+v, want one, found turned", res.Faces)
+			if !res.Face || len(res.Faces) != 1 || res.Faces[0].Angle == 0 && res.Faces[0].Detector != DetectorNetwork {
+				t.Fatalf("Faces = %+v, want one, found turned or by the face network", res.Faces)
+			}
+			s, err := (*Options)(nil).settings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, _, err := load(data, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := defaultDetect
+			p.netEdge = 0
+			if faces, err := src.detectFacesWith(p); err != nil || len(faces) != 1 || faces[0].Angle == 0 {
+				t.Errorf("without the face network: %+v, %v; want one face, found turned", faces, err)
 			}
 			// The head, turned, stays within a circle about the portrait's
 			// centre of the head's own height: that circle must be held.

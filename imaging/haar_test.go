@@ -241,6 +241,7 @@ func TestDetectFacesHaarFallback(t *testing.T) {
 	}
 	blind := defaultDetect
 	blind.minScore, blind.angles = math.MaxFloat32, nil // pigo finds nothing
+	blind.netEdge = 0                                   // nor the face network
 	faces, err := src.detectFacesWith(blind)
 	if err != nil {
 		t.Fatal(err)
@@ -358,6 +359,7 @@ func TestDetectFacesHaarBesideWeakFaces(t *testing.T) {
 	// way, it is the one found.
 	p.minScore = math.MaxFloat32
 	p.angles = nil
+	p.netEdge = 0
 	if faces, err := src.detectFacesWith(p); err != nil || len(faces) != 1 || faces[0].Detector != DetectorFrontal {
 		t.Errorf("without pigo's face: %+v, %v; want the Haar frontal cascade's", faces, err)
 	}

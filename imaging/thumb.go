@@ -1,6 +1,9 @@
 package imaging
 
-import "image"
+import (
+	"image"
+	"image/color"
+)
 
 // grayThumb returns a grayscale copy of m reduced by the smallest integer
 // factor f that brings its longer side to at most maxEdge, averaging each
@@ -56,8 +59,9 @@ func grayThumb(m image.Image, cmyk *cmykProfile, maxEdge int) (*image.Gray, int)
 	return thumb, f
 }
 
-// rgbThumb is grayThumb in colour: 3 bytes a pixel, sRGB, each f×f block
-// averaged in linear light.
+// rgbThumb is grayThumb in colour: 3 bytes a pixel, sRGB. JPEG's planes
+// are averaged as stored and converted after, anything else is averaged
+// in linear light.
 func rgbThumb(m image.Image, cmyk *cmykProfile, maxEdge int) (pix []byte, w, h, f int) {
 	b := m.Bounds()
 	sw, sh := b.Dx(), b.Dy()
@@ -66,25 +70,54 @@ func rgbThumb(m image.Image, cmyk *cmykProfile, maxEdge int) (pix []byte, w, h, 
 	pix = make([]byte, 3*w*h)
 	sum := make([]float32, 3*w)
 	count := make([]float32, w)
-	read := newRowReader(m, cmyk)
-	rgb := make([]float32, 3*sw)
+	var row func(y int)
+	yc, planes := m.(*image.YCbCr)
+	if planes {
+		hs := chromaShift(yc.SubsampleRatio)
+		row = func(y int) {
+			ys := yc.Y[yc.YOffset(b.Min.X, b.Min.Y+y):][:sw]
+			// Chroma of stored x is at rowC + (x>>hs) - (b.Min.X>>hs).
+			rowC := yc.COffset(b.Min.X, b.Min.Y+y) - b.Min.X>>hs
+			for x, v := range ys {
+				t, ci := 3*(x/f), rowC+(b.Min.X+x)>>hs
+				sum[t] += float32(v)
+				sum[t+1] += float32(yc.Cb[ci])
+				sum[t+2] += float32(yc.Cr[ci])
+				count[x/f]++
+			}
+		}
+	} else {
+		read := newRowReader(m, cmyk)
+		rgb := make([]float32, 3*sw)
+		row = func(y int) {
+			read(y, 0, sw, rgb)
+			for x := range sw {
+				t := 3 * (x / f)
+				sum[t] += rgb[3*x]
+				sum[t+1] += rgb[3*x+1]
+				sum[t+2] += rgb[3*x+2]
+				count[x/f]++
+			}
+		}
+	}
 	enc := encode8()
 	for ty := range h {
 		clear(sum)
 		clear(count)
 		for y := ty * f; y < min(sh, (ty+1)*f); y += max(1, f/2) {
-			read(y, 0, sw, rgb)
-			for x := range sw {
-				t := x / f
-				sum[3*t] += rgb[3*x]
-				sum[3*t+1] += rgb[3*x+1]
-				sum[3*t+2] += rgb[3*x+2]
-				count[t]++
-			}
+			row(y)
 		}
 		out := pix[3*ty*w:][:3*w]
-		for i := range out {
-			out[i] = toSRGB8(enc, sum[i]/count[i/3])
+		for x := range w {
+			c := count[x]
+			if planes {
+				r, g, bl := color.YCbCrToRGB(uint8(sum[3*x]/c+0.5), uint8(sum[3*x+1]/c+0.5), uint8(sum[3*x+2]/c+0.5))
+				out[3*x], out[3*x+1], out[3*x+2] = r, g, bl
+				continue
+			}
+			for i := range 3 {
+				out[3*x+i] = toSRGB8(enc, sum[3*x+i]/c)
+			}
 		}
 	}
 	return pix, w, h, f

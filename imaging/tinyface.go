@@ -101,11 +101,13 @@ func parseTinyNet(manifestJSON, data []byte) (*tinyNet, error) {
 			if off+n > len(data) {
 				return nil, fmt.Errorf("tiny face detector: %s: weights file ends at byte %d, tensor needs %d more", w.Name, len(data), off+n-len(data))
 			}
-			// TensorFlow.js dequantizes in float32: q·scale + min.
-			scale, lo := float32(w.Quantization.Scale), float32(w.Quantization.Min)
+			// As TensorFlow.js does: q·scale + min in float64, stored
+			// as float32. Summing in float32 would move most weights by
+			// an ulp.
+			scale, lo := w.Quantization.Scale, w.Quantization.Min
 			v := make([]float32, n)
 			for i, q := range data[off : off+n] {
-				v[i] = float32(q)*scale + lo
+				v[i] = float32(float64(q)*scale + lo)
 			}
 			off += n
 			tensors[w.Name] = v
@@ -244,4 +246,65 @@ func boxIoU(a, b tinyBox) float64 {
 	}
 	inter := iw * ih
 	return inter / ((a.x1-a.x0)*(a.y1-a.y0) + (b.x1-b.x0)*(b.y1-b.y0) - inter)
+}
+
+// searchNetwork runs the tiny face network on the upright image, its
+// longer side scaled to p.netEdge, and returns the faces scoring over
+// p.netMinScore, in the coordinates of an upright thumb of tw×th pixels.
+func (s *source) searchNetwork(tw, th int, p detectParams) ([]detection, error) {
+	net, err := tinyFaceNet()
+	if err != nil {
+		return nil, fmt.Errorf("imaging: load the face network: %w", err)
+	}
+	in, iw, ih, dw, dh := s.networkInput(p.netEdge)
+	boxes := suppress(net.run(in, iw, ih).decode(p.netMinScore), 0.4)
+	fx, fy := float64(tw)/float64(dw), float64(th)/float64(dh)
+	out := make([]detection, 0, len(boxes))
+	for _, b := range boxes {
+		out = append(out, detection{
+			x: (b.x0 + b.x1) / 2 * fx, y: (b.y0 + b.y1) / 2 * fy, side: (b.x1 - b.x0) * fx,
+			score: float32(b.score), detector: DetectorNetwork,
+		})
+	}
+	return out, nil
+}
+
+// networkInput is the network's input for the upright image: its longer
+// side scaled to edge, dw×dh pixels, at the top left of iw×ih, the next
+// multiples of tinyStride, the rest black. face-api.js feeds the network
+// so, though on a square: the faces it finds best are a given share of the
+// longer side. The network being convolutional, the black that would
+// make a square is left out, to save its cost.
+func (s *source) networkInput(edge int) (in []byte, iw, ih, dw, dh int) {
+	pix, w, h, _ := rgbThumb(s.img, s.cmyk, edge)
+	pix, w, h = s.orientation.uprightPix(pix, w, h, 3*w, 3)
+	k := float64(edge) / float64(max(w, h))
+	dw, dh = max(1, int(math.Round(float64(w)*k))), max(1, int(math.Round(float64(h)*k)))
+	iw, ih = (dw+tinyStride-1)/tinyStride*tinyStride, (dh+tinyStride-1)/tinyStride*tinyStride
+	in = make([]byte, 3*iw*ih)
+	resizeRGBInto(in, 3*iw, pix, w, h, dw, dh)
+	return in, iw, ih, dw, dh
+}
+
+// resizeRGBInto scales the w×h RGB image src to dw×dh, bilinearly, into
+// the top left of dst, whose rows are stride bytes apart.
+func resizeRGBInto(dst []byte, stride int, src []byte, w, h, dw, dh int) {
+	kx, ky := float64(w)/float64(dw), float64(h)/float64(dh)
+	for y := range dh {
+		sy := max(0, (float64(y)+0.5)*ky-0.5)
+		y0 := min(int(sy), h-1)
+		y1, wy := min(y0+1, h-1), float32(sy-float64(y0))
+		r0, r1 := src[3*y0*w:][:3*w], src[3*y1*w:][:3*w]
+		out := dst[y*stride:][:3*dw]
+		for x := range dw {
+			sx := max(0, (float64(x)+0.5)*kx-0.5)
+			x0 := min(int(sx), w-1)
+			x1, wx := min(x0+1, w-1), float32(sx-float64(x0))
+			for c := range 3 {
+				a := float32(r0[3*x0+c])*(1-wx) + float32(r0[3*x1+c])*wx
+				b := float32(r1[3*x0+c])*(1-wx) + float32(r1[3*x1+c])*wx
+				out[3*x+c] = uint8(a*(1-wy) + b*wy + 0.5)
+			}
+		}
+	}
 }

@@ -21,6 +21,8 @@ locals {
     "imaging/cascade/facefinder",
     "imaging/cascade/haarcascade_frontalface_alt2.xml",
     "imaging/cascade/haarcascade_profileface.xml",
+    "imaging/model/tiny_face_detector_model-weights_manifest.json",
+    "imaging/model/tiny_face_detector_model.bin",
   ]
 
   source_go = setunion(

@@ -165,7 +165,11 @@ func drawDebug(pic *image.RGBA, res *imaging.Result) {
 		box := scale(f.Box)
 		strokeRect(pic, box, line, c)
 		strokeRect(pic, scale(f.Head), max(1, line/2), c)
-		label(pic, image.Pt(box.Min.X, box.Max.Y+line), fmt.Sprintf("%.0f", f.Score), c)
+		score := fmt.Sprintf("%.0f", f.Score)
+		if f.Detector == imaging.DetectorNetwork {
+			score = fmt.Sprintf("%.0f%%", 100*f.Score)
+		}
+		label(pic, image.Pt(box.Min.X, box.Max.Y+line), score, c)
 	}
 	label(pic, image.Pt(line, line), res.CropReason, color.RGBA{0xff, 0xff, 0xff, 0xff})
 }
