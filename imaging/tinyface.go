@@ -54,6 +54,17 @@ type tinyLayer struct {
 	depthwise []float32
 	pointwise []float32
 	bias      []float32
+	// gemm is the full or pointwise filter and the bias, packed for gemm.
+	gemm gemmWeights
+}
+
+// pack packs the layer's full or pointwise filter and bias for gemm.
+func (l *tinyLayer) pack() {
+	if l.full != nil {
+		l.gemm = packGEMM(l.full, l.bias, 9*l.in, l.out)
+	} else {
+		l.gemm = packGEMM(l.pointwise, l.bias, l.in, l.out)
+	}
 }
 
 type tinyNet struct {
@@ -152,6 +163,9 @@ func parseTinyNet(manifestJSON, data []byte) (*tinyNet, error) {
 	if err := errors.Join(append(errs, e1, e2)...); err != nil {
 		return nil, err
 	}
+	for i := range net.layers {
+		net.layers[i].pack()
+	}
 	return net, nil
 }
 
@@ -169,19 +183,19 @@ func (n *tinyNet) run(rgb []byte, w, h int) tinyMap {
 	for i, b := range rgb[:w*h*3] {
 		x.v[i] = (float32(b) - tinyMeanRGB[i%3]) / 255
 	}
-	x = conv3x3Valid(x, n.layers[0])
-	leaky(x.v)
-	x = maxPool2(x, 2)
+	x = n.layers[0].apply(x, 2)
 	for i := 1; i < 6; i++ {
-		x = pointwise(depthwise3x3(x, n.layers[i].depthwise), n.layers[i])
-		leaky(x.v)
-		if i < 5 {
-			x = maxPool2(x, 2)
-		} else {
-			x = maxPool2(x, 1)
+		// The last pooling keeps the map's size.
+		stride := 2
+		if i == 5 {
+			stride = 1
 		}
+		x = n.layers[i].apply(x, stride)
 	}
-	return pointwise(x, n.layers[6])
+	last := &n.layers[6].gemm
+	out := tinyMap{w: x.w, h: x.h, c: last.out, v: make([]float32, x.w*x.h*last.out)}
+	gemm(out.v, x.v, x.w*x.h, last)
+	return out
 }
 
 // tinyBox is a face the network found: a box in input pixels and its
