@@ -385,6 +385,11 @@ func TestDetectFacesHaarBesideWeakFaces(t *testing.T) {
 			t.Errorf("pigo's scores %v, Haar step off %v: needsHaar %v, want %v", tc.scores, tc.off, got, tc.want)
 		}
 	}
+	// A face the network found, however it scores, is one the Haar
+	// cascades need not look for.
+	if defaultDetect.needsHaar([]detection{{score: 4}, {score: 0.6, detector: DetectorNetwork}}) {
+		t.Error("needsHaar beside a face the network found")
+	}
 	if d := mergeDetections(nil, []detection{{x: 10, y: 10, side: 8}, {x: 40, y: 10, side: 8}}); len(d) != 2 {
 		t.Errorf("two faces apart merged into %d", len(d))
 	}
