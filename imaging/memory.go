@@ -64,13 +64,18 @@ func (s settings) acquire(peak int64, what string) (release func(), err error) {
 	return func() { s.memory.Release(peak) }, nil
 }
 
-// renderBytes is what the steps after the decode allocate: the face
-// detector's thumbnail, the resampler's rows and output, the upright copy
-// and the encoder's buffers.
+// renderBytes is what the steps after the decode allocate: the resampler's
+// rows and output, the upright copy and the encoder's buffers, or, before
+// them, the face detector's, whichever is more.
 func renderBytes(s settings) int64 {
 	side := int64(s.size)
-	return 16*side*side + 4<<20
+	return max(16*side*side+4<<20, detectBytes)
 }
+
+// detectBytes bounds what face detection holds at once: the face network's
+// maps (a square input of 416 pixels allocates 8.4 MiB in all, half of it
+// live at once), its input and the grayscale thumbnail.
+const detectBytes = 8 << 20
 
 // decodePeak is the memory the decoder of format allocates for data, from
 // its header, with the embedded colour profile it will read. load acquires
