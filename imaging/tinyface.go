@@ -13,8 +13,9 @@ import (
 // The tiny face detector of face-api.js: a convolutional network in the
 // Tiny YOLO v2 style, with depthwise separable convolutions, trained on
 // faces of every pose. See model/README.md. No Go module runs such a network
-// without cgo, and this one is seven layers, so it is evaluated here, in
-// the order and with the arithmetic of face-api.js's TensorFlow.js graph.
+// without cgo, and this one is seven layers, so it is evaluated here, layer
+// by layer as face-api.js's TensorFlow.js graph computes it; its float32
+// sums differ from TensorFlow.js's in the last bits only.
 var (
 	//go:embed model/tiny_face_detector_model-weights_manifest.json
 	tinyFaceManifest []byte
