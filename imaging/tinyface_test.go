@@ -184,34 +184,47 @@ func TestNeedsNetwork(t *testing.T) {
 }
 
 // TestNetworkInputUpright checks that the network sees the photo upright,
-// its longer side scaled to the input size, and black beyond.
+// its longer side scaled to the input size, and black beyond, from a JPEG's
+// planes as from other images.
 func TestNetworkInputUpright(t *testing.T) {
-	// quadrants-orient6.tiff stores the quadrants, red and green over blue
-	// and yellow, 64 wide, to be turned clockwise: upright, it is 48 wide
-	// and 64 high, blue and red over yellow and green.
-	src := loadTestdata(t, "quadrants-orient6.tiff")
-	in, iw, ih, dw, dh := src.networkInput(416)
-	if dw != 312 || dh != 416 || iw != 320 || ih != 416 {
-		t.Fatalf("input %dx%d in %dx%d, want 312x416 in 320x416", dw, dh, iw, ih)
-	}
-	at := func(x, y int) [3]byte { p := in[3*(y*iw+x):]; return [3]byte{p[0], p[1], p[2]} }
+	red, green, blue, yellow := [3]byte{220, 30, 30}, [3]byte{30, 200, 40}, [3]byte{30, 40, 210}, [3]byte{240, 220, 40}
 	for _, tc := range []struct {
-		x, y int
-		want [3]byte
+		name                    string
+		dw, dh, iw, ih          int
+		topLeft, topRight       [3]byte
+		bottomLeft, bottomRight [3]byte
 	}{
-		{10, 10, [3]byte{30, 40, 210}},
-		{300, 10, [3]byte{220, 30, 30}},
-		{10, 400, [3]byte{240, 220, 40}},
-		{300, 400, [3]byte{30, 200, 40}},
-		{316, 200, [3]byte{0, 0, 0}},
+		// The quadrants, red and green over blue and yellow, 64x48.
+		{"quadrants-422.jpg", 416, 312, 416, 320, red, green, blue, yellow},
+		// The same stored to be turned clockwise: upright, 48x64.
+		{"quadrants-orient6.tiff", 312, 416, 320, 416, blue, red, yellow, green},
 	} {
-		got := at(tc.x, tc.y)
-		for i := range 3 {
-			if d := int(got[i]) - int(tc.want[i]); d < -8 || d > 8 {
-				t.Errorf("pixel (%d,%d) = %v, want about %v", tc.x, tc.y, got, tc.want)
-				break
+		t.Run(tc.name, func(t *testing.T) {
+			src := loadTestdata(t, tc.name)
+			in, iw, ih, dw, dh := src.networkInput(416)
+			if dw != tc.dw || dh != tc.dh || iw != tc.iw || ih != tc.ih {
+				t.Fatalf("input %dx%d in %dx%d, want %dx%d in %dx%d", dw, dh, iw, ih, tc.dw, tc.dh, tc.iw, tc.ih)
 			}
-		}
+			at := func(x, y int) [3]byte { p := in[3*(y*iw+x):]; return [3]byte{p[0], p[1], p[2]} }
+			for _, p := range []struct {
+				x, y int
+				want [3]byte
+			}{
+				{dw / 4, dh / 4, tc.topLeft},
+				{3 * dw / 4, dh / 4, tc.topRight},
+				{dw / 4, 3 * dh / 4, tc.bottomLeft},
+				{3 * dw / 4, 3 * dh / 4, tc.bottomRight},
+				{iw - 1, ih - 1, [3]byte{}},
+			} {
+				got := at(p.x, p.y)
+				for i := range 3 {
+					if d := int(got[i]) - int(p.want[i]); d < -12 || d > 12 {
+						t.Errorf("pixel (%d,%d) = %v, want about %v", p.x, p.y, got, p.want)
+						break
+					}
+				}
+			}
+		})
 	}
 }
 
