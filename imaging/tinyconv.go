@@ -73,10 +73,28 @@ type gemmWeights struct {
 	in, out int
 	panels  [][][gemmCols]float32
 	bias    [][gemmCols]float32
+	// vec is the same matrix packed for gemmVector, when it is set: panels
+	// of 16 output channels, each the bias then in rows of weights.
+	vec []vecRow
 }
+
+// vecRow is a row of a panel of gemmVector's weights: 16 output channels,
+// two vectors of 8.
+type vecRow [2][8]float32
+
+// A vector kernel for gemm, and its packing of the weights, which
+// tinyconv_simd.go sets when the build has the experimental simd package
+// and the CPU has AVX2. It gives the results of gemm's loops, bit for bit.
+var (
+	packGEMMVector func(w, bias []float32, in, out int) []vecRow
+	gemmVector     func(dst, src []float32, pixels int, g *gemmWeights)
+)
 
 func packGEMM(w, bias []float32, in, out int) gemmWeights {
 	g := gemmWeights{in: in, out: out}
+	if packGEMMVector != nil {
+		g.vec = packGEMMVector(w, bias, in, out)
+	}
 	n := (out + gemmCols - 1) / gemmCols
 	g.panels = make([][][gemmCols]float32, n)
 	g.bias = make([][gemmCols]float32, n)
@@ -101,6 +119,10 @@ func packGEMM(w, bias []float32, in, out int) gemmWeights {
 // the weights. Each sum is the bias first, then the products in order of
 // input channel, as in TensorFlow.js.
 func gemm(dst, src []float32, pixels int, g *gemmWeights) {
+	if g.vec != nil {
+		gemmVector(dst, src, pixels, g)
+		return
+	}
 	k, n := g.in, g.out
 	for p := 0; p < pixels; p += gemmRows {
 		// A last, short block repeats its last pixel; only real pixels

@@ -1,0 +1,103 @@
+//go:build goexperiment.simd && amd64
+
+package imaging
+
+import "simd/archsimd"
+
+// The network's matrix products in AVX2 vectors, for CPUs that have them.
+// The build tag is because simd/archsimd exists only under
+// GOEXPERIMENT=simd; other builds, and CPUs without AVX2, run the loops of
+// tinyconv.go. Each sum is still the bias, then each product rounded to
+// float32 and added, in order of input channel: Mul then Add, never
+// MulAdd, whose fused product is not rounded and would change the last bits.
+
+func init() {
+	if archsimd.X86.AVX2() {
+		packGEMMVector = packGEMMAVX2
+		gemmVector = gemmAVX2
+	}
+}
+
+// packGEMMAVX2 packs w ([in][out]) and bias for gemmAVX2: panels of 16
+// output channels, each the bias then in rows of weights, the last panel
+// padded with zeros.
+func packGEMMAVX2(w, bias []float32, in, out int) []vecRow {
+	n := (out + 15) / 16
+	v := make([]vecRow, n*(in+1))
+	for jb := range n {
+		panel := v[jb*(in+1):][:in+1]
+		for jj := range 16 {
+			j := jb*16 + jj
+			if j >= out {
+				break
+			}
+			panel[0][jj/8][jj%8] = bias[j]
+			for i := range in {
+				panel[1+i][jj/8][jj%8] = w[i*out+j]
+			}
+		}
+	}
+	return v
+}
+
+// gemmAVX2 is gemm on g.vec, a block of 3 pixels × 16 output channels at a
+// time: 6 vectors of sums. The block is no bigger because the compiler
+// computes all of an iteration's products before adding any, as with
+// gemm's, and 4 pixels' sums and products would spill out of the 15
+// vector registers it uses.
+func gemmAVX2(dst, src []float32, pixels int, g *gemmWeights) {
+	k, n := g.in, g.out
+	for p := 0; p < pixels; p += 3 {
+		// A last, short block repeats its last pixel; only real pixels
+		// are stored.
+		s0 := src[p*k:][:k]
+		s1 := src[min(p+1, pixels-1)*k:][:k]
+		s2 := src[min(p+2, pixels-1)*k:][:k]
+		for j := 0; j < n; j += 16 {
+			panel := g.vec[j/16*(k+1):][:k+1]
+			c00 := archsimd.LoadFloat32x8(&panel[0][0])
+			c01 := archsimd.LoadFloat32x8(&panel[0][1])
+			c10, c11 := c00, c01
+			c20, c21 := c00, c01
+			rows := panel[1:]
+			// Sliced to the panel's length, so that the loop checks no
+			// bounds.
+			s0, s1, s2 := s0[:len(rows)], s1[:len(rows)], s2[:len(rows)]
+			for i := range rows {
+				w := &rows[i]
+				w0, w1 := archsimd.LoadFloat32x8(&w[0]), archsimd.LoadFloat32x8(&w[1])
+				x := archsimd.BroadcastFloat32x8(s0[i])
+				c00 = c00.Add(x.Mul(w0))
+				c01 = c01.Add(x.Mul(w1))
+				x = archsimd.BroadcastFloat32x8(s1[i])
+				c10 = c10.Add(x.Mul(w0))
+				c11 = c11.Add(x.Mul(w1))
+				x = archsimd.BroadcastFloat32x8(s2[i])
+				c20 = c20.Add(x.Mul(w0))
+				c21 = c21.Add(x.Mul(w1))
+			}
+			if p+3 <= pixels && j+16 <= n {
+				c00.Store((*[8]float32)(dst[p*n+j:]))
+				c01.Store((*[8]float32)(dst[p*n+j+8:]))
+				c10.Store((*[8]float32)(dst[(p+1)*n+j:]))
+				c11.Store((*[8]float32)(dst[(p+1)*n+j+8:]))
+				c20.Store((*[8]float32)(dst[(p+2)*n+j:]))
+				c21.Store((*[8]float32)(dst[(p+2)*n+j+8:]))
+				continue
+			}
+			var c [3]vecRow
+			c00.Store(&c[0][0])
+			c01.Store(&c[0][1])
+			c10.Store(&c[1][0])
+			c11.Store(&c[1][1])
+			c20.Store(&c[2][0])
+			c21.Store(&c[2][1])
+			for r := range min(3, pixels-p) {
+				copy(dst[(p+r)*n+j:][:min(8, n-j)], c[r][0][:])
+				if n-j > 8 {
+					copy(dst[(p+r)*n+j+8:][:min(8, n-j-8)], c[r][1][:])
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,71 @@
+//go:build goexperiment.simd && amd64
+
+package imaging
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// The AVX2 kernels must give the loops' results bit for bit, not merely
+// close ones: these tests compare every bit, on every layer's channels and
+// on pixel counts that fill no block.
+
+// vectorTestPixels are gemm's pixel counts: single pixels, counts that
+// leave a short block, and the band of the network's second layer.
+var vectorTestPixels = []int{1, 2, 3, 5, 7, 13, 64, 207 * 2}
+
+// sameBits fails t unless got and want hold the same float32 bits.
+func sameBits(t *testing.T, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d values, want %d", len(got), len(want))
+	}
+	bad := 0
+	for i, g := range got {
+		if math.Float32bits(g) != math.Float32bits(want[i]) {
+			if bad++; bad <= 5 {
+				t.Errorf("value %d: %g (%#08x), want %g (%#08x)", i, g, math.Float32bits(g), want[i], math.Float32bits(want[i]))
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%d values differ in all", bad)
+	}
+}
+
+// sentinel marks the values a kernel must not write.
+var sentinel = float32(math.Inf(-1))
+
+func TestGEMMAVX2(t *testing.T) {
+	if gemmVector == nil {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(2, 1))
+	// The first layer's full convolution, then the pointwise ones.
+	for _, ch := range slices.Concat([][2]int{{27, 16}}, pointwiseChannels) {
+		in, out := ch[0], ch[1]
+		for _, px := range vectorTestPixels {
+			t.Run(fmt.Sprintf("%d-%d/%d", in, out, px), func(t *testing.T) {
+				g := packGEMM(randFloats(r, in*out), randFloats(r, out), in, out)
+				if g.vec == nil {
+					t.Fatal("weights not packed for the vector kernel")
+				}
+				scalar := g
+				scalar.vec = nil
+				src := randFloats(r, px*in)
+				// One value more than the kernel writes, to catch a
+				// store past the end.
+				want := make([]float32, px*out+1)
+				got := make([]float32, px*out+1)
+				want[px*out], got[px*out] = sentinel, sentinel
+				gemm(want, src, px, &scalar)
+				gemm(got, src, px, &g)
+				sameBits(t, got, want)
+			})
+		}
+	}
+}
