@@ -190,6 +190,10 @@ func im2col3x3(dst []float32, x tinyMap, y0, rows int) {
 // neighbour is a pixel of zeros, whose products add exactly nothing, so
 // every sum is that of the taps inside, in the same order.
 func depthwiseRows(dst []float32, x tinyMap, f []float32, y0, rows int) {
+	if depthwiseVector != nil && x.c%8 == 0 {
+		depthwiseVector(dst, x, f, y0, rows)
+		return
+	}
 	w, c := x.w, x.c
 	zero := make([]float32, c)
 	for r := range rows {
@@ -215,6 +219,11 @@ func depthwiseRows(dst []float32, x tinyMap, f []float32, y0, rows int) {
 		}
 	}
 }
+
+// depthwiseVector, which tinyconv_simd.go sets as gemmVector, is
+// depthwiseRows for channels in multiples of 8, with the same results bit
+// for bit.
+var depthwiseVector func(dst []float32, x tinyMap, f []float32, y0, rows int)
 
 // taps3 adds l·fl + m·fm + r·fr to d, channel by channel.
 func taps3(d, l, m, r, fl, fm, fr []float32) {

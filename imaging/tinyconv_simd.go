@@ -4,17 +4,19 @@ package imaging
 
 import "simd/archsimd"
 
-// The network's matrix products in AVX2 vectors, for CPUs that have them.
-// The build tag is because simd/archsimd exists only under
-// GOEXPERIMENT=simd; other builds, and CPUs without AVX2, run the loops of
-// tinyconv.go. Each sum is still the bias, then each product rounded to
-// float32 and added, in order of input channel: Mul then Add, never
-// MulAdd, whose fused product is not rounded and would change the last bits.
+// The network's matrix products and depthwise filters in AVX2 vectors, for
+// CPUs that have them. The build tag is because simd/archsimd exists only
+// under GOEXPERIMENT=simd; other builds, and CPUs without AVX2, run the
+// loops of tinyconv.go. Each sum is still the loops' terms in the loops'
+// order, each product rounded to float32 and then added: Mul then Add,
+// never MulAdd, whose fused product is not rounded and would change the
+// last bits.
 
 func init() {
 	if archsimd.X86.AVX2() {
 		packGEMMVector = packGEMMAVX2
 		gemmVector = gemmAVX2
+		depthwiseVector = depthwiseAVX2
 	}
 }
 
@@ -99,5 +101,59 @@ func gemmAVX2(dst, src []float32, pixels int, g *gemmWeights) {
 				}
 			}
 		}
+	}
+}
+
+// depthwiseAVX2 is depthwiseRows for x.c a multiple of 8. It adds the
+// filter's rows to each output row in the same order, each a pass along
+// the row 8 channels at a time, with the three taps of a filter row held
+// in registers and each source pixel loaded once a pass.
+func depthwiseAVX2(dst []float32, x tinyMap, f []float32, y0, rows int) {
+	w, c := x.w, x.c
+	for r := range rows {
+		d := dst[r*w*c:][:w*c]
+		first := true
+		for ky := range 3 {
+			sy := y0 + r + ky - 1
+			if sy < 0 || sy >= x.h {
+				continue
+			}
+			src := x.v[sy*w*c:][:w*c]
+			for ch := 0; ch < c; ch += 8 {
+				taps3AVX2(d[ch:], src[ch:], f[ky*3*c+ch:], w, c, first)
+			}
+			first = false
+		}
+	}
+}
+
+// taps3AVX2 adds a row of the filter to 8 channels of an output row: to
+// each pixel's d, the left, middle and right source pixels' s times f's
+// three taps, pixels c values apart, taps too. first says d holds nothing
+// yet: the sums start from zero, as depthwiseRows's do. Beyond the left
+// and right edges the source is zeros, whose products are added all the
+// same.
+//
+// The slices are cut by [i : i+8] rather than [i:], which the compiler
+// would mask against running past the end, at a cost per load.
+func taps3AVX2(d, s, f []float32, w, c int, first bool) {
+	fl := archsimd.LoadFloat32x8((*[8]float32)(f[:8]))
+	fm := archsimd.LoadFloat32x8((*[8]float32)(f[c : c+8]))
+	fr := archsimd.LoadFloat32x8((*[8]float32)(f[2*c : 2*c+8]))
+	var zero archsimd.Float32x8
+	left, mid := zero, archsimd.LoadFloat32x8((*[8]float32)(s[:8]))
+	end := w * c
+	for i := 0; i < end; i += c {
+		right := zero
+		if i+c < end {
+			right = archsimd.LoadFloat32x8((*[8]float32)(s[i+c : i+c+8]))
+		}
+		sum := zero
+		if !first {
+			sum = archsimd.LoadFloat32x8((*[8]float32)(d[i : i+8]))
+		}
+		sum = sum.Add(left.Mul(fl)).Add(mid.Mul(fm)).Add(right.Mul(fr))
+		sum.Store((*[8]float32)(d[i : i+8]))
+		left, mid = mid, right
 	}
 }

@@ -69,3 +69,44 @@ func TestGEMMAVX2(t *testing.T) {
 		}
 	}
 }
+
+// scalarDepthwiseRows is depthwiseRows with its loops, not depthwiseVector.
+// The package's tests do not run this file's in parallel with others.
+func scalarDepthwiseRows(dst []float32, x tinyMap, f []float32, y0, rows int) {
+	v := depthwiseVector
+	depthwiseVector = nil
+	defer func() { depthwiseVector = v }()
+	depthwiseRows(dst, x, f, y0, rows)
+}
+
+func TestDepthwiseAVX2(t *testing.T) {
+	if depthwiseVector == nil {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(2, 2))
+	sizes := [][2]int{{1, 1}, {2, 1}, {1, 3}, {3, 2}, {5, 5}, {7, 3}, {13, 9}, {64, 4}, {207, 5}}
+	for _, c := range []int{8, 16, 32, 64, 128, 256, 512} {
+		for _, sz := range sizes {
+			for _, band := range []int{1, 2, 3} {
+				t.Run(fmt.Sprintf("%dx%d/%d/band%d", sz[0], sz[1], c, band), func(t *testing.T) {
+					x := randMap(r, sz[0], sz[1], c)
+					f := randFloats(r, 9*c)
+					n := len(x.v)
+					want := make([]float32, n+1)
+					got := make([]float32, n+1)
+					// The kernel must not read what it has not written.
+					for i := range got {
+						got[i] = float32(math.NaN())
+					}
+					want[n], got[n] = sentinel, sentinel
+					for y := 0; y < x.h; y += band {
+						rows := min(band, x.h-y)
+						scalarDepthwiseRows(want[y*x.w*c:], x, f, y, rows)
+						depthwiseRows(got[y*x.w*c:], x, f, y, rows)
+					}
+					sameBits(t, got, want)
+				})
+			}
+		}
+	}
+}
