@@ -239,6 +239,10 @@ func taps3(d, l, m, r, fl, fm, fr []float32) {
 // windows that run over the right or bottom edge take what lies inside,
 // here by reading the edge pixel twice.
 func maxPoolLeaky(dst []float32, x tinyMap, stride int) {
+	if maxPoolVector != nil && x.c%8 == 0 {
+		maxPoolVector(dst, x, stride)
+		return
+	}
 	ow, oh := (x.w+stride-1)/stride, (x.h+stride-1)/stride
 	c := x.c
 	for y := range oh {
@@ -258,3 +262,8 @@ func maxPoolLeaky(dst []float32, x tinyMap, stride int) {
 		}
 	}
 }
+
+// maxPoolVector, which tinyconv_simd.go sets as gemmVector, is
+// maxPoolLeaky for channels in multiples of 8, with the same results bit
+// for bit.
+var maxPoolVector func(dst []float32, x tinyMap, stride int)

@@ -2,21 +2,26 @@
 
 package imaging
 
-import "simd/archsimd"
+import (
+	"math"
+	"simd/archsimd"
+)
 
-// The network's matrix products and depthwise filters in AVX2 vectors, for
-// CPUs that have them. The build tag is because simd/archsimd exists only
-// under GOEXPERIMENT=simd; other builds, and CPUs without AVX2, run the
-// loops of tinyconv.go. Each sum is still the loops' terms in the loops'
-// order, each product rounded to float32 and then added: Mul then Add,
-// never MulAdd, whose fused product is not rounded and would change the
-// last bits.
+// The network's matrix products, depthwise filters and pooling in AVX2
+// vectors, for CPUs that have them. The build tag is because simd/archsimd
+// exists only under GOEXPERIMENT=simd; other builds, and CPUs without
+// AVX2, run the loops of tinyconv.go. The results are the loops' bit for
+// bit: each sum is the loops' terms in the loops' order, each product
+// rounded to float32 and then added, Mul then Add, never MulAdd, whose
+// fused product is not rounded and would change the last bits; and the
+// pooling's maxima are Go's (see minGo).
 
 func init() {
 	if archsimd.X86.AVX2() {
 		packGEMMVector = packGEMMAVX2
 		gemmVector = gemmAVX2
 		depthwiseVector = depthwiseAVX2
+		maxPoolVector = maxPoolLeakyAVX2
 	}
 }
 
@@ -156,4 +161,65 @@ func taps3AVX2(d, s, f []float32, w, c int, first bool) {
 		sum.Store((*[8]float32)(d[i : i+8]))
 		left, mid = mid, right
 	}
+}
+
+// maxPoolLeakyAVX2 is maxPoolLeaky for x.c a multiple of 8, 8 channels at
+// a time.
+func maxPoolLeakyAVX2(dst []float32, x tinyMap, stride int) {
+	ow, oh := (x.w+stride-1)/stride, (x.h+stride-1)/stride
+	c := x.c
+	tenth := archsimd.BroadcastFloat32x8(0.1)
+	negZero := archsimd.BroadcastFloat32x8(float32(math.Copysign(0, -1)))
+	for y := range oh {
+		y0 := y * stride
+		y1 := min(y0+1, x.h-1)
+		for xx := range ow {
+			x0 := xx * stride
+			x1 := min(x0+1, x.w-1)
+			o := dst[(y*ow+xx)*c:][:c]
+			a := x.v[(y0*x.w+x0)*c:][:c]
+			b := x.v[(y0*x.w+x1)*c:][:c]
+			e := x.v[(y1*x.w+x0)*c:][:c]
+			f := x.v[(y1*x.w+x1)*c:][:c]
+			for i := 0; i < c; i += 8 {
+				// max(a, b, e, f), negated.
+				v := minGo(minGo(minGo(
+					neg(archsimd.LoadFloat32x8((*[8]float32)(a[i:i+8]))),
+					neg(archsimd.LoadFloat32x8((*[8]float32)(b[i:i+8])))),
+					neg(archsimd.LoadFloat32x8((*[8]float32)(e[i:i+8])))),
+					neg(archsimd.LoadFloat32x8((*[8]float32)(f[i:i+8]))))
+				v = neg(v)
+				// leaky(v): max(v − m, 0) + m, m = 0.1v.
+				m := v.Mul(tenth)
+				v = neg(minGo(neg(v.Sub(m)), negZero)).Add(m)
+				v.Store((*[8]float32)(o[i : i+8]))
+			}
+		}
+	}
+}
+
+// Go's max of float32s is neither VMAXPS nor an IEEE maximum: it is NaN
+// when either argument is, +0 over −0. On amd64 the compiler computes
+// max(x, y) as −min(−x, −y), min(x, y) as t | MINSS(t, x) with
+// t = MINSS(x, y), the bits or-ed, and max(a, b, c) as max(max(a, b), c).
+// neg, minss and minGo are those steps in vectors, so that the pooling
+// here gives maxPoolLeaky's bits for every input, zeros and NaNs
+// included. minss is not Float32x8.Min: the compiler takes VMINPS for
+// commutative and may swap its operands, which changes the result for
+// zeros and NaNs.
+
+// neg is −v: v with its sign bit flipped, as the compiler negates.
+func neg(v archsimd.Float32x8) archsimd.Float32x8 {
+	return v.AsUint32x8().Xor(archsimd.BroadcastUint32x8(1 << 31)).AsFloat32x8()
+}
+
+// minss is MINSS's minimum: x if x < y, else y, NaNs and ties included.
+func minss(x, y archsimd.Float32x8) archsimd.Float32x8 {
+	return x.Merge(y, x.Less(y))
+}
+
+// minGo is Go's min(x, y), as computed on amd64.
+func minGo(x, y archsimd.Float32x8) archsimd.Float32x8 {
+	t := minss(x, y)
+	return minss(t, x).AsUint32x8().Or(t.AsUint32x8()).AsFloat32x8()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"simd/archsimd"
 	"slices"
 	"testing"
 )
@@ -104,6 +105,72 @@ func TestDepthwiseAVX2(t *testing.T) {
 						scalarDepthwiseRows(want[y*x.w*c:], x, f, y, rows)
 						depthwiseRows(got[y*x.w*c:], x, f, y, rows)
 					}
+					sameBits(t, got, want)
+				})
+			}
+		}
+	}
+}
+
+// specialFloats are the values where Go's max differs from VMAXPS and
+// IEEE's maximum: zeros of both signs and NaNs, with others around them.
+var specialFloats = []float32{
+	0, float32(math.Copysign(0, -1)), 1, -1, 0.5, -2,
+	float32(math.Inf(1)), float32(math.Inf(-1)),
+	math.Float32frombits(0x7fc00000), math.Float32frombits(0xffc00000),
+	math.Float32frombits(0x7fc00001), math.Float32frombits(0x7f800001),
+	math.Float32frombits(1), math.Float32frombits(0x80000001),
+	math.MaxFloat32, -math.MaxFloat32,
+}
+
+func TestMaxGo(t *testing.T) {
+	for _, x := range specialFloats {
+		for _, y := range specialFloats {
+			var got, gotMin [8]float32
+			vx, vy := archsimd.BroadcastFloat32x8(x), archsimd.BroadcastFloat32x8(y)
+			neg(minGo(neg(vx), neg(vy))).Store(&got)
+			minGo(vx, vy).Store(&gotMin)
+			if g, w := math.Float32bits(got[0]), math.Float32bits(max(x, y)); g != w {
+				t.Errorf("max(%#08x, %#08x) = %#08x, want %#08x", math.Float32bits(x), math.Float32bits(y), g, w)
+			}
+			if g, w := math.Float32bits(gotMin[0]), math.Float32bits(min(x, y)); g != w {
+				t.Errorf("min(%#08x, %#08x) = %#08x, want %#08x", math.Float32bits(x), math.Float32bits(y), g, w)
+			}
+		}
+	}
+}
+
+// scalarMaxPoolLeaky is maxPoolLeaky with its loops, not maxPoolVector.
+func scalarMaxPoolLeaky(dst []float32, x tinyMap, stride int) {
+	v := maxPoolVector
+	maxPoolVector = nil
+	defer func() { maxPoolVector = v }()
+	maxPoolLeaky(dst, x, stride)
+}
+
+func TestMaxPoolLeakyAVX2(t *testing.T) {
+	if maxPoolVector == nil {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(2, 3))
+	sizes := [][2]int{{1, 1}, {2, 1}, {1, 3}, {3, 2}, {5, 5}, {7, 3}, {13, 9}, {64, 4}, {414, 2}}
+	for _, c := range []int{8, 16, 32, 64, 128, 256, 512} {
+		for _, sz := range sizes {
+			for _, stride := range []int{1, 2} {
+				t.Run(fmt.Sprintf("%dx%d/%d/%d", sz[0], sz[1], c, stride), func(t *testing.T) {
+					x := randMap(r, sz[0], sz[1], c)
+					// A special value in one place of eight.
+					for i := range x.v {
+						if r.IntN(8) == 0 {
+							x.v[i] = specialFloats[r.IntN(len(specialFloats))]
+						}
+					}
+					n := ((sz[0] + stride - 1) / stride) * ((sz[1] + stride - 1) / stride) * c
+					want := make([]float32, n+1)
+					got := make([]float32, n+1)
+					want[n], got[n] = sentinel, sentinel
+					scalarMaxPoolLeaky(want, x, stride)
+					maxPoolLeaky(got, x, stride)
 					sameBits(t, got, want)
 				})
 			}
