@@ -177,3 +177,29 @@ func TestMaxPoolLeakyAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestTinyNetAVX2 checks the whole network, run with the vector kernels,
+// against its loops, bit for bit.
+func TestTinyNetAVX2(t *testing.T) {
+	if gemmVector == nil {
+		t.Skip("no AVX2")
+	}
+	n, err := tinyFaceNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scalar := &tinyNet{layers: slices.Clone(n.layers)}
+	for i := range scalar.layers {
+		scalar.layers[i].gemm.vec = nil
+	}
+	for _, sz := range [][2]int{{64, 32}, {416, 288}} {
+		w, h := sz[0], sz[1]
+		rgb := randRGB(w, h)
+		got := n.run(rgb, w, h)
+		dw, mp := depthwiseVector, maxPoolVector
+		depthwiseVector, maxPoolVector = nil, nil
+		want := scalar.run(rgb, w, h)
+		depthwiseVector, maxPoolVector = dw, mp
+		sameBits(t, got.v, want.v)
+	}
+}
