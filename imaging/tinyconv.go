@@ -220,9 +220,8 @@ func depthwiseRows(dst []float32, x tinyMap, f []float32, y0, rows int) {
 	}
 }
 
-// depthwiseVector, which tinyconv_simd.go sets as gemmVector, is
-// depthwiseRows for channels in multiples of 8, with the same results bit
-// for bit.
+// depthwiseVector, set along with gemmVector, is depthwiseRows in vectors
+// for channels in multiples of 8, with the same results bit for bit.
 var depthwiseVector func(dst []float32, x tinyMap, f []float32, y0, rows int)
 
 // taps3 adds l·fl + m·fm + r·fr to d, channel by channel.
@@ -263,7 +262,6 @@ func maxPoolLeaky(dst []float32, x tinyMap, stride int) {
 	}
 }
 
-// maxPoolVector, which tinyconv_simd.go sets as gemmVector, is
-// maxPoolLeaky for channels in multiples of 8, with the same results bit
-// for bit.
+// maxPoolVector, set along with gemmVector, is maxPoolLeaky in vectors for
+// channels in multiples of 8, with the same results bit for bit.
 var maxPoolVector func(dst []float32, x tinyMap, stride int)
