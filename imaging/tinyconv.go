@@ -73,10 +73,28 @@ type gemmWeights struct {
 	in, out int
 	panels  [][][gemmCols]float32
 	bias    [][gemmCols]float32
+	// vec is the same matrix packed for gemmVector, when it is set: panels
+	// of 16 output channels, each the bias then in rows of weights.
+	vec []vecRow
 }
+
+// vecRow is a row of a panel of gemmVector's weights: 16 output channels,
+// two vectors of 8.
+type vecRow [2][8]float32
+
+// A vector kernel for gemm, and its packing of the weights, which
+// tinyconv_simd.go sets when the build has the experimental simd package
+// and the CPU has AVX2. It gives the results of gemm's loops, bit for bit.
+var (
+	packGEMMVector func(w, bias []float32, in, out int) []vecRow
+	gemmVector     func(dst, src []float32, pixels int, g *gemmWeights)
+)
 
 func packGEMM(w, bias []float32, in, out int) gemmWeights {
 	g := gemmWeights{in: in, out: out}
+	if packGEMMVector != nil {
+		g.vec = packGEMMVector(w, bias, in, out)
+	}
 	n := (out + gemmCols - 1) / gemmCols
 	g.panels = make([][][gemmCols]float32, n)
 	g.bias = make([][gemmCols]float32, n)
@@ -101,6 +119,10 @@ func packGEMM(w, bias []float32, in, out int) gemmWeights {
 // the weights. Each sum is the bias first, then the products in order of
 // input channel, as in TensorFlow.js.
 func gemm(dst, src []float32, pixels int, g *gemmWeights) {
+	if g.vec != nil {
+		gemmVector(dst, src, pixels, g)
+		return
+	}
 	k, n := g.in, g.out
 	for p := 0; p < pixels; p += gemmRows {
 		// A last, short block repeats its last pixel; only real pixels
@@ -168,6 +190,10 @@ func im2col3x3(dst []float32, x tinyMap, y0, rows int) {
 // neighbour is a pixel of zeros, whose products add exactly nothing, so
 // every sum is that of the taps inside, in the same order.
 func depthwiseRows(dst []float32, x tinyMap, f []float32, y0, rows int) {
+	if depthwiseVector != nil && x.c%8 == 0 {
+		depthwiseVector(dst, x, f, y0, rows)
+		return
+	}
 	w, c := x.w, x.c
 	zero := make([]float32, c)
 	for r := range rows {
@@ -194,6 +220,10 @@ func depthwiseRows(dst []float32, x tinyMap, f []float32, y0, rows int) {
 	}
 }
 
+// depthwiseVector, set along with gemmVector, is depthwiseRows in vectors
+// for channels in multiples of 8, with the same results bit for bit.
+var depthwiseVector func(dst []float32, x tinyMap, f []float32, y0, rows int)
+
 // taps3 adds l·fl + m·fm + r·fr to d, channel by channel.
 func taps3(d, l, m, r, fl, fm, fr []float32) {
 	l, m, r = l[:len(d)], m[:len(d)], r[:len(d)]
@@ -208,6 +238,10 @@ func taps3(d, l, m, r, fl, fm, fr []float32) {
 // windows that run over the right or bottom edge take what lies inside,
 // here by reading the edge pixel twice.
 func maxPoolLeaky(dst []float32, x tinyMap, stride int) {
+	if maxPoolVector != nil && x.c%8 == 0 {
+		maxPoolVector(dst, x, stride)
+		return
+	}
 	ow, oh := (x.w+stride-1)/stride, (x.h+stride-1)/stride
 	c := x.c
 	for y := range oh {
@@ -227,3 +261,7 @@ func maxPoolLeaky(dst []float32, x tinyMap, stride int) {
 		}
 	}
 }
+
+// maxPoolVector, set along with gemmVector, is maxPoolLeaky in vectors for
+// channels in multiples of 8, with the same results bit for bit.
+var maxPoolVector func(dst []float32, x tinyMap, stride int)
