@@ -5,12 +5,15 @@ package imaging
 // tinyLayer.apply runs one a band of rows at a time, so that the
 // convolution's output, four times the size of the pooled map, stays in
 // the cache. The kernels add each output's terms in the order TensorFlow.js
-// does, so the results are those of the plain loops, bit for bit.
+// does, so the results are those of the plain loops, bit for bit. Each
+// product is converted to float32 before it is added: Go may otherwise fuse
+// a multiply and an add into one instruction (it does with GOAMD64=v3),
+// which rounds once and changes the last bits.
 
 // leaky is face-api.js's leaky ReLU, with slope 0.1 under zero, computed as
 // it does: relu(x − 0.1x) + 0.1x.
 func leaky(x float32) float32 {
-	m := x * 0.1
+	m := float32(x * 0.1)
 	return max(x-m, 0) + m
 }
 
@@ -141,12 +144,12 @@ func gemm(dst, src []float32, pixels int, g *gemmWeights) {
 			for i := range panel {
 				w := &panel[i]
 				x0, x1, x2 := s0[i], s1[i], s2[i]
-				c00 += x0 * w[0]
-				c10 += x1 * w[0]
-				c20 += x2 * w[0]
-				c01 += x0 * w[1]
-				c11 += x1 * w[1]
-				c21 += x2 * w[1]
+				c00 += float32(x0 * w[0])
+				c10 += float32(x1 * w[0])
+				c20 += float32(x2 * w[0])
+				c01 += float32(x0 * w[1])
+				c11 += float32(x1 * w[1])
+				c21 += float32(x2 * w[1])
 			}
 			j := jb * gemmCols
 			if p+gemmRows <= pixels && j+gemmCols <= n {
@@ -229,7 +232,7 @@ func taps3(d, l, m, r, fl, fm, fr []float32) {
 	l, m, r = l[:len(d)], m[:len(d)], r[:len(d)]
 	fl, fm, fr = fl[:len(d)], fm[:len(d)], fr[:len(d)]
 	for i, v := range d {
-		d[i] = v + l[i]*fl[i] + m[i]*fm[i] + r[i]*fr[i]
+		d[i] = v + float32(l[i]*fl[i]) + float32(m[i]*fm[i]) + float32(r[i]*fr[i])
 	}
 }
 

@@ -34,11 +34,15 @@ locals {
     docker_repository = google_artifact_registry_repository.functions.id
     # The storage library's gRPC DirectPath code (Envoy, xDS, CEL, SPIFFE) is
     # left out by this tag; the function talks to Cloud Storage over HTTP
-    # only, so the build is faster and the instance starts leaner. Build
+    # only, so the build is faster and the instance starts leaner.
+    # GOEXPERIMENT=simd builds the face network's AVX2 kernels
+    # (imaging/tinyconv_simd.go), a quarter of the loops' time, used when the
+    # instance's CPU has AVX2; the results are the same bit for bit. Build
     # environment variables reach the go command of the Go buildpack:
     # https://cloud.google.com/functions/docs/configuring/env-var#build_environment_variables
     environment = {
-      GOFLAGS = "-tags=disable_grpc_modules"
+      GOFLAGS      = "-tags=disable_grpc_modules"
+      GOEXPERIMENT = "simd"
     }
   }
 }

@@ -64,8 +64,8 @@ run "defaults_plan" {
   command = plan
 
   assert {
-    condition     = google_cloudfunctions2_function.event.build_config[0].runtime == "go126" && google_cloudfunctions2_function.event.build_config[0].entry_point == "UpdateContactPhoto" && google_cloudfunctions2_function.event.build_config[0].environment_variables == tomap({ GOFLAGS = "-tags=disable_grpc_modules" })
-    error_message = "the event function must run UpdateContactPhoto on go126, built with the disable_grpc_modules tag"
+    condition     = google_cloudfunctions2_function.event.build_config[0].runtime == "go126" && google_cloudfunctions2_function.event.build_config[0].entry_point == "UpdateContactPhoto" && google_cloudfunctions2_function.event.build_config[0].environment_variables == tomap({ GOFLAGS = "-tags=disable_grpc_modules", GOEXPERIMENT = "simd" })
+    error_message = "the event function must run UpdateContactPhoto on go126, built with the disable_grpc_modules tag and the simd experiment"
   }
   assert {
     condition     = google_cloudfunctions2_function.event.event_trigger[0].event_type == "google.cloud.storage.object.v1.finalized"

@@ -82,5 +82,8 @@ echo "source zip: $(wc -l <"$work/zip.txt") files, none of the stray credentials
 # The zip alone builds: every package in it, offline, from the module cache.
 mkdir "$work/unzipped"
 unzip -q "$zip" -d "$work/unzipped"
-(cd "$work/unzipped" && GOFLAGS=-mod=mod GOPROXY=off go build ./...) || fail "the unzipped source does not build"
+# Both ways: as the function's build does (see functions.tf), and without
+# the simd experiment, as a build that drops it would.
+(cd "$work/unzipped" && GOFLAGS=-mod=mod GOPROXY=off GOEXPERIMENT=simd go build ./...) || fail "the unzipped source does not build with GOEXPERIMENT=simd"
+(cd "$work/unzipped" && GOFLAGS=-mod=mod GOPROXY=off GOEXPERIMENT= go build ./...) || fail "the unzipped source does not build"
 echo "source zip: builds on its own"
