@@ -71,8 +71,10 @@ type Face struct {
 	// Head is the head estimated from Box, hair to chin and ear to ear:
 	// what the crop keeps inside its circle.
 	Head image.Rectangle
-	// Score is the detector's confidence, summed over the positions and
-	// scales that found the face; faces are kept from minFaceScore up.
+	// Score is the detector's confidence: for pigo's cascade, summed over
+	// the positions and scales that found the face; for the Haar cascades,
+	// the windows that did; for the face network, the probability it gives
+	// the face, from 0.5 to 1.
 	Score float32
 	// Mirror is the score of the fine search around the face on the
 	// photo mirrored, which weak detections must pass (see mirrorScore);
