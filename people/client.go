@@ -667,15 +667,19 @@ func exactMatches(resp *peopleapi.SearchResponse, email string) []string {
 
 // warmUp makes sure the account's search cache was asked to refresh at or
 // after notBefore (the zero time: ever), sending the empty-query search
-// when it was not, and returns when the latest warm-up was sent.
+// when it was not, and returns when the latest warm-up was answered.
 // Concurrent lookups of one account share warm-ups.
+//
+// The time kept is the answer's, not the first attempt's: after a 503 and
+// a backoff of seconds, the warm-up that took effect is the retried one,
+// and the search cache refreshes a few seconds after that. Searching a few
+// seconds after the first attempt met the cache before it refreshed.
 func (c *Client) warmUp(ctx context.Context, a *accountState, svc *peopleapi.Service, email string, notBefore time.Time) (time.Time, error) {
 	a.warmMu.Lock()
 	defer a.warmMu.Unlock()
 	if !a.warmedAt.IsZero() && !a.warmedAt.Before(notBefore) {
 		return a.warmedAt, nil
 	}
-	sent := c.clock.Now()
 	err := c.retry(ctx, nil, opResolve, email, func(ctx context.Context) error {
 		_, err := svc.People.SearchContacts().Query("").ReadMask("emailAddresses").Context(ctx).Do()
 		return err
@@ -683,6 +687,6 @@ func (c *Client) warmUp(ctx context.Context, a *accountState, svc *peopleapi.Ser
 	if err != nil {
 		return time.Time{}, err
 	}
-	a.warmedAt = sent
-	return sent, nil
+	a.warmedAt = c.clock.Now()
+	return a.warmedAt, nil
 }

@@ -69,7 +69,9 @@ func newClient(t testing.TB, srv *peopletest.Server, tokens TokenSources, opt *O
 		opt = &Options{}
 	}
 	opt.Endpoint = srv.URL
-	opt.HTTPClient = srv.Client()
+	if opt.HTTPClient == nil {
+		opt.HTTPClient = srv.Client()
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}

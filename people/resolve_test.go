@@ -145,6 +145,41 @@ func TestResolveRetriesAndWarmUpFailure(t *testing.T) {
 	}
 }
 
+// TestResolveWaitsFromTheRetriedWarmUp checks that the wait for the search
+// cache runs from the warm-up that took effect: when the first attempt
+// fails and the retry comes seconds later (here, the clock moved on by
+// other lookups while this one backed off), the search must not come a few
+// seconds after the failed attempt, before the cache has refreshed.
+func TestResolveWaitsFromTheRetriedWarmUp(t *testing.T) {
+	srv := newServer(t, nil)
+	clock := srv.Clock()
+	srv.AddContact("", "people/c1", "alice@example.com")
+	failed := false
+	transport := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := srv.Client().Transport.RoundTrip(req)
+		if err == nil && resp.StatusCode == http.StatusServiceUnavailable && !failed {
+			failed = true
+			clock.Advance(10 * time.Second)
+		}
+		return resp, err
+	})
+	c := newClient(t, srv, nil, &Options{HTTPClient: &http.Client{Transport: transport}})
+	srv.FailNext(1, peopletest.Fault{Status: http.StatusServiceUnavailable})
+	if got, err := c.Resolve(context.Background(), "", ContactRef{Email: "alice@example.com"}); err != nil || got != "people/c1" {
+		t.Fatalf("Resolve = %q, %v", got, err)
+	}
+	if !failed {
+		t.Fatal("the warm-up did not fail first: the test no longer tests the retry")
+	}
+	if st := srv.Stats(); st.WarmUps != 1 || st.Searches != 1 || st.StaleSearches != 0 {
+		t.Errorf("stats %+v, want one warm-up and one search that found alice", st)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
 func TestUpdatePhotoByRef(t *testing.T) {
 	photo := testJPEG(t, 8, 8)
 	tests := []struct {
