@@ -313,17 +313,21 @@ func TestFaceSquare(t *testing.T) {
 		wantOut    []int // faces whose heads the square must not touch
 		wantShare  bool  // the first head is headShare of the side, its middle at headLevel
 		wantFace   bool  // the circle holds the first face's box
+		wantBeyond bool  // the square reaches beyond the photo
 		wantCrop   image.Rectangle
 		wantReason string
 	}{
 		{name: "lone face", w: 4000, h: 3000, faces: []Face{f(2300, 1400, 600)}, wantHeads: []int{0}, wantShare: true,
 			wantReason: "around the face"},
-		{name: "lone face, its hair cut by the top edge", w: 4000, h: 3000, faces: []Face{f(3700, 250, 400)},
-			wantFace: true, wantReason: "around the face"},
+		{name: "lone face in the corner, its hair cut by the top edge: the square reaches beyond", w: 4000, h: 3000,
+			faces: []Face{f(3700, 250, 400)}, wantHeads: []int{0}, wantBeyond: true, wantReason: "beyond the photo's edge"},
 		{name: "small face: zoom bounded", w: 4000, h: 3000, faces: []Face{f(2000, 1000, 60)}, wantHeads: []int{0},
 			wantCrop: image.Rect(1250, 289, 2750, 1789)},
 		{name: "group that fits", w: 4000, h: 3000, faces: []Face{f(1500, 1200, 400), f(2200, 1250, 350), f(2800, 1300, 380)},
 			wantHeads: []int{0, 1, 2}, wantReason: "around all 3 faces"},
+		{name: "group wider than the photo is tall: the square reaches beyond", w: 3000, h: 2000,
+			faces:     []Face{f(500, 700, 300), f(1500, 720, 300), f(2500, 700, 300)},
+			wantHeads: []int{0, 1, 2}, wantBeyond: true, wantReason: "beyond the photo's edge"},
 		{name: "too wide: the most that fit", w: 4000, h: 2000,
 			faces:     []Face{f(400, 900, 420), f(2600, 900, 400), f(3100, 950, 380), f(3600, 900, 400)},
 			wantHeads: []int{1, 2, 3}, wantOut: []int{0}, wantReason: "around 3 of 4 faces, the most that fit"},
@@ -349,8 +353,12 @@ func TestFaceSquare(t *testing.T) {
 			if found != (len(tt.faces) > 0) {
 				t.Errorf("found = %v with %d faces", found, len(tt.faces))
 			}
-			if sq.Dx() != sq.Dy() || !sq.In(image.Rect(0, 0, tt.w, tt.h)) {
-				t.Fatalf("square %v is not a square inside %dx%d", sq, tt.w, tt.h)
+			bounds := image.Rect(0, 0, tt.w, tt.h)
+			if sq.Dx() != sq.Dy() || sq.In(bounds) == tt.wantBeyond {
+				t.Fatalf("square %v: a square reaching beyond %dx%d is %v, want %v", sq, tt.w, tt.h, !sq.In(bounds), tt.wantBeyond)
+			}
+			if share := padShare(sq, bounds); share > maxPadShare {
+				t.Errorf("%.0f%% of the square %v lies beyond the photo, more than %.0f%%", 100*share, sq, 100*maxPadShare)
 			}
 			if !tt.wantCrop.Empty() && sq != tt.wantCrop {
 				t.Errorf("square = %v, want %v", sq, tt.wantCrop)

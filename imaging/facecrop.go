@@ -38,6 +38,10 @@ const (
 	// maxHeads bounds the faces, largest first, that the crop tries to
 	// keep: a crowd is framed by its largest faces, in bounded time.
 	maxHeads = 24
+	// cutShare is how far, as a share of a head's height, the circle may
+	// cut into the head before the crop reaches beyond the photo to hold
+	// it: the hair's outermost wisps.
+	cutShare = 0.02
 	// sizeTie is the ratio of head areas under which two sets of as many
 	// heads count as equally large.
 	sizeTie = 1.3
@@ -91,6 +95,12 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 	// circle holds every kept head.
 	side := max(int(math.Ceil(float64(kept[0].Dy())/headShare)), minFaceSide(short, size))
 	side = min(side, short)
+	// The side meant for the heads, before the photo's edges had a say: a
+	// lone head at headShare, a group as wide as the photo.
+	meant := side
+	if len(heads) > 1 {
+		meant = short
+	}
 	cx := float64(union.Min.X+union.Max.X) / 2
 	cy := float64(union.Min.Y+union.Max.Y) / 2
 	var sq image.Rectangle
@@ -122,6 +132,29 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 			sq = squareAt(float64(b.Min.X+b.Max.X)/2, float64(b.Min.Y+b.Max.Y)/2, short, w, h)
 		}
 	}
+	// Every head whole, as far as the photo shows it: when no square
+	// inside the photo holds them all, a square reaching a little beyond
+	// it may.
+	full := make([]image.Rectangle, len(heads))
+	for i, k := range index {
+		full[i] = faces[k].Head.Intersect(bounds)
+	}
+	padded := false
+	if cutsAny(sq, bounds, full) {
+		var u image.Rectangle
+		for _, hd := range full {
+			u = u.Union(hd)
+		}
+		wx, wy := center2(u)
+		if p, ok := paddedSquare(bounds, full, meant, wx, wy-(headLevel-0.5)*float64(meant)); ok {
+			sq, padded = p, true
+			keep = keep[:0]
+			for i, k := range index {
+				faces[k].Kept = true
+				keep = append(keep, i)
+			}
+		}
+	}
 	reason := fmt.Sprintf("around the face (%s)", faces[0].Evidence())
 	switch {
 	case len(keep) > 1 && len(keep) == len(heads):
@@ -130,6 +163,9 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 		reason = fmt.Sprintf("around %d of %d faces, the most that fit", len(keep), len(heads))
 	case len(heads) > 1:
 		reason = fmt.Sprintf("around the largest face whole: no two of %d faces fit", len(heads))
+	}
+	if padded {
+		reason += fmt.Sprintf("; %.0f%% beyond the photo's edge, filled", 100*padShare(sq, bounds))
 	}
 	if n := len(faces) - len(heads); n > 0 {
 		reason += fmt.Sprintf("; %d other face(s) left aside", n)
@@ -268,6 +304,18 @@ func center2(r image.Rectangle) (float64, float64) {
 	return float64(r.Min.X+r.Max.X) / 2, float64(r.Min.Y+r.Max.Y) / 2
 }
 
+// cutsAny reports whether the circle inscribed in sq cuts into one of heads
+// by more than cutShare of its height: the head itself, without the margin
+// the crop otherwise keeps around it.
+func cutsAny(sq, bounds image.Rectangle, heads []image.Rectangle) bool {
+	for _, hd := range heads {
+		if overflowBy(sq, bounds, hd, 0) > cutShare*float64(hd.Dy()) {
+			return true
+		}
+	}
+	return false
+}
+
 func holdsAll(sq, bounds image.Rectangle, heads []image.Rectangle) bool {
 	for _, hd := range heads {
 		if !holds(sq, bounds, hd) {
@@ -288,6 +336,12 @@ func holds(sq, bounds, head image.Rectangle) bool {
 // reaches out of the circle inscribed in sq, at its worst point inside
 // bounds: what lies outside the photo cannot be kept.
 func overflow(sq, bounds, head image.Rectangle) float64 {
+	return overflowBy(sq, bounds, head, headMargin)
+}
+
+// overflowBy is overflow with the head grown by margin, a share of its
+// height, instead.
+func overflowBy(sq, bounds, head image.Rectangle, margin float64) float64 {
 	if !head.In(sq) {
 		// The circle lies in the square: not a point of the head outside
 		// the square can be in it. Measured from the head's box, which
@@ -296,7 +350,7 @@ func overflow(sq, bounds, head image.Rectangle) float64 {
 	}
 	cx, cy := float64(sq.Min.X+sq.Max.X)/2, float64(sq.Min.Y+sq.Max.Y)/2
 	r := float64(sq.Dx()) / 2
-	m := headMargin * float64(head.Dy())
+	m := margin * float64(head.Dy())
 	hx, hy := float64(head.Min.X+head.Max.X)/2, float64(head.Min.Y+head.Max.Y)/2
 	ax, ay := float64(head.Dx())/2+m, float64(head.Dy())/2+m
 	worst := 0.0

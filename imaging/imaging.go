@@ -15,7 +15,10 @@ type Crop string
 const (
 	// CropFace centres the square on the most prominent face, or on the
 	// group when it fits, and falls back to CropCenter (biased upwards for
-	// portraits) when no face is found.
+	// portraits) when no face is found. When no square inside the photo
+	// holds every head whole, the square may reach beyond the photo's
+	// edge, by at most a third of its area, and what lies beyond is filled
+	// with the edge's colours, blurred.
 	CropFace Crop = "face"
 	// CropCenter keeps the largest centred square.
 	CropCenter Crop = "center"
@@ -75,7 +78,7 @@ type Result struct {
 	Format                    string          // "jpeg", "png", "gif", "webp", "bmp", "tiff", "heic"
 	SourceWidth, SourceHeight int             // as stored, before orientation
 	Orientation               int             // EXIF orientation applied (for HEIC, that of its irot and imir), 1 when none
-	Crop                      image.Rectangle // the square (or, for CropNone, the whole image) in oriented source pixels
+	Crop                      image.Rectangle // the square (or, for CropNone, the whole image) in oriented source pixels; a face crop may reach beyond the image, see CropFace
 	Face                      bool            // a face decided the crop
 	Faces                     []Face          // detected faces in oriented source pixels, largest first (CropFace only)
 	CropReason                string          // why the crop went where it did, in words
@@ -205,10 +208,16 @@ func Process(r io.Reader, opt *Options) (*Result, error) {
 		side := min(res.Crop.Dx(), s.size)
 		outW, outH = side, side
 	}
-	if err := src.checkDamage(res.Crop); err != nil {
+	upright := image.Rect(0, 0, uw, uh)
+	if err := src.checkDamage(res.Crop.Intersect(upright)); err != nil {
 		return nil, err
 	}
-	out := src.render(res.Crop, outW, outH)
+	var out *image.RGBA
+	if res.Crop.In(upright) {
+		out = src.render(res.Crop, outW, outH)
+	} else {
+		out = src.renderPadded(res.Crop, uw, uh, outW)
+	}
 	res.Width, res.Height = outW, outH
 	res.JPEG, res.Quality, err = encodeWithin(out, s.quality, s.maxBytes)
 	if err != nil {
