@@ -100,7 +100,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	drawDebug(pic, res)
+	pic = drawDebug(pic, res)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, pic, &jpeg.Options{Quality: 90}); err != nil {
 		return err
@@ -109,7 +109,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := os.WriteFile(debugPath, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(report, "wrote %s: kept faces in green, others in orange, each with its score and estimated head (thin), the crop as the circle people will see, the rest dimmed\n", debugPath)
+	fmt.Fprintf(report, "wrote %s: kept faces in green, others in orange, each with its score and estimated head (thin), the crop as the circle people will see, the rest dimmed; where the crop reaches beyond the photo, a grey margin\n", debugPath)
 	return nil
 }
 
@@ -137,17 +137,28 @@ func describeFace(f imaging.Face) string {
 // it: the kept faces as green boxes and the others in orange, each with its
 // score and its estimated head in a thin line, the crop as the circle a
 // contact photo is shown in, with everything outside the circle dimmed, and
-// the reason for the crop written at the top.
-func drawDebug(pic *image.RGBA, res *imaging.Result) {
-	b := pic.Bounds()
+// the reason for the crop written at the top. A crop that reaches beyond
+// the photo is drawn whole, on a grey margin around the photo; the picture
+// returned is then larger than pic.
+func drawDebug(pic *image.RGBA, res *imaging.Result) *image.RGBA {
 	uw := res.SourceWidth
 	if res.Orientation >= 5 {
 		uw = res.SourceHeight
 	}
-	k := float64(b.Dx()) / float64(uw)
+	k := float64(pic.Bounds().Dx()) / float64(uw)
+	var off image.Point // of the photo in the picture
 	scale := func(r image.Rectangle) image.Rectangle {
-		return image.Rect(int(float64(r.Min.X)*k), int(float64(r.Min.Y)*k), int(float64(r.Max.X)*k), int(float64(r.Max.Y)*k))
+		return image.Rect(int(float64(r.Min.X)*k), int(float64(r.Min.Y)*k), int(float64(r.Max.X)*k), int(float64(r.Max.Y)*k)).Add(off)
 	}
+	if crop := scale(res.Crop); !crop.In(pic.Bounds()) {
+		all := crop.Union(pic.Bounds())
+		canvas := image.NewRGBA(image.Rect(0, 0, all.Dx(), all.Dy()))
+		draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.RGBA{0x60, 0x60, 0x60, 0xff}), image.Point{}, draw.Src)
+		off = pic.Bounds().Min.Sub(all.Min)
+		draw.Draw(canvas, pic.Bounds().Add(off), pic, pic.Bounds().Min, draw.Src)
+		pic = canvas
+	}
+	b := pic.Bounds()
 	crop := scale(res.Crop)
 	line := max(2, min(b.Dx(), b.Dy())/200)
 	if res.Crop.Dx() == res.Crop.Dy() {
@@ -172,6 +183,7 @@ func drawDebug(pic *image.RGBA, res *imaging.Result) {
 		label(pic, image.Pt(box.Min.X, box.Max.Y+line), score, c)
 	}
 	label(pic, image.Pt(line, line), res.CropReason, color.RGBA{0xff, 0xff, 0xff, 0xff})
+	return pic
 }
 
 // label writes text on a dark band with its top left corner at p.

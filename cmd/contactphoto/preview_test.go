@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"image"
 	"image/jpeg"
 	"os"
 	"path/filepath"
@@ -41,15 +42,7 @@ func TestPreviewWritesThePhotoThatWouldBeSent(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", s, stdout.String())
 		}
 	}
-	f, err := os.Open(filepath.Join(dir, "contact.debug.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dbg, err := jpeg.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbg := decodeJPEGFile(t, filepath.Join(dir, "contact.debug.jpg"))
 	if b := dbg.Bounds(); b.Dx() != 320 || b.Dy() != 400 {
 		t.Errorf("debug picture is %v, want the 320x400 source", b)
 	}
@@ -127,4 +120,51 @@ func TestPreviewDebugHEIC(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", s, stdout.String())
 		}
 	}
+}
+
+// TestPreviewDebugCropBeyondThePhoto checks that a crop reaching beyond
+// the photo is drawn whole in the debug picture, the photo on a grey
+// margin.
+func TestPreviewDebugCropBeyondThePhoto(t *testing.T) {
+	const group = "../../imaging/testdata/group-dark.jpg" // 512x339, six faces in a row near the top
+	out := filepath.Join(t.TempDir(), "group.jpg")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"preview", "-debug", group, out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "beyond the photo's edge") {
+		t.Fatalf("stdout lacks the crop beyond the photo:\n%s", stdout.String())
+	}
+	src, err := os.ReadFile(group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := imaging.Process(bytes.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbg := decodeJPEGFile(t, filepath.Join(filepath.Dir(out), "group.debug.jpg"))
+	all := res.Crop.Union(image.Rect(0, 0, res.SourceWidth, res.SourceHeight))
+	if b := dbg.Bounds(); b.Dx() != all.Dx() || b.Dy() != all.Dy() {
+		t.Fatalf("debug picture is %v, want the photo and the crop, %dx%d", b, all.Dx(), all.Dy())
+	}
+	// Inside the circle, above the photo: the grey margin, undimmed.
+	x, y := (res.Crop.Min.X+res.Crop.Max.X)/2-all.Min.X, -all.Min.Y/2
+	r, g, b, _ := dbg.At(x, y).RGBA()
+	if r>>8 < 0x50 || r>>8 > 0x70 || g>>8 < 0x50 || g>>8 > 0x70 || b>>8 < 0x50 || b>>8 > 0x70 {
+		t.Errorf("pixel (%d, %d) above the photo = (%d,%d,%d), want the grey margin", x, y, r>>8, g>>8, b>>8)
+	}
+}
+
+func decodeJPEGFile(t *testing.T, path string) image.Image {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
 }
