@@ -58,13 +58,23 @@ func within(r, at image.Rectangle) image.Rectangle {
 // (a share of its height). It is written apart from the package's own
 // check, so that the tests do not trust it.
 func inCircle(head, crop image.Rectangle, margin float64) bool {
+	return inCircleInPhoto(head, crop, image.Rect(-1<<30, -1<<30, 1<<30, 1<<30), margin)
+}
+
+// inCircleInPhoto is inCircle for a head the photo's edge may cut: the
+// grown ellipse's points beyond the edge count as on it, so the circle must
+// hold the head up to the edge.
+func inCircleInPhoto(head, crop, bounds image.Rectangle, margin float64) bool {
+	head = head.Intersect(bounds)
 	cx, cy := center(crop)
 	hx, hy := center(head)
 	m := margin * float64(head.Dy())
 	ax, ay := float64(head.Dx())/2+m, float64(head.Dy())/2+m
 	for deg := 0; deg < 360; deg += 5 {
 		a := float64(deg) * math.Pi / 180
-		if math.Hypot(hx+ax*math.Cos(a)-cx, hy+ay*math.Sin(a)-cy) > float64(crop.Dx())/2+0.5 {
+		x := min(max(hx+ax*math.Cos(a), float64(bounds.Min.X)), float64(bounds.Max.X))
+		y := min(max(hy+ay*math.Sin(a), float64(bounds.Min.Y)), float64(bounds.Max.Y))
+		if math.Hypot(x-cx, y-cy) > float64(crop.Dx())/2+0.5 {
 			return false
 		}
 	}
@@ -176,14 +186,24 @@ func TestProcessFaceCropPortraitFillingThePhoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The head is taller than the photo is wide: the square keeps the
-	// face, brows to chin, and lets the circle cut the hair.
-	if !res.Face || !portraitFace.In(res.Crop) {
-		t.Errorf("Face, Crop = %v, %v; want the face %v inside", res.Face, res.Crop, portraitFace)
+	// The head is taller than the photo is wide: the square reaches
+	// beyond the photo's sides to hold all of it, as far as the photo
+	// shows it, rather than let the circle cut the hair.
+	bounds := image.Rect(0, 0, res.SourceWidth, res.SourceHeight)
+	if !res.Face || len(res.Faces) != 1 || !portraitFace.In(res.Crop) || res.Crop.In(bounds) {
+		t.Fatalf("Face, Crop = %v, %v; want the face %v inside, reaching beyond the photo", res.Face, res.Crop, portraitFace)
 	}
+	if head := res.Faces[0].Head; !inCircleInPhoto(head, res.Crop, bounds, headMargin-0.01) {
+		t.Errorf("the circle of %v does not hold the head %v with a margin (%s)", res.Crop, head, res.CropReason)
+	}
+	if share := padShare(res.Crop, bounds); share > maxPadShare {
+		t.Errorf("%.0f%% of the crop lies beyond the photo", 100*share)
+	}
+	// The circle is then as tight as the head, whose eyes are about
+	// halfway down it.
 	eyes := float64(portraitEyes-res.Crop.Min.Y) / float64(res.Crop.Dy())
-	if eyes < 0.36 || eyes > 0.5 {
-		t.Errorf("eyes at %.2f of the height, want 0.36 to 0.5", eyes)
+	if eyes < 0.4 || eyes > 0.55 {
+		t.Errorf("eyes at %.2f of the height, want 0.4 to 0.55", eyes)
 	}
 }
 

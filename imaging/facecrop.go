@@ -146,7 +146,11 @@ func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 			u = u.Union(hd)
 		}
 		wx, wy := center2(u)
-		if p, ok := paddedSquare(bounds, full, meant, wx, wy-(headLevel-0.5)*float64(meant)); ok {
+		margin := headMargin
+		if len(full) > 1 {
+			margin = padMargin
+		}
+		if p, ok := paddedSquare(bounds, full, margin, meant, wx, wy-(headLevel-0.5)*float64(meant)); ok {
 			sq, padded = p, true
 			keep = keep[:0]
 			for i, k := range index {

@@ -91,7 +91,7 @@ func TestPaddedSquare(t *testing.T) {
 				u = u.Union(hd)
 			}
 			wx, wy := center(u)
-			sq, ok := paddedSquare(bounds, tt.heads, tt.side, wx, wy)
+			sq, ok := paddedSquare(bounds, tt.heads, padMargin, tt.side, wx, wy)
 			if ok != tt.wantOK {
 				t.Fatalf("paddedSquare = %v, %v; want ok %v", sq, ok, tt.wantOK)
 			}
@@ -108,14 +108,8 @@ func TestPaddedSquare(t *testing.T) {
 				t.Errorf("%v inside the photo: %v, want %v", sq, sq.In(bounds), tt.wantInside)
 			}
 			for i, hd := range tt.heads {
-				// A head the photo's edge cuts is held as far as the
-				// photo shows it, without a margin beyond the edge.
-				margin := padMargin - 0.01
-				if !hd.In(bounds) {
-					hd, margin = hd.Intersect(bounds), 0
-				}
-				if !inCircle(hd, sq, margin) {
-					t.Errorf("the circle of %v does not hold head %d at %v with a margin of %.2f", sq, i, hd, margin)
+				if !inCircleInPhoto(hd, sq, bounds, padMargin-0.01) {
+					t.Errorf("the circle of %v does not hold head %d at %v with a margin", sq, i, hd)
 				}
 			}
 		})
@@ -213,8 +207,8 @@ func TestProcessPadsAGroup(t *testing.T) {
 		t.Errorf("%.0f%% of the crop lies beyond the photo", 100*share)
 	}
 	for _, f := range res.Faces {
-		if !f.Kept || !inCircle(f.Head.Intersect(upright), res.Crop, padMargin-0.01) {
-			t.Errorf("face %v: kept %v, its head %v held with a margin by the circle of %v: %v", f.Box, f.Kept, f.Head, res.Crop, inCircle(f.Head.Intersect(upright), res.Crop, padMargin-0.01))
+		if held := inCircleInPhoto(f.Head, res.Crop, upright, padMargin-0.01); !f.Kept || !held {
+			t.Errorf("face %v: kept %v, its head %v held with a margin by the circle of %v: %v", f.Box, f.Kept, f.Head, res.Crop, held)
 		}
 	}
 	if res.Width != res.Crop.Dx() || res.Height != res.Crop.Dy() {

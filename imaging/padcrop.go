@@ -14,11 +14,12 @@ const (
 	// photo, as a share of its area: a group photo of 3:2 framed as wide
 	// as it is needs 30%.
 	maxPadShare = 0.35
-	// padMargin is the room kept around each head, as a share of its
-	// height, when the square reaches beyond the photo: more than
+	// padMargin is the room kept around each head of a group, as a share
+	// of its height, when the square reaches beyond the photo: more than
 	// headMargin, since the square is then as tight as the outermost
 	// heads, whose estimates stray from the real heads by up to a fifth
 	// of their size, and members the detector missed stand beside them.
+	// A lone head keeps headMargin.
 	padMargin = 0.2
 	// padGrowth and padSteps: when the smallest square leaves too much
 	// beyond the photo, larger ones, up to padGrowth times its side, are
@@ -28,16 +29,17 @@ const (
 )
 
 // paddedSquare returns a square, which may reach beyond bounds, whose
-// circle holds every head (each the part of it inside bounds): at least
+// circle holds every head (each the part of it inside bounds) grown by
+// margin, a share of its height: at least
 // side wide, placed as near as it can be to the centre (wx, wy) and, when
 // it must reach beyond the photo, as little beyond it as that allows. It
 // reports false when every such square leaves more than maxPadShare of
 // itself beyond the photo; a head then falls back to the square of
 // faceSquare that lies inside it.
-func paddedSquare(bounds image.Rectangle, heads []image.Rectangle, side int, wx, wy float64) (image.Rectangle, bool) {
+func paddedSquare(bounds image.Rectangle, heads []image.Rectangle, margin float64, side int, wx, wy float64) (image.Rectangle, bool) {
 	var pts []pointF
 	for _, hd := range heads {
-		pts = append(pts, headOutline(hd.Intersect(bounds), bounds, padMargin)...)
+		pts = append(pts, headOutline(hd.Intersect(bounds), bounds, margin)...)
 	}
 	if len(pts) == 0 {
 		return image.Rectangle{}, false

@@ -43,11 +43,13 @@ func TestPreviewWritesThePhotoThatWouldBeSent(t *testing.T) {
 		}
 	}
 	dbg := decodeJPEGFile(t, filepath.Join(dir, "contact.debug.jpg"))
-	if b := dbg.Bounds(); b.Dx() != 320 || b.Dy() != 400 {
-		t.Errorf("debug picture is %v, want the 320x400 source", b)
+	// The source, and the crop where it reaches beyond it.
+	all := want.Crop.Union(image.Rect(0, 0, 320, 400))
+	if b := dbg.Bounds(); b.Dx() != all.Dx() || b.Dy() != all.Dy() {
+		t.Errorf("debug picture is %v, want the 320x400 source with the crop %v", b, want.Crop)
 	}
 	// The face box is drawn in green on the face.
-	face := want.Faces[0].Box
+	face := want.Faces[0].Box.Sub(all.Min)
 	r, g, b, _ := dbg.At(face.Min.X+1, (face.Min.Y+face.Max.Y)/2).RGBA()
 	if g>>8 < 180 || r>>8 > 100 || b>>8 > 120 {
 		t.Errorf("pixel on the face box's left edge = (%d,%d,%d), want green", r>>8, g>>8, b>>8)
