@@ -18,16 +18,21 @@
 //
 // The crop modes are CropFace, CropCenter and CropNone, which keeps the whole
 // image. CropFace detects faces with pigo on a grayscale intermediate of at
-// most 640 pixels, checks weak detections on the photo mirrored, and, when
-// the upright search finds none, searches copies turned by 15°, 30° and 45°
-// each way for tilted heads. It judges the square by the circle contacts
-// apps show: it keeps in that circle, with room around them, the heads
-// (estimated from the faces) of as many faces as fit, preferring larger and
-// then more central ones; it frames a lone head at half the height with
-// the eyes a little above the middle, and a group as wide as the photo
-// allows, for the members the detector missed. Without a face it keeps the centre,
-// or, for portrait photos, a square near the top. A face crop never zooms
-// in past half the image's shorter side, nor below 320 pixels (or the
+// most 640 pixels, checking weak detections on the photo mirrored; unless
+// that finds a single sure face, with face-api.js's tiny face network on a
+// colour copy 416 pixels long; when neither finds one, with OpenCV's Haar
+// frontal and profile cascades; and when still none is found, on copies
+// turned by 15°, 30° and 45° each way for tilted heads. It judges the
+// square by the circle contacts apps show: it keeps in that circle, with
+// room around them, the heads (estimated from the faces) of as many faces
+// as fit, preferring larger and then more central ones; it frames a lone
+// head at half the height with the eyes a little above the middle, and a
+// group as wide as the photo allows, for the members the detector missed.
+// When no square inside the photo holds every head whole, the square may
+// reach beyond the photo, by at most 35% of its area, and what lies beyond
+// is filled with the photo's edge, blurred. Without a face it keeps the
+// centre, or, for portrait photos, a square near the top. A face crop never
+// zooms in past half the image's shorter side, nor below 320 pixels (or the
 // output size when smaller), so it keeps resolution. Result.CropReason says
 // why the crop went where it did, and Result.Faces what was found.
 //

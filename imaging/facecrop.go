@@ -57,8 +57,10 @@ func minFaceSide(short, size int) int {
 // says why in words. It keeps in the circle as many of the faces (passers-by
 // left aside) as fit, preferring the larger and the more central faces when
 // fewer fit than were found, frames a lone head at headShare and a group as
-// wide as the photo allows. Without a face it falls back to the centre, or
-// near the top for portrait photos. It marks the faces it keeps as Kept.
+// wide as the photo allows. When no square inside the photo holds every
+// head whole, the square may reach beyond the photo (paddedSquare). Without
+// a face it falls back to the centre, or near the top for portrait photos.
+// It marks the faces it keeps as Kept.
 func faceSquare(w, h, size int, faces []Face) (image.Rectangle, string, bool) {
 	if len(faces) == 0 {
 		if h > w {

@@ -17,7 +17,7 @@ const (
 	// group when it fits, and falls back to CropCenter (biased upwards for
 	// portraits) when no face is found. When no square inside the photo
 	// holds every head whole, the square may reach beyond the photo's
-	// edge, by at most a third of its area, and what lies beyond is filled
+	// edge, by at most 35% of its area, and what lies beyond is filled
 	// with the edge's colours, blurred.
 	CropFace Crop = "face"
 	// CropCenter keeps the largest centred square.
