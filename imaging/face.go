@@ -25,8 +25,8 @@ var (
 )
 
 // classifier is unpacked once per process; the cascade is read-only after.
-var classifier = sync.OnceValues(func() (*pigo.Pigo, error) {
-	return pigo.NewPigo().Unpack(faceCascade)
+var classifier = sync.OnceValues(func() (*picoCascade, error) {
+	return parsePico(faceCascade)
 })
 
 // haarCascades are parsed the first time a photo needs them: the frontal
@@ -328,7 +328,7 @@ type detection struct {
 // mirrorScore runs the cascade again around the face c, on the thumb
 // mirrored left to right, finely: a face looks like a face in a mirror,
 // while most patterns that fool the cascade at one position do not.
-func mirrorScore(cl *pigo.Pigo, g *image.Gray, c pigo.Detection) float32 {
+func mirrorScore(cl *picoCascade, g *image.Gray, c pigo.Detection) float32 {
 	b := g.Bounds()
 	r := image.Rect(c.Col-c.Scale, c.Row-c.Scale, c.Col+c.Scale, c.Row+c.Scale).Intersect(b)
 	w, h := r.Dx(), r.Dy()
@@ -350,7 +350,7 @@ func mirrorScore(cl *pigo.Pigo, g *image.Gray, c pigo.Detection) float32 {
 		ImageParams: pigo.ImageParams{Pixels: pix, Rows: h, Cols: w, Dim: w},
 	}
 	var q float32
-	for _, hit := range cl.RunCascade(params, 0) {
+	for _, hit := range cl.scan(params) {
 		if math.Abs(float64(hit.Col)-mx) < float64(c.Scale)/4 && math.Abs(float64(hit.Row)-my) < float64(c.Scale)/4 {
 			q += hit.Q
 		}
@@ -361,7 +361,7 @@ func mirrorScore(cl *pigo.Pigo, g *image.Gray, c pigo.Detection) float32 {
 // searchFaces runs the cascade over thumb turned by angle degrees and
 // returns the faces scoring minScore or more, in the unturned thumb's
 // coordinates.
-func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64) ([]detection, error) {
+func searchFaces(cl *picoCascade, thumb *image.Gray, p detectParams, angle float64) ([]detection, error) {
 	g := thumb
 	if angle != 0 {
 		g = rotateGray(thumb, angle)
@@ -380,7 +380,7 @@ func searchFaces(cl *pigo.Pigo, thumb *image.Gray, p detectParams, angle float64
 		ImageParams: pigo.ImageParams{Pixels: g.Pix, Rows: tb.Dy(), Cols: tb.Dx(), Dim: g.Stride},
 	}
 	var out []detection
-	for _, c := range cluster(cl.RunCascade(params, 0)) {
+	for _, c := range cluster(cl.scan(params)) {
 		if c.Q < minScore {
 			continue
 		}
