@@ -71,17 +71,14 @@ func parsePico(b []byte) (*picoCascade, error) {
 func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 	var out []pigo.Detection
 	pix, dim := p.Pixels, p.Dim
-	off := make([]int32, 2*c.nodes*c.trees) // both pixels' offsets, a node
-	var at []int32                          // the windows of a scale, by their centres
-	var q []float32                         // and their scores
+	o := picoOffsets{c: c, dim: dim, off: make([]int32, 2*c.nodes*c.trees), scale: make([]int, c.trees)}
+	for t := range o.scale {
+		o.scale[t] = -1
+	}
+	var at []int32  // the windows of a scale, by their centres
+	var q []float32 // and their scores
 	for scale := p.MinSize; scale <= p.MaxSize; {
-		// (256·row + v) >> 8 is row + (v >> 8): the window's position
-		// comes out of pigo's address arithmetic.
-		for i := range c.nodes * c.trees {
-			code := c.codes[4*i:][:4]
-			off[2*i] = int32((int(code[0])*scale>>8)*dim + int(code[1])*scale>>8)
-			off[2*i+1] = int32((int(code[2])*scale>>8)*dim + int(code[3])*scale>>8)
-		}
+		o.at = scale
 		step := int(math.Max(p.ShiftFactor*float64(scale), 1))
 		edge := scale/2 + 1
 		at = at[:0]
@@ -91,7 +88,7 @@ func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 			}
 		}
 		q = slices.Grow(q[:0], len(at))[:len(at)]
-		c.scores(pix, at, off, q)
+		c.scores(pix, at, &o, q)
 		i := 0
 		for row := edge; row <= p.Rows-edge; row += step {
 			for col := edge; col <= p.Cols-edge; col += step {
@@ -106,12 +103,42 @@ func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 	return out
 }
 
+// picoOffsets holds, for the scale at, the offsets from a window's
+// centre of both pixels of each node: computed a tree at a time, when a
+// window first reaches it at that scale, since most windows end within a
+// few of the cascade's trees.
+type picoOffsets struct {
+	c     *picoCascade
+	dim   int     // the image's stride
+	at    int     // the scale being scanned
+	off   []int32 // two a node
+	scale []int   // the scale each tree's offsets are for, -1 for none
+}
+
+// tree returns the offsets of tree t's nodes at the current scale.
+func (o *picoOffsets) tree(t int) []int32 {
+	n := 2 * o.c.nodes
+	off := o.off[n*t:][:n]
+	if o.scale[t] != o.at {
+		o.scale[t] = o.at
+		codes := o.c.codes[4*o.c.nodes*t:][:4*o.c.nodes]
+		for i := range o.c.nodes {
+			// (256·row + v) >> 8 is row + (v >> 8): the window's
+			// position comes out of pigo's address arithmetic.
+			code := codes[4*i:][:4]
+			off[2*i] = int32((int(code[0])*o.at>>8)*o.dim + int(code[1])*o.at>>8)
+			off[2*i+1] = int32((int(code[2])*o.at>>8)*o.dim + int(code[3])*o.at>>8)
+		}
+	}
+	return off
+}
+
 // picoLanes is how many windows scores evaluates at once; its loop is
 // written out for four.
 const picoLanes = 4
 
 // scores sets q[i] to the cascade's score of the window whose centre is
-// pix[at[i]], its nodes' pixels at the offsets off: what pigo's
+// pix[at[i]], its nodes' pixels at the offsets o gives: what pigo's
 // classifyRegion returns, summed in the same order.
 //
 // A tree is a chain of dependent loads, each node's pixels found from the
@@ -119,7 +146,7 @@ const picoLanes = 4
 // windows are evaluated picoLanes at a time, a tree of each in turn, and
 // a lane whose window ends takes the next: the processor then overlaps the
 // lanes' chains, which one window's trees leave it idle waiting for.
-func (c *picoCascade) scores(pix []uint8, at []int32, off []int32, q []float32) {
+func (c *picoCascade) scores(pix []uint8, at []int32, o *picoOffsets, q []float32) {
 	var (
 		win  [picoLanes]int // the window each lane evaluates, or -1
 		tree [picoLanes]int
@@ -137,10 +164,8 @@ func (c *picoCascade) scores(pix []uint8, at []int32, off []int32, q []float32) 
 			base[k] = int(at[0]) // idle, reading a window that exists
 		}
 	}
-	nodes2 := 2 * c.nodes
 	for busy > 0 {
-		o0, o1 := off[nodes2*tree[0]:][:nodes2], off[nodes2*tree[1]:][:nodes2]
-		o2, o3 := off[nodes2*tree[2]:][:nodes2], off[nodes2*tree[3]:][:nodes2]
+		o0, o1, o2, o3 := o.tree(tree[0]), o.tree(tree[1]), o.tree(tree[2]), o.tree(tree[3])
 		b0, b1, b2, b3 := base[0], base[1], base[2], base[3]
 		i0, i1, i2, i3 := 1, 1, 1, 1
 		for range c.depth {
