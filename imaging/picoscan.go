@@ -72,8 +72,10 @@ func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 	var out []pigo.Detection
 	pix, dim := p.Pixels, p.Dim
 	o := picoOffsets{c: c, dim: dim, off: make([]int32, 2*c.nodes*c.trees), scale: make([]int, c.trees)}
+	o.per = make([][]int32, c.trees)
 	for t := range o.scale {
 		o.scale[t] = -1
+		o.per[t] = o.off[2*c.nodes*t:][:2*c.nodes]
 	}
 	var at []int32  // the windows of a scale, by their centres
 	var q []float32 // and their scores
@@ -109,28 +111,34 @@ func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 // few of the cascade's trees.
 type picoOffsets struct {
 	c     *picoCascade
-	dim   int     // the image's stride
-	at    int     // the scale being scanned
-	off   []int32 // two a node
-	scale []int   // the scale each tree's offsets are for, -1 for none
+	dim   int       // the image's stride
+	at    int       // the scale being scanned
+	off   []int32   // two a node
+	per   [][]int32 // off, a tree's part each
+	scale []int     // the scale each tree's offsets are for, -1 for none
 }
 
 // tree returns the offsets of tree t's nodes at the current scale.
 func (o *picoOffsets) tree(t int) []int32 {
-	n := 2 * o.c.nodes
-	off := o.off[n*t:][:n]
 	if o.scale[t] != o.at {
-		o.scale[t] = o.at
-		codes := o.c.codes[4*o.c.nodes*t:][:4*o.c.nodes]
-		for i := range o.c.nodes {
-			// (256·row + v) >> 8 is row + (v >> 8): the window's
-			// position comes out of pigo's address arithmetic.
-			code := codes[4*i:][:4]
-			off[2*i] = int32((int(code[0])*o.at>>8)*o.dim + int(code[1])*o.at>>8)
-			off[2*i+1] = int32((int(code[2])*o.at>>8)*o.dim + int(code[3])*o.at>>8)
-		}
+		o.fill(t)
 	}
-	return off
+	return o.per[t]
+}
+
+// fill computes the offsets of tree t's nodes at the current scale.
+func (o *picoOffsets) fill(t int) {
+	o.scale[t] = o.at
+	n := o.c.nodes
+	codes := o.c.codes[4*n*t:][:4*n]
+	off := o.per[t]
+	for i := range n {
+		// (256·row + v) >> 8 is row + (v >> 8): the window's position
+		// comes out of pigo's address arithmetic.
+		code := codes[4*i:][:4]
+		off[2*i] = int32((int(code[0])*o.at>>8)*o.dim + int(code[1])*o.at>>8)
+		off[2*i+1] = int32((int(code[2])*o.at>>8)*o.dim + int(code[3])*o.at>>8)
+	}
 }
 
 // picoLanes is how many windows scores evaluates at once; its loop is
