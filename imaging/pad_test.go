@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -294,5 +295,75 @@ func BenchmarkFillPadding(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		fillPadding(m, photo)
+	}
+}
+
+// TestFaceSquareAnyFaces checks faceSquare on random photos and faces,
+// some cut by the photo's edges: it always returns a square that overlaps
+// the photo, reaches beyond it by no more than maxPadShare, and, when it
+// says it holds every face, holds each head as far as the photo shows it.
+func TestFaceSquareAnyFaces(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	padded := 0
+	for trial := range 2000 {
+		w, h := 20+rng.IntN(3000), 20+rng.IntN(3000)
+		bounds := image.Rect(0, 0, w, h)
+		faces := make([]Face, rng.IntN(7))
+		for i := range faces {
+			s := 4 + rng.Float64()*float64(min(w, h))*0.8
+			x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
+			faces[i] = detection{x: x, y: y, side: s, score: 100, detector: DetectorPico}.face(1, bounds)
+		}
+		faces = slices.DeleteFunc(faces, func(f Face) bool { return f.Box.Empty() })
+		slices.SortStableFunc(faces, func(a, b Face) int { return b.Box.Dx() - a.Box.Dx() })
+		sq, reason, _ := faceSquare(w, h, 720, faces)
+		if sq.Dx() != sq.Dy() || sq.Empty() || !sq.Overlaps(bounds) {
+			t.Fatalf("trial %d, %dx%d: %v is not a square on the photo (%s)", trial, w, h, sq, reason)
+		}
+		if share := padShare(sq, bounds); share > maxPadShare {
+			t.Fatalf("trial %d, %dx%d: %.0f%% of %v lies beyond the photo (%s)", trial, w, h, 100*share, sq, reason)
+		}
+		if strings.Contains(reason, "beyond the photo's edge") {
+			padded++
+			for _, f := range faces {
+				if f.Kept && !inCircleInPhoto(f.Head, sq, bounds, 0) {
+					t.Fatalf("trial %d, %dx%d: %v does not hold the kept head %v (%s)", trial, w, h, sq, f.Head, reason)
+				}
+			}
+		}
+	}
+	// Enough of them reach beyond the photo for the test to mean something.
+	if padded < 100 {
+		t.Errorf("%d of 2000 squares reach beyond the photo, want 100 or more", padded)
+	}
+	t.Logf("%d of 2000 squares reach beyond the photo", padded)
+}
+
+// TestRenderPaddedTinyPhotos renders squares reaching far beyond photos of
+// a few pixels, which leave the photo a pixel or less of the output.
+func TestRenderPaddedTinyPhotos(t *testing.T) {
+	s, err := (*Options)(nil).settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []image.Point{{1, 1}, {3, 2}, {2, 7}} {
+		src, release, err := load(encodeJPEG(t, scene(t, size.X, size.Y), 90), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, crop := range []image.Rectangle{image.Rect(-5, -5, 6, 6), image.Rect(-100, 0, 3, 103), image.Rect(0, -1, 9, 8)} {
+			for _, side := range []int{1, 2, 5, 11} {
+				out := src.renderPadded(crop, size.X, size.Y, side)
+				if out.Bounds() != image.Rect(0, 0, side, side) {
+					t.Fatalf("%v in %v at %d: rendered %v", size, crop, side, out.Bounds())
+				}
+				for i := 3; i < len(out.Pix); i += 4 {
+					if out.Pix[i] != 0xff {
+						t.Fatalf("%v in %v at %d: a pixel left transparent", size, crop, side)
+					}
+				}
+			}
+		}
+		release()
 	}
 }
