@@ -3,6 +3,7 @@ package imaging
 import (
 	"image"
 	"math"
+	"slices"
 )
 
 // renderPadded renders crop, a square that reaches beyond the upright
@@ -33,7 +34,8 @@ func (s *source) renderPadded(crop image.Rectangle, w, h, side int) *image.RGBA 
 // fillPadding fills m outside the rectangle photo, which holds the photo,
 // with the photo's edge blurred the more the farther from it: each pixel
 // takes the mean of the photo around the nearest edge pixel, over a window
-// that widens with the distance. The fill continues the colours at the
+// that widens with the distance, then the mean of its neighbours along the
+// edge. The fill continues the colours at the
 // seam without a line and, away from it, carries no detail, so it reads
 // as background rather than as more of the scene, and a face near the edge
 // is not smeared into a second one.
@@ -62,6 +64,7 @@ func fillPadding(m *image.RGBA, photo image.Rectangle) {
 			image.Rect(max(photo.Min.X, photo.Max.X-reach), photo.Min.Y, photo.Max.X, photo.Max.Y), false},
 	}
 	var sums boxSums
+	var line []uint32
 	for _, band := range bands {
 		if band.out.Empty() {
 			continue
@@ -86,7 +89,45 @@ func fillPadding(m *image.RGBA, photo image.Rectangle) {
 				sums.mean(dst[4*(x-band.out.Min.X):], image.Rect(qx-ax, qy-ay, qx+ax+1, qy+ay+1))
 			}
 		}
+		// A second mean along the edge, half as wide: windows of
+		// different widths leave corners where a bright patch at the
+		// edge starts to count; averaging them again rounds them off.
+		if band.across {
+			for y := band.out.Min.Y; y < band.out.Max.Y; y++ {
+				d := abs(y - min(max(y, photo.Min.Y), photo.Max.Y-1))
+				line = smoothLine(m.Pix[m.PixOffset(b.Min.X, y):], 4, b.Dx(), min(d, maxWindow), line)
+			}
+		} else {
+			for x := band.out.Min.X; x < band.out.Max.X; x++ {
+				d := abs(x - min(max(x, photo.Min.X), photo.Max.X-1))
+				line = smoothLine(m.Pix[m.PixOffset(x, band.out.Min.Y):], m.Stride, band.out.Dy(), min(d, maxWindow), line)
+			}
+		}
 	}
+}
+
+// smoothLine replaces each of the n pixels of a line of pix, step bytes
+// apart, by the mean of those within r of it on the line, and returns buf,
+// grown to hold the line's sums.
+func smoothLine(pix []uint8, step, n, r int, buf []uint32) []uint32 {
+	if r == 0 || n < 2 {
+		return buf
+	}
+	buf = slices.Grow(buf[:0], 3*(n+1))[:3*(n+1)]
+	buf[0], buf[1], buf[2] = 0, 0, 0
+	for i := range n {
+		for c := range 3 {
+			buf[3*(i+1)+c] = buf[3*i+c] + uint32(pix[i*step+c])
+		}
+	}
+	for i := range n {
+		lo, hi := max(0, i-r), min(n, i+r+1)
+		k := uint32(hi - lo)
+		for c := range 3 {
+			pix[i*step+c] = uint8((buf[3*hi+c] - buf[3*lo+c] + k/2) / k)
+		}
+	}
+	return buf
 }
 
 // maxWindow bounds the distance that sizes fillPadding's window, so that

@@ -228,7 +228,7 @@ func TestProcessPadsAGroup(t *testing.T) {
 		t.Errorf("the photo's part of the output is %.1f dB from the photo, want it there", db)
 	}
 	// The row just above the photo continues its top row: in blocks of
-	// 16 columns, their mean colours differ by little.
+	// 32 columns, their mean colours differ by little.
 	seam := in.Sub(res.Crop.Min)
 	mean := func(r image.Rectangle) [3]float64 {
 		var sum [3]float64
@@ -241,11 +241,11 @@ func TestProcessPadsAGroup(t *testing.T) {
 		n := float64(r.Dx() * r.Dy())
 		return [3]float64{sum[0] / n, sum[1] / n, sum[2] / n}
 	}
-	for x := seam.Min.X; x+16 <= seam.Max.X; x += 16 {
-		above, edge := mean(image.Rect(x, seam.Min.Y-1, x+16, seam.Min.Y)), mean(image.Rect(x, seam.Min.Y, x+16, seam.Min.Y+1))
+	for x := seam.Min.X; x+32 <= seam.Max.X; x += 32 {
+		above, edge := mean(image.Rect(x, seam.Min.Y-1, x+32, seam.Min.Y)), mean(image.Rect(x, seam.Min.Y, x+32, seam.Min.Y+1))
 		for c := range 3 {
 			if math.Abs(above[c]-edge[c]) > 8 {
-				t.Fatalf("columns %d to %d: the fill above the photo is %.0f, the photo's top rows %.0f", x, x+16, above, edge)
+				t.Fatalf("columns %d to %d: the fill above the photo is %.0f, the photo's top rows %.0f", x, x+32, above, edge)
 			}
 		}
 	}
