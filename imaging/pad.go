@@ -35,10 +35,10 @@ func (s *source) renderPadded(crop image.Rectangle, w, h, side int) *image.RGBA 
 // with the photo's edge blurred the more the farther from it: each pixel
 // takes the mean of the photo around the nearest edge pixel, over a window
 // that widens with the distance, then the mean of its neighbours along the
-// edge. The fill continues the colours at the
-// seam without a line and, away from it, carries no detail, so it reads
-// as background rather than as more of the scene, and a face near the edge
-// is not smeared into a second one.
+// edge. The fill continues the colours at the seam without a line and,
+// away from it, carries no detail, so it reads as background rather than
+// as more of the scene, and a face near the edge is not smeared into a
+// second one.
 func fillPadding(m *image.RGBA, photo image.Rectangle) {
 	b := m.Bounds()
 	if photo.Eq(b) || photo.Empty() {

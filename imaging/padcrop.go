@@ -30,12 +30,11 @@ const (
 
 // paddedSquare returns a square, which may reach beyond bounds, whose
 // circle holds every head (each the part of it inside bounds) grown by
-// margin, a share of its height: at least
-// side wide, placed as near as it can be to the centre (wx, wy) and, when
-// it must reach beyond the photo, as little beyond it as that allows. It
-// reports false when every such square leaves more than maxPadShare of
-// itself beyond the photo; a head then falls back to the square of
-// faceSquare that lies inside it.
+// margin, a share of its height: at least side wide, placed as near as it
+// can be to the centre (wx, wy) and, when it must reach beyond the photo,
+// as little beyond it as that allows. It reports false when every such
+// square leaves more than maxPadShare of itself beyond the photo; the
+// heads then keep the square of faceSquare that lies inside it.
 func paddedSquare(bounds image.Rectangle, heads []image.Rectangle, margin float64, side int, wx, wy float64) (image.Rectangle, bool) {
 	var pts []pointF
 	for _, hd := range heads {
