@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	pigo "github.com/esimov/pigo/core"
 )
@@ -71,14 +72,21 @@ func parsePico(b []byte) (*picoCascade, error) {
 func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 	var out []pigo.Detection
 	pix, dim := p.Pixels, p.Dim
-	o := picoOffsets{c: c, dim: dim, off: make([]int32, 2*c.nodes*c.trees), scale: make([]int, c.trees)}
-	o.per = make([][]int32, c.trees)
+	w := picoScratch.Get().(*picoWork)
+	defer picoScratch.Put(w)
+	o := &w.offsets
+	if o.c != c {
+		*o = picoOffsets{c: c, off: make([]int32, 2*c.nodes*c.trees), scale: make([]int, c.trees), per: make([][]int32, c.trees)}
+		for t := range o.per {
+			o.per[t] = o.off[2*c.nodes*t:][:2*c.nodes]
+		}
+	}
+	o.dim = dim
 	for t := range o.scale {
 		o.scale[t] = -1
-		o.per[t] = o.off[2*c.nodes*t:][:2*c.nodes]
 	}
-	var at []int32  // the windows of a scale, by their centres
-	var q []float32 // and their scores
+	at, q := w.at, w.q // the windows of a scale, by their centres, and their scores
+	defer func() { w.at, w.q = at, q }()
 	for scale := p.MinSize; scale <= p.MaxSize; {
 		o.at = scale
 		step := int(math.Max(p.ShiftFactor*float64(scale), 1))
@@ -90,7 +98,7 @@ func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 			}
 		}
 		q = slices.Grow(q[:0], len(at))[:len(at)]
-		c.scores(pix, at, &o, q)
+		c.scores(pix, at, o, q)
 		i := 0
 		for row := edge; row <= p.Rows-edge; row += step {
 			for col := edge; col <= p.Cols-edge; col += step {
@@ -104,6 +112,17 @@ func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 	}
 	return out
 }
+
+// picoWork is what a scan works in, kept for the next: the detector scans
+// several times a photo (and once more for each weak face's mirror check),
+// and the offsets alone take 240 KB.
+type picoWork struct {
+	offsets picoOffsets
+	at      []int32
+	q       []float32
+}
+
+var picoScratch = sync.Pool{New: func() any { return new(picoWork) }}
 
 // picoOffsets holds, for the scale at, the offsets from a window's
 // centre of both pixels of each node: computed a tree at a time, when a
