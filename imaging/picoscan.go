@@ -99,13 +99,11 @@ func (c *picoCascade) scan(p pigo.CascadeParams) []pigo.Detection {
 		}
 		q = slices.Grow(q[:0], len(at))[:len(at)]
 		c.scores(pix, at, o, q)
-		i := 0
-		for row := edge; row <= p.Rows-edge; row += step {
-			for col := edge; col <= p.Cols-edge; col += step {
-				if q[i] > 0 {
-					out = append(out, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q[i]})
-				}
-				i++
+		for i, a := range at {
+			if q[i] > 0 {
+				// A row is dim pixels long and the windows lie within
+				// its first p.Cols.
+				out = append(out, pigo.Detection{Row: int(a) / dim, Col: int(a) % dim, Scale: scale, Q: q[i]})
 			}
 		}
 		scale = int(float64(scale) + math.Max(2, float64(scale)*p.ScaleFactor-float64(scale)))
